@@ -1,0 +1,16 @@
+"""layout_opt: exact, policy-aware school-network planning for Chinese county districts.
+
+Decides which small rural schools and teaching points to close, which day or boarding
+school each village's pupils attend, and how many seats, classrooms, beds and yuan the
+receiving schools need, year by year.
+"""
+
+from __future__ import annotations
+
+from .district import District
+from .errors import InfeasibleError, Problem, ValidationError
+from .io import read_district as load_district
+from .scenario import Scenario
+
+__all__ = ["District", "InfeasibleError", "Problem", "Scenario", "ValidationError", "load_district"]
+__version__ = "0.1.0"

@@ -1,0 +1,166 @@
+"""The district: villages, schools, roads and towns, validated, in a metric CRS."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .examples import METRIC_CRS
+from .schema import AGE_COLUMNS, BANDS, BANDS_OF_KIND, GRADE_COLUMNS, GRADES_OF_BAND
+from .validate import validate_tables
+
+logger = logging.getLogger(__name__)
+
+_INT_VILLAGE = ("ur_code", "population", *GRADE_COLUMNS, *AGE_COLUMNS)
+_INT_SCHOOL = ("ur_code", "classrooms", "classes", "beds", "max_added_classrooms", "open_year", "planned_seats", *GRADE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class District:
+    """A school district ready for planning.
+
+    Build it with :func:`layout_opt.load_district` (files) or :meth:`from_frames`
+    (in-memory tables); both validate.  All geometries are in :data:`crs` (metres).
+
+    Attributes
+    ----------
+    villages : geopandas.GeoDataFrame
+        One point per village-level unit; pupils by grade ``g1``..``g12`` and children by
+        age ``a0``..``a5`` in the base year.
+    schools : geopandas.GeoDataFrame
+        One point per school, including planned projects (``status == "planned"``).
+    roads : geopandas.GeoDataFrame or None
+        Road lines with ``road_class`` (and optionally ``bus_speed_kmh``).
+    towns : geopandas.GeoDataFrame
+        Town and subdistrict seats: ``town_code``, ``town``, ``town_kind``.
+    boundary : geopandas.GeoDataFrame or None
+        District outline (for maps).
+    base_year : int
+        School year the enrolment describes.
+    name : str
+        Label used in reports.
+    """
+
+    villages: gpd.GeoDataFrame
+    schools: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame | None
+    towns: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame | None = None
+    base_year: int = 2023
+    name: str = "district"
+    attribution: str = ""
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_frames(
+        cls,
+        villages: gpd.GeoDataFrame,
+        schools: gpd.GeoDataFrame,
+        roads: gpd.GeoDataFrame | None,
+        towns: gpd.GeoDataFrame,
+        boundary: gpd.GeoDataFrame | None = None,
+        base_year: int = 2023,
+        name: str = "district",
+        attribution: str = "",
+        files: dict[str, str] | None = None,
+        crs: str = METRIC_CRS,
+    ) -> "District":
+        """Validate the tables and return a district in a metric CRS.
+
+        The input frames are not modified.
+
+        Raises
+        ------
+        layout_opt.errors.ValidationError
+            Naming file, record and field of every problem.
+        """
+        validate_tables(villages, schools, roads, towns, base_year, files=files)
+        v = _normalise(villages, "village_id", _INT_VILLAGE, crs)
+        v["central_village"] = v["central_village"].map(lambda x: str(x).lower() in ("true", "1"))
+        s = _normalise(schools, "school_id", _INT_SCHOOL, crs)
+        s["town_code"] = s["town_code"].astype(str)
+        v["town_code"] = v["town_code"].astype(str)
+        t = _normalise(towns, "town_code", (), crs)
+        if "town" not in s.columns:
+            s["town"] = s["town_code"].map(dict(zip(t["town_code"], t["town"])))
+        r = None if roads is None else roads.to_crs(crs).reset_index(drop=True)
+        b = None if boundary is None else boundary.to_crs(crs)
+        return cls(villages=v, schools=s, roads=r, towns=t, boundary=b, base_year=int(base_year), name=name, attribution=attribution)
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def crs(self):
+        """The metric CRS of every table."""
+        return self.villages.crs
+
+    def pupils(self, band: str) -> pd.Series:
+        """Base-year pupils of ``band`` per village, indexed by ``village_id``."""
+        cols = [f"g{g}" for g in GRADES_OF_BAND[band]]
+        return self.villages.set_index("village_id")[cols].sum(axis=1)
+
+    def closure_candidates(self, small_school_pupils: int = 100) -> pd.Series:
+        """Boolean per school: a teaching point, or an open school under the threshold.
+
+        High schools are handled by the concentration rule, not by this threshold.
+        """
+        enrol = self.schools[list(GRADE_COLUMNS)].sum(axis=1)
+        open_ = self.schools["status"] == "open"
+        tp = self.schools["kind"] == "teaching_point"
+        small = (enrol < small_school_pupils) & self.schools["kind"].isin(["primary", "central_primary", "junior", "nine_year"])
+        return pd.Series((open_ & (tp | small)).to_numpy(), index=self.schools["school_id"].to_numpy())
+
+    def summary(self, class_caps: dict[str, int] | None = None, small_school_pupils: int = 100) -> dict:
+        """Key figures of the district in its base year.
+
+        Returns
+        -------
+        dict
+            villages, residents, pupils by band, schools by kind, closure candidates,
+            classes over the caps, boarding beds by town.
+        """
+        caps = class_caps or {"primary": 45, "junior": 50, "senior": 50}
+        v, s = self.villages, self.schools
+        open_s = s[s["status"] == "open"]
+        pupils_by_band = {b: int(v[[f"g{g}" for g in GRADES_OF_BAND[b]]].to_numpy().sum()) for b in BANDS}
+        over = []
+        for _, row in open_s.iterrows():
+            if row["kind"] == "teaching_point" or row["classes"] == 0:
+                continue
+            bands = BANDS_OF_KIND[row["kind"]]
+            level = "primary" if "upper_primary" in bands and "junior" not in bands else ("junior" if bands == ("junior",) else ("senior" if bands == ("senior",) else "primary"))
+            enrol = int(sum(row[f"g{g}"] for g in range(1, 13)))
+            size = enrol / row["classes"]
+            if size > caps[level]:
+                over.append({"school_id": row["school_id"], "name": row["name"], "classes": int(row["classes"]), "pupils_per_class": round(size, 1), "cap": caps[level]})
+        beds = s.groupby("town")["beds"].sum().astype(int)
+        return {
+            "district": self.name,
+            "base_year": self.base_year,
+            "villages": int(len(v)),
+            "residents": int(v["population"].sum()),
+            "pupils_by_band": pupils_by_band,
+            "pupils_per_1000": {
+                "primary": round(1000 * (pupils_by_band["lower_primary"] + pupils_by_band["upper_primary"]) / v["population"].sum(), 1),
+                "junior": round(1000 * pupils_by_band["junior"] / v["population"].sum(), 1),
+                "senior": round(1000 * pupils_by_band["senior"] / v["population"].sum(), 1),
+            },
+            "schools_by_kind": {k: int(n) for k, n in open_s["kind"].value_counts().sort_index().items()},
+            "planned_projects": s.loc[s["status"] == "planned", "name"].tolist(),
+            "closure_candidates": int(self.closure_candidates(small_school_pupils).sum()),
+            "oversize_classes": {"schools": len(over), "classes": int(sum(o["classes"] for o in over)), "list": over},
+            "boarding_beds_by_town": {k: int(n) for k, n in beds.items()},
+        }
+
+
+def _normalise(gdf: gpd.GeoDataFrame, id_col: str, int_cols: tuple[str, ...], crs: str) -> gpd.GeoDataFrame:
+    out = gdf.to_crs(crs).reset_index(drop=True).copy()
+    out[id_col] = out[id_col].astype(str)
+    for c in int_cols:
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c]).astype(np.int64)
+    return out

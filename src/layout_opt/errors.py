@@ -1,0 +1,76 @@
+"""Error classes raised with messages a planner can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One defect in an input file: which file, which record, which field, and what.
+
+    Attributes
+    ----------
+    file : str
+        File name (or table name for in-memory input), e.g. ``schools.geojson``.
+    record : str
+        Record id (``school_id``, ``village_id``, ...) or ``"-"`` for the whole file.
+    field : str
+        Column name, or ``"-"`` when the problem concerns the whole record.
+    message : str
+        What is wrong and what is expected.
+    """
+
+    file: str
+    record: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: record {self.record}, field {self.field}: {self.message}"
+
+
+class ValidationError(ValueError):
+    """Input data that breaks the schema; carries every :class:`Problem` found.
+
+    The first problems are in the message; all are in :attr:`problems`.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        head = "\n".join(f"  - {p}" for p in self.problems[:20])
+        more = f"\n  ... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the input data:\n{head}{more}")
+
+    @property
+    def first(self) -> Problem:
+        """The first problem found."""
+        return self.problems[0]
+
+
+@dataclass
+class InfeasibleError(RuntimeError):
+    """No plan satisfies the rules; :attr:`reasons` says which rules must give.
+
+    Attributes
+    ----------
+    reasons : list[str]
+        One sentence per cause, in a planner's words, naming villages, schools, towns.
+    details : dict
+        Machine-readable findings (e.g. ``{"unreachable": [...]}``).
+    """
+
+    reasons: list[str]
+    details: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.explanation)
+
+    @property
+    def explanation(self) -> str:
+        """All reasons as one text."""
+        lines = "\n".join(f"  - {r}" for r in self.reasons)
+        return f"No plan satisfies the rules of this scenario:\n{lines}"
+
+    def __str__(self) -> str:
+        return self.explanation

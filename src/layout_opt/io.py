@@ -1,0 +1,153 @@
+"""Reading and writing files.  No other module touches the disk.
+
+Inputs are never modified.  Outputs of a plan run are written into a temporary folder
+beside the target and renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import geopandas as gpd
+import pandas as pd
+
+from .district import District
+from .errors import Problem, ValidationError
+
+logger = logging.getLogger(__name__)
+
+#: Files of a district folder.  ``boundary.geojson`` and ``district.json`` are optional.
+DISTRICT_FILES = {
+    "villages": "villages.geojson",
+    "schools": "schools.geojson",
+    "roads": "roads.geojson",
+    "towns": "towns.geojson",
+    "boundary": "boundary.geojson",
+}
+META_FILE = "district.json"
+
+#: Text columns that must stay text (codes with leading digits would turn into numbers).
+_TEXT_COLUMNS = ("village_id", "school_id", "town_code", "road_id")
+
+
+def _read_table(path: Path, file: str) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise ValidationError([Problem(file, "-", "-", f"file not found in {path.parent.name}/")])
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several error types for unreadable files
+        raise ValidationError([Problem(file, "-", "-", f"cannot be read as GeoJSON: {exc}")]) from exc
+    for c in _TEXT_COLUMNS:
+        if c in gdf.columns:
+            gdf[c] = gdf[c].map(lambda x: x if x is None or isinstance(x, str) else (str(int(x)) if float(x).is_integer() else str(x)))
+    return gdf
+
+
+def read_district(folder: str | os.PathLike, name: str | None = None) -> District:
+    """Read and validate a district folder.
+
+    Parameters
+    ----------
+    folder : path-like
+        Folder holding ``villages.geojson``, ``schools.geojson``, ``roads.geojson``,
+        ``towns.geojson`` and optionally ``boundary.geojson`` and ``district.json``
+        (``{"name": ..., "base_year": ..., "attribution": ...}``).
+    name : str, optional
+        Overrides the district's name.
+
+    Returns
+    -------
+    District
+        In a metric CRS.
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        Naming file, record and field of every problem.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError([Problem(str(folder), "-", "-", "data folder not found")])
+    meta: dict = {}
+    meta_path = folder / META_FILE
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValidationError([Problem(META_FILE, "-", "-", f"not valid JSON: {exc}")]) from exc
+    base_year = meta.get("base_year", 2023)
+    if not isinstance(base_year, int):
+        raise ValidationError([Problem(META_FILE, "-", "base_year", f"must be a year, got {base_year!r}")])
+    tables = {}
+    for key, file in DISTRICT_FILES.items():
+        path = folder / file
+        if key == "boundary" and not path.exists():
+            tables[key] = None
+            continue
+        tables[key] = _read_table(path, file)
+    return District.from_frames(
+        villages=tables["villages"],
+        schools=tables["schools"],
+        roads=tables["roads"],
+        towns=tables["towns"],
+        boundary=tables["boundary"],
+        base_year=base_year,
+        name=name or meta.get("name", folder.name),
+        attribution=meta.get("attribution", ""),
+        files=dict(DISTRICT_FILES),
+    )
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike, crs: str = "EPSG:4326", precision: int = 6) -> None:
+    """Write ``gdf`` as GeoJSON in ``crs`` with fixed coordinate precision."""
+    out = gdf.to_crs(crs)
+    out.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": str(precision), "RFC7946": "YES"})
+
+
+def write_json(obj: dict, path: str | os.PathLike) -> None:
+    """Write ``obj`` as UTF-8 JSON with sorted keys (stable across runs)."""
+    Path(path).write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``df`` as UTF-8 CSV (with BOM, so Excel opens Chinese text) without index."""
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+@contextmanager
+def atomic_folder(target: str | os.PathLike, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``target`` only when the block succeeds.
+
+    Parameters
+    ----------
+    target : path-like
+        Final folder.
+    force : bool
+        Replace an existing ``target``; otherwise an existing one raises
+        :class:`FileExistsError` before anything is written.
+    """
+    target = Path(target)
+    if target.exists() and not force:
+        raise FileExistsError(f"{target} exists; use --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(target)

@@ -1,0 +1,1 @@
+"""The layout model: build (arrays to a MIP), solve (OR-Tools backends), plan (results)."""
