@@ -3,16 +3,22 @@
 Every check names the file, the record and the field; all problems found are raised
 together as one :class:`~layout_opt.errors.ValidationError`.  Nothing here reads or writes
 files: :mod:`layout_opt.io` reads, these functions judge the frames it read.
+
+A record with a wrong type or value is reported once and left out of the checks that
+need that value (e.g. a school with a text ``g4`` is not also checked against its
+classrooms), so that one typo gives one message.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Iterable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from .errors import Problem, ValidationError
 from .schema import AGE_COLUMNS, BANDS_OF_KIND, GRADE_COLUMNS, SCHOOL_KINDS, SCHOOL_STATUSES, UR_CODES, grades_of_bands
@@ -30,62 +36,205 @@ MAX_PUPILS_PER_CLASSROOM = 66
 #: Legal bus speed caps, km/h (校车安全管理条例 Art. 35).
 LEGAL_SPEED_KMH = {"expressway": 80.0}
 LEGAL_SPEED_DEFAULT_KMH = 60.0
+#: Longitude/latitude box of China (degrees); points outside it are misplaced.
+CHINA_LONLAT_BOX = (73.0, 3.0, 136.0, 54.0)
+#: A village or school farther than this from every town seat is misplaced, km.
+MAX_KM_FROM_TOWN_SEAT = 50.0
+#: Planned projects open at most this many years after the base year.
+MAX_PLANNING_YEARS = 20
 
 _ID12 = re.compile(r"^\d{12}$")
 
 
+# --------------------------------------------------------------------------- helpers
+
+
 def _record_ids(df: pd.DataFrame, id_col: str) -> list[str]:
     if id_col in df.columns:
-        return [str(v) if pd.notna(v) else f"row {k}" for k, v in zip(range(len(df)), df[id_col])]
+        return [str(v) if pd.notna(v) and str(v).strip() else f"row {k}" for k, v in zip(range(len(df)), df[id_col])]
     return [f"row {k}" for k in range(len(df))]
 
 
 def _require_columns(df: pd.DataFrame, columns: Iterable[str], file: str) -> list[Problem]:
+    if len(df) == 0:
+        return [Problem(file, "-", "-", "the file has no records")]
     return [Problem(file, "-", c, "column is missing") for c in columns if c not in df.columns]
 
 
-def _check_integer(df: pd.DataFrame, col: str, ids: list[str], file: str, lo: float = 0, hi: float | None = None) -> list[Problem]:
+def _show(v: object) -> str:
+    """``repr`` of a raw value as the file holds it (numpy scalars shown as numbers)."""
+    return repr(v.item() if isinstance(v, np.generic) else v)
+
+
+def _is_missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) or v is pd.NA
+
+
+def _check_integer(
+    df: pd.DataFrame,
+    col: str,
+    ids: list[str],
+    file: str,
+    bad: set[int],
+    lo: float = 0,
+    hi: float | None = None,
+) -> list[Problem]:
+    """Whole numbers within ``lo``..``hi``; failing rows are added to ``bad``."""
+    raw = df[col]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(values) & (values == np.round(values)) & (values >= lo)
+        if hi is not None:
+            ok &= values <= hi
     problems = []
-    values = pd.to_numeric(df[col], errors="coerce")
-    for k, (raw, v) in enumerate(zip(df[col], values)):
-        if pd.isna(v):
-            problems.append(Problem(file, ids[k], col, f"must be a whole number, got {raw!r}"))
-        elif float(v) != round(float(v)):
-            problems.append(Problem(file, ids[k], col, f"must be a whole number, got {raw!r}"))
-        elif v < lo or (hi is not None and v > hi):
-            rng = f"{lo} to {hi}" if hi is not None else f">= {lo}"
-            problems.append(Problem(file, ids[k], col, f"must be {rng}, got {raw!r}"))
+    rng = f"{lo} to {hi}" if hi is not None else f">= {lo}"
+    for k in np.flatnonzero(~ok):
+        k = int(k)
+        r, v = raw.iloc[k], values[k]
+        if _is_missing(r):
+            problems.append(Problem(file, ids[k], col, "value is missing; expected a whole number"))
+        elif not np.isfinite(v) or v != round(v):
+            problems.append(Problem(file, ids[k], col, f"must be a whole number, got {_show(r)}"))
+        else:
+            problems.append(Problem(file, ids[k], col, f"must be {rng}, got {_show(r)}"))
+        bad.add(k)
     return problems
 
 
-def _check_unique(df: pd.DataFrame, col: str, file: str) -> list[Problem]:
-    dup = df[col][df[col].duplicated(keep="first")]
-    return [Problem(file, str(v), col, "id is not unique") for v in dup]
-
-
-def _check_points(gdf: gpd.GeoDataFrame, ids: list[str], file: str, kind: str = "Point") -> list[Problem]:
+def _check_ids(df: pd.DataFrame, col: str, ids: list[str], file: str, bad: set[int]) -> list[Problem]:
+    """Ids present and unique."""
     problems = []
-    if gdf.crs is None:
-        return [Problem(file, "-", "geometry", "no coordinate reference system; expected WGS84 (EPSG:4326)")]
-    for k, geom in enumerate(gdf.geometry):
-        if geom is None or geom.is_empty:
-            problems.append(Problem(file, ids[k], "geometry", "geometry is missing"))
-        elif geom.geom_type != kind:
-            problems.append(Problem(file, ids[k], "geometry", f"must be a {kind}, got {geom.geom_type}"))
-    if gdf.crs.is_geographic and not problems:
-        b = gdf.total_bounds
-        if b[0] < 73 or b[2] > 136 or b[1] < 3 or b[3] > 54:
-            bad = gdf.geometry.bounds
-            for k in range(len(gdf)):
-                x0, y0, x1, y1 = bad.iloc[k]
-                if x0 < 73 or x1 > 136 or y0 < 3 or y1 > 54:
-                    problems.append(Problem(file, ids[k], "geometry", f"coordinates ({x0:.4f}, {y0:.4f}) are outside China; are longitude and latitude swapped?"))
+    for k, v in enumerate(df[col]):
+        if _is_missing(v):
+            problems.append(Problem(file, ids[k], col, "id is missing"))
+            bad.add(k)
+    present = df[col].map(lambda v: None if _is_missing(v) else str(v))
+    dup = present.duplicated(keep="first") & present.notna()
+    for k in np.flatnonzero(dup.to_numpy()):
+        problems.append(Problem(file, ids[k], col, "id is not unique"))
+        bad.add(int(k))
     return problems
+
+
+def _check_text(df: pd.DataFrame, col: str, ids: list[str], file: str) -> list[Problem]:
+    return [Problem(file, ids[k], col, "value is missing") for k, v in enumerate(df[col]) if _is_missing(v)]
 
 
 def _check_bool(df: pd.DataFrame, col: str, ids: list[str], file: str) -> list[Problem]:
     ok = {True, False, 0, 1, "true", "false", "True", "False"}
-    return [Problem(file, ids[k], col, f"must be true or false, got {v!r}") for k, v in enumerate(df[col]) if v not in ok or (isinstance(v, float) and np.isnan(v))]
+    return [Problem(file, ids[k], col, f"must be true or false, got {_show(v)}") for k, v in enumerate(df[col]) if (isinstance(v, float) and np.isnan(v)) or v not in ok]
+
+
+def _check_choice(df: pd.DataFrame, col: str, ids: list[str], file: str, choices: Iterable[str], bad: set[int], what: str) -> list[Problem]:
+    allowed = list(choices)
+    problems = []
+    for k, v in enumerate(df[col]):
+        if v not in allowed:
+            problems.append(Problem(file, ids[k], col, f"unknown {what} {_show(v)}; expected one of {allowed}"))
+            bad.add(k)
+    return problems
+
+
+def _check_ur_code(df: pd.DataFrame, ids: list[str], file: str, bad: set[int]) -> list[Problem]:
+    before = set(bad)
+    problems = _check_integer(df, "ur_code", ids, file, bad)
+    for k, v in enumerate(pd.to_numeric(df["ur_code"], errors="coerce")):
+        if k not in before and k not in bad and int(v) not in UR_CODES:
+            problems.append(Problem(file, ids[k], "ur_code", f"unknown settlement class {int(v)}; expected one of {sorted(UR_CODES)}"))
+            bad.add(k)
+    return problems
+
+
+def _check_town_codes(df: pd.DataFrame, ids: list[str], file: str, town_names: dict[str, str], bad: set[int]) -> list[Problem]:
+    """Town codes known from the towns table; town names, where given, match them."""
+    problems = []
+    towns = df["town"].tolist() if "town" in df.columns else [None] * len(df)
+    for k, (v, t) in enumerate(zip(df["town_code"].tolist(), towns)):
+        if str(v) not in town_names:
+            problems.append(Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table"))
+            bad.add(k)
+        elif not _is_missing(t) and town_names[str(v)] is not None and str(t) != town_names[str(v)]:
+            problems.append(Problem(file, ids[k], "town", f"town {t!r} does not match town code {v} ({town_names[str(v)]})"))
+    return problems
+
+
+def _lonlat(gdf: gpd.GeoDataFrame) -> np.ndarray | None:
+    """Representative longitude/latitude of each geometry (NaN where missing), or None."""
+    try:
+        geo = gdf.geometry if gdf.crs.equals("EPSG:4326") else gdf.geometry.to_crs("EPSG:4326")
+        pts = geo.representative_point()
+        return np.column_stack([pts.x.to_numpy(float), pts.y.to_numpy(float)])
+    except Exception:  # pyproj raises several error types for unusable CRSs
+        return None
+
+
+def _in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    x0, y0, x1, y1 = CHINA_LONLAT_BOX
+    return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+
+
+def _check_geometries(gdf: gpd.GeoDataFrame, ids: list[str], file: str, bad: set[int], kinds: tuple[str, ...] = ("Point",)) -> list[Problem]:
+    """A CRS, the right geometry type, and positions inside China.
+
+    Positions are checked in longitude/latitude whatever the declared CRS, so that
+    swapped axes and a CRS that does not match the coordinates are both caught.
+    """
+    if gdf.crs is None:
+        return [Problem(file, "-", "geometry", "no coordinate reference system; expected WGS84 (EPSG:4326)")]
+    problems = []
+    for k, geom in enumerate(gdf.geometry):
+        if geom is None or geom.is_empty:
+            problems.append(Problem(file, ids[k], "geometry", "geometry is missing"))
+            bad.add(k)
+        elif geom.geom_type not in kinds:
+            problems.append(Problem(file, ids[k], "geometry", f"must be a {' or '.join(kinds)}, got {geom.geom_type}"))
+            bad.add(k)
+    ok = [k for k in range(len(gdf)) if k not in bad]
+    if not ok:
+        return problems
+    sub = gdf.iloc[ok]
+    lonlat = _lonlat(sub)
+    if lonlat is None:
+        return problems + [Problem(file, "-", "geometry", f"coordinates cannot be converted from {gdf.crs} to WGS84")]
+    inside = _in_china(lonlat[:, 0], lonlat[:, 1])
+    wgs84 = gdf.crs.equals("EPSG:4326")
+    for j in np.flatnonzero(~inside):
+        k = ok[j]
+        x, y = lonlat[j]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            msg = "coordinates are not finite numbers"
+        elif _in_china(np.array([y]), np.array([x]))[0]:
+            msg = f"coordinates ({x:.4f}, {y:.4f}) are outside China; are longitude and latitude swapped?"
+        elif not wgs84:
+            msg = f"coordinates fall at ({x:.4f}, {y:.4f}), outside China, when read in the declared CRS {gdf.crs.to_string()}; does the CRS match the coordinates?"
+        else:
+            msg = f"coordinates ({x:.4f}, {y:.4f}) are outside China"
+        problems.append(Problem(file, ids[k], "geometry", msg))
+        bad.add(k)
+    return problems
+
+
+def _near_seats(gdf: gpd.GeoDataFrame, ids: list[str], file: str, seats: np.ndarray, skip: set[int]) -> list[Problem]:
+    """Points farther than :data:`MAX_KM_FROM_TOWN_SEAT` from every town seat."""
+    ok = [k for k in range(len(gdf)) if k not in skip]
+    if not ok or len(seats) == 0:
+        return []
+    lonlat = _lonlat(gdf.iloc[ok])
+    if lonlat is None:
+        return []
+    lat0 = math.radians(float(np.mean(seats[:, 1])))
+
+    def km(a: np.ndarray) -> np.ndarray:
+        return np.column_stack([a[:, 0] * 111.32 * math.cos(lat0), a[:, 1] * 110.57])
+
+    dist, _ = cKDTree(km(seats)).query(km(lonlat))
+    return [
+        Problem(file, ids[ok[j]], "geometry", f"{dist[j]:.0f} km from the nearest town seat (more than {MAX_KM_FROM_TOWN_SEAT:.0f} km); is the position right?")
+        for j in np.flatnonzero(dist > MAX_KM_FROM_TOWN_SEAT)
+    ]
+
+
+# --------------------------------------------------------------------------- tables
 
 
 def check_towns(towns: pd.DataFrame, file: str = "towns.geojson") -> list[Problem]:
@@ -94,140 +243,231 @@ def check_towns(towns: pd.DataFrame, file: str = "towns.geojson") -> list[Proble
     if problems:
         return problems
     ids = _record_ids(towns, "town_code")
-    problems += _check_unique(towns, "town_code", file)
+    bad: set[int] = set()
+    problems += _check_ids(towns, "town_code", ids, file, bad)
+    problems += _check_text(towns, "town", ids, file)
     for k, v in enumerate(towns["town_kind"]):
         if v not in ("town", "subdistrict"):
-            problems.append(Problem(file, ids[k], "town_kind", f"must be 'town' (镇) or 'subdistrict' (街道), got {v!r}"))
+            problems.append(Problem(file, ids[k], "town_kind", f"must be 'town' (镇) or 'subdistrict' (街道), got {_show(v)}"))
     if isinstance(towns, gpd.GeoDataFrame):
-        problems += _check_points(towns, ids, file)
+        problems += _check_geometries(towns, ids, file, bad)
     return problems
 
 
-def check_villages(villages: gpd.GeoDataFrame, town_codes: set[str], file: str = "villages.geojson") -> list[Problem]:
+def check_villages(villages: gpd.GeoDataFrame, town_codes: set[str] | dict[str, str], file: str = "villages.geojson") -> list[Problem]:
     """Problems in the villages table.
 
     Parameters
     ----------
     villages : geopandas.GeoDataFrame
         As read from the file.
-    town_codes : set[str]
-        Town codes known from the towns table.
+    town_codes : set[str] or dict[str, str]
+        Town codes known from the towns table; with a dict (code to name) the ``town``
+        names are checked against it too.
     file : str
         Name used in messages.
     """
     problems = _require_columns(villages, VILLAGE_COLUMNS, file)
     if problems:
         return problems
+    names = town_codes if isinstance(town_codes, dict) else None
     ids = _record_ids(villages, "village_id")
-    problems += _check_unique(villages, "village_id", file)
+    bad: set[int] = set()
+    problems += _check_ids(villages, "village_id", ids, file, bad)
     for k, v in enumerate(villages["village_id"]):
-        if not _ID12.match(str(v)):
-            problems.append(Problem(file, ids[k], "village_id", f"must be a 12-digit statistics code, got {v!r}"))
-    for k, v in enumerate(villages["town_code"]):
-        if str(v) not in town_codes:
-            problems.append(Problem(file, ids[k], "town_code", f"unknown town code {v!r}"))
-    problems += _check_integer(villages, "ur_code", ids, file)
-    for k, v in enumerate(pd.to_numeric(villages["ur_code"], errors="coerce")):
-        if pd.notna(v) and int(v) not in UR_CODES:
-            problems.append(Problem(file, ids[k], "ur_code", f"unknown settlement class {v!r}; expected one of {sorted(UR_CODES)}"))
+        if not _is_missing(v) and not _ID12.match(str(v)):
+            problems.append(Problem(file, ids[k], "village_id", f"must be a 12-digit statistics code, got {_show(v)}"))
+    problems += _check_text(villages, "name", ids, file)
+    if names is not None:
+        problems += _check_town_codes(villages, ids, file, names, bad)
+    else:
+        problems += [Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table") for k, v in enumerate(villages["town_code"]) if str(v) not in town_codes]
+    problems += _check_ur_code(villages, ids, file, bad)
     problems += _check_bool(villages, "central_village", ids, file)
-    problems += _check_integer(villages, "population", ids, file, lo=0, hi=2_000_000)
+    problems += _check_integer(villages, "population", ids, file, bad, lo=0, hi=2_000_000)
     for col in (*GRADE_COLUMNS, *AGE_COLUMNS):
-        problems += _check_integer(villages, col, ids, file, lo=0, hi=100_000)
-    if not problems:
-        pupils = villages[list(GRADE_COLUMNS)].astype(float).sum(axis=1)
-        for k in np.flatnonzero(pupils.to_numpy() > villages["population"].astype(float).to_numpy()):
-            problems.append(Problem(file, ids[k], "population", f"{int(villages['population'].iloc[k])} residents but {int(pupils.iloc[k])} pupils"))
+        problems += _check_integer(villages, col, ids, file, bad, lo=0, hi=100_000)
+    good = [k for k in range(len(villages)) if k not in bad]
+    if good:
+        sub = villages.iloc[good]
+        pupils = sub[list(GRADE_COLUMNS)].apply(pd.to_numeric).sum(axis=1).to_numpy()
+        pop = pd.to_numeric(sub["population"]).to_numpy()
+        for j in np.flatnonzero(pupils > pop):
+            problems.append(Problem(file, ids[good[j]], "population", f"{int(pop[j])} residents but {int(pupils[j])} pupils"))
     for k, v in enumerate(villages["coord_source"]):
         if v not in ("official", "synthetic"):
-            problems.append(Problem(file, ids[k], "coord_source", f"must be 'official' or 'synthetic', got {v!r}"))
-    problems += _check_points(villages, ids, file)
+            problems.append(Problem(file, ids[k], "coord_source", f"must be 'official' or 'synthetic', got {_show(v)}"))
+    problems += _check_geometries(villages, ids, file, set())
     return problems
 
 
-def check_schools(schools: gpd.GeoDataFrame, town_codes: set[str], base_year: int, file: str = "schools.geojson") -> list[Problem]:
+def check_schools(schools: gpd.GeoDataFrame, town_codes: set[str] | dict[str, str], base_year: int, file: str = "schools.geojson") -> list[Problem]:
     """Problems in the schools table.
 
-    Checks kinds, statuses, grades offered against kind, enrolment only in offered
-    grades, enrolment against classrooms, planned-project fields, and known codes.
+    Checks ids, kinds, statuses, known town codes and settlement classes, types and
+    ranges, grades offered against kind, enrolment only in offered grades, enrolment
+    against classes and classrooms, planned-project fields, and point geometries.
     """
     problems = _require_columns(schools, SCHOOL_COLUMNS, file)
     if problems:
         return problems
+    names = town_codes if isinstance(town_codes, dict) else {c: None for c in town_codes}
     ids = _record_ids(schools, "school_id")
-    problems += _check_unique(schools, "school_id", file)
-    for k, v in enumerate(schools["town_code"]):
-        if str(v) not in town_codes:
-            problems.append(Problem(file, ids[k], "town_code", f"unknown town code {v!r}"))
-    for k, v in enumerate(schools["kind"]):
-        if v not in SCHOOL_KINDS:
-            problems.append(Problem(file, ids[k], "kind", f"unknown kind {v!r}; expected one of {list(SCHOOL_KINDS)}"))
+    bad: set[int] = set()
+    problems += _check_ids(schools, "school_id", ids, file, bad)
+    problems += _check_text(schools, "name", ids, file)
+    problems += _check_town_codes(schools, ids, file, names, bad) if isinstance(town_codes, dict) else [
+        Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table") for k, v in enumerate(schools["town_code"]) if str(v) not in names
+    ]
+    problems += _check_choice(schools, "kind", ids, file, SCHOOL_KINDS, bad, "kind")
     for k, v in enumerate(schools["status"]):
         if v not in SCHOOL_STATUSES:
-            problems.append(Problem(file, ids[k], "status", f"must be 'open' or 'planned', got {v!r}"))
-    problems += _check_integer(schools, "ur_code", ids, file)
-    for k, v in enumerate(pd.to_numeric(schools["ur_code"], errors="coerce")):
-        if pd.notna(v) and int(v) not in UR_CODES:
-            problems.append(Problem(file, ids[k], "ur_code", f"unknown settlement class {v!r}; expected one of {sorted(UR_CODES)}"))
-    for col in ("classrooms", "classes", "beds", "max_added_classrooms", "planned_seats", *GRADE_COLUMNS):
-        problems += _check_integer(schools, col, ids, file, lo=0, hi=100_000)
-    problems += _check_integer(schools, "open_year", ids, file, lo=0, hi=2100)
-    problems += _check_points(schools, ids, file)
-    if problems:
-        return problems
+            problems.append(Problem(file, ids[k], "status", f"must be 'open' or 'planned', got {_show(v)}"))
+            bad.add(k)
+    problems += _check_ur_code(schools, ids, file, bad)
+    for col in ("classrooms", "classes", "beds", "max_added_classrooms", *GRADE_COLUMNS):
+        problems += _check_integer(schools, col, ids, file, bad, lo=0, hi=100_000)
+    problems += _check_planned_fields(schools, ids, file, base_year, bad)
+    problems += _check_geometries(schools, ids, file, set())
     for k, row in enumerate(schools.itertuples(index=False)):
-        sid = ids[k]
-        offered = grades_of_bands(BANDS_OF_KIND[row.kind])
-        text = f"{offered[0]}-{offered[-1]}"
-        if str(row.grades) != text:
-            problems.append(Problem(file, sid, "grades", f"a {row.kind} teaches grades {text}, got {row.grades!r}"))
-        for g in range(1, 13):
-            if g not in offered and int(getattr(row, f"g{g}")) > 0:
-                problems.append(Problem(file, sid, f"g{g}", f"a {row.kind} does not teach grade {g}, but {int(getattr(row, f'g{g}'))} pupils are enrolled"))
-        enrolled = sum(int(getattr(row, f"g{g}")) for g in range(1, 13))
-        if row.status == "planned":
-            if not (base_year < int(row.open_year) <= base_year + 20):
-                problems.append(Problem(file, sid, "open_year", f"a planned project needs an opening year after {base_year}, got {row.open_year!r}"))
-            if int(row.planned_seats) <= 0:
-                problems.append(Problem(file, sid, "planned_seats", "a planned project needs its planned seats (> 0)"))
-            if int(row.classrooms) <= 0:
-                problems.append(Problem(file, sid, "classrooms", "a planned project needs its planned classrooms (> 0)"))
-            if enrolled > 0:
-                problems.append(Problem(file, sid, "g1", f"a planned project has no pupils yet, got {enrolled}"))
-        else:
-            if int(row.open_year) not in (0,) and int(row.open_year) > base_year:
-                problems.append(Problem(file, sid, "open_year", f"an open school cannot open after the base year {base_year}; use status 'planned'"))
-            if int(row.planned_seats) != 0:
-                problems.append(Problem(file, sid, "planned_seats", "only planned projects have planned seats"))
-            if int(row.classes) > int(row.classrooms):
-                problems.append(Problem(file, sid, "classes", f"{row.classes} classes in {row.classrooms} classrooms"))
-            if enrolled > 0 and int(row.classes) == 0:
-                problems.append(Problem(file, sid, "classes", f"{enrolled} pupils but no classes"))
-            elif enrolled > MAX_PUPILS_PER_CLASSROOM * int(row.classes):
-                problems.append(Problem(file, sid, "classrooms", f"{enrolled} pupils in {row.classes} classes is more than {MAX_PUPILS_PER_CLASSROOM} a class"))
+        if k in bad:
+            continue
+        problems += _check_school_row(row, ids[k], file)
+    return problems
+
+
+def _check_planned_fields(schools: pd.DataFrame, ids: list[str], file: str, base_year: int, bad: set[int]) -> list[Problem]:
+    """``open_year`` and ``planned_seats``: required for planned projects, 0 for open schools."""
+    problems = []
+    last = base_year + MAX_PLANNING_YEARS
+    for col in ("open_year", "planned_seats"):
+        values = pd.to_numeric(schools[col], errors="coerce")
+        for k, (status, raw, v) in enumerate(zip(schools["status"], schools[col], values)):
+            if status == "planned" and _is_missing(raw):
+                what = f"its opening year ({base_year + 1}-{last})" if col == "open_year" else "its planned seats (> 0)"
+                problems.append(Problem(file, ids[k], col, f"a planned project needs {what}; the value is missing"))
+            elif _is_missing(raw):
+                problems.append(Problem(file, ids[k], col, "value is missing; use 0 for a school that is open today"))
+            elif pd.isna(v) or float(v) != round(float(v)):
+                problems.append(Problem(file, ids[k], col, f"must be a whole number, got {_show(raw)}"))
+            elif status == "planned" and col == "open_year" and not (base_year < v <= last):
+                problems.append(Problem(file, ids[k], col, f"a planned project needs an opening year from {base_year + 1} to {last}, got {_show(raw)}"))
+            elif status == "planned" and col == "planned_seats" and v <= 0:
+                problems.append(Problem(file, ids[k], col, f"a planned project needs its planned seats (> 0), got {_show(raw)}"))
+            elif status != "planned" and col == "open_year" and not (v == 0 or 1900 <= v <= base_year):
+                problems.append(Problem(file, ids[k], col, f"an open school cannot open after the base year {base_year} (got {_show(raw)}); use status 'planned'"))
+            elif status != "planned" and col == "planned_seats" and v != 0:
+                problems.append(Problem(file, ids[k], col, f"only planned projects have planned seats, got {_show(raw)}"))
+            else:
+                continue
+            bad.add(k)
+    return problems
+
+
+def _check_school_row(row, sid: str, file: str) -> list[Problem]:
+    """Grades against kind, and enrolment against classes and classrooms, of one school."""
+    problems = []
+    offered = grades_of_bands(BANDS_OF_KIND[row.kind])
+    text = f"{offered[0]}-{offered[-1]}"
+    if str(row.grades) != text:
+        problems.append(Problem(file, sid, "grades", f"a {row.kind} teaches grades {text}, got {row.grades!r}"))
+    enrol = {g: int(getattr(row, f"g{g}")) for g in range(1, 13)}
+    for g, n in enrol.items():
+        if g not in offered and n > 0:
+            problems.append(Problem(file, sid, f"g{g}", f"a {row.kind} does not teach grade {g}, but {n} pupils are enrolled"))
+    enrolled = sum(enrol.values())
+    classes, classrooms = int(row.classes), int(row.classrooms)
+    if row.status == "planned":
+        if classrooms <= 0:
+            problems.append(Problem(file, sid, "classrooms", "a planned project needs its planned classrooms (> 0)"))
+        if enrolled > 0:
+            first = next(g for g, n in enrol.items() if n > 0)
+            problems.append(Problem(file, sid, f"g{first}", f"a planned project has no pupils yet, got {enrolled}"))
+        return problems
+    if classes > classrooms:
+        problems.append(Problem(file, sid, "classes", f"{classes} classes in {classrooms} classrooms"))
+    if enrolled > 0 and classes == 0:
+        problems.append(Problem(file, sid, "classes", f"{enrolled} pupils but no classes"))
+    elif enrolled > MAX_PUPILS_PER_CLASSROOM * classrooms:
+        problems.append(Problem(file, sid, "classrooms", f"{enrolled} pupils in {classrooms} classrooms is more than {MAX_PUPILS_PER_CLASSROOM} a classroom"))
+    elif enrolled > MAX_PUPILS_PER_CLASSROOM * classes:
+        problems.append(Problem(file, sid, "classes", f"{enrolled} pupils in {classes} classes is more than {MAX_PUPILS_PER_CLASSROOM} a class"))
     return problems
 
 
 def check_roads(roads: gpd.GeoDataFrame, file: str = "roads.geojson") -> list[Problem]:
-    """Problems in the road lines: classes, speeds within the school-bus law, geometry."""
+    """Problems in the road lines: ids, classes, speeds within the school-bus law, geometry."""
     problems = _require_columns(roads, ROAD_COLUMNS, file)
     if problems:
         return problems
     ids = _record_ids(roads, "road_id")
-    problems += _check_unique(roads, "road_id", file)
-    for k, v in enumerate(roads["road_class"]):
-        if v not in ROAD_CLASSES:
-            problems.append(Problem(file, ids[k], "road_class", f"unknown road class {v!r}; expected one of {list(ROAD_CLASSES)}"))
+    bad: set[int] = set()
+    problems += _check_ids(roads, "road_id", ids, file, bad)
+    problems += _check_choice(roads, "road_class", ids, file, ROAD_CLASSES, bad, "road class")
     if "bus_speed_kmh" in roads.columns:
         speeds = pd.to_numeric(roads["bus_speed_kmh"], errors="coerce")
-        for k, (cls, v) in enumerate(zip(roads["road_class"], speeds)):
+        for k, (cls, v, raw) in enumerate(zip(roads["road_class"].tolist(), speeds.tolist(), roads["bus_speed_kmh"].tolist())):
+            if _is_missing(raw):
+                continue  # the class's default speed applies
             cap = LEGAL_SPEED_KMH.get(cls, LEGAL_SPEED_DEFAULT_KMH)
             if pd.isna(v) or v <= 0:
-                problems.append(Problem(file, ids[k], "bus_speed_kmh", f"must be a positive speed, got {roads['bus_speed_kmh'].iloc[k]!r}"))
+                problems.append(Problem(file, ids[k], "bus_speed_kmh", f"must be a positive speed in km/h, got {_show(raw)}"))
             elif v > cap:
-                problems.append(Problem(file, ids[k], "bus_speed_kmh", f"{v} km/h is above the school-bus limit of {cap:.0f} km/h on a {cls} road"))
-    problems += _check_points(roads, ids, file, kind="LineString")
+                problems.append(Problem(file, ids[k], "bus_speed_kmh", f"{v:g} km/h is above the school-bus limit of {cap:.0f} km/h on a {cls} road"))
+    problems += _check_geometries(roads, ids, file, bad, kinds=("LineString", "MultiLineString"))
     return problems
+
+
+def check_hosts(
+    schools: pd.DataFrame,
+    villages: pd.DataFrame,
+    file: str = "schools.geojson",
+    villages_file: str = "villages.geojson",
+    known_problems: Iterable[Problem] = (),
+) -> list[Problem]:
+    """Each school's host unit (``village_id``, optional column) exists, and the school's
+    ``town_code`` and ``ur_code`` are those of its host.
+
+    ``known_problems`` (already reported) keep this check quiet where it would only
+    repeat them: a school or village whose code is wrong is not compared again, and host
+    ids are not looked up while the villages' own ids are faulty.
+    """
+    if "village_id" not in schools.columns or "village_id" not in villages.columns:
+        return []
+    known = list(known_problems)
+    flagged = {(p.file, p.record, p.field) for p in known}
+    if any(p.file == villages_file and p.field == "village_id" for p in known):
+        return []
+    problems = []
+    ids = _record_ids(schools, "school_id")
+    vids = [None if _is_missing(v) else str(v) for v in villages["village_id"].tolist()]
+    compare = [c for c in ("town_code", "ur_code") if c in villages.columns and c in schools.columns]
+    of_host = {c: dict(zip(vids, _codes(villages[c], c))) for c in compare}
+    mine = {c: _codes(schools[c], c) for c in compare}
+    known_vids = set(vids)
+    for k, vid in enumerate(schools["village_id"].tolist()):
+        if _is_missing(vid):
+            continue
+        vid = str(vid)
+        if vid not in known_vids:
+            problems.append(Problem(file, ids[k], "village_id", f"host unit {vid!r} is not in {villages_file}"))
+            continue
+        for col in compare:
+            if (file, ids[k], col) in flagged or (villages_file, vid, col) in flagged:
+                continue
+            a, b = mine[col][k], of_host[col][vid]
+            if a is not None and b is not None and a != b:
+                what = "town" if col == "town_code" else "settlement class"
+                problems.append(Problem(file, ids[k], col, f"{a!r} differs from the {what} {b!r} of its host unit {vid}"))
+    return problems
+
+
+def _codes(values: pd.Series, col: str) -> list:
+    """Codes for comparison: ``ur_code`` as int, other codes as text; None if unusable."""
+    if col == "ur_code":
+        num = pd.to_numeric(values, errors="coerce").tolist()
+        return [None if pd.isna(v) else int(v) for v in num]
+    return [None if _is_missing(v) else str(v) for v in values.tolist()]
 
 
 def validate_tables(
@@ -256,16 +496,25 @@ def validate_tables(
         With every problem found.
     """
     files = {"villages": "villages.geojson", "schools": "schools.geojson", "roads": "roads.geojson", "towns": "towns.geojson", **(files or {})}
-    problems = check_towns(towns, files["towns"])
-    codes = {str(c) for c in towns["town_code"]} if "town_code" in towns.columns else set()
-    problems += check_villages(villages, codes, files["villages"])
-    problems += check_schools(schools, codes, base_year, files["schools"])
-    if not problems and "village_id" in schools.columns:
-        known = set(villages["village_id"].astype(str))
-        for sid, vid in zip(schools["school_id"], schools["village_id"]):
-            if pd.notna(vid) and str(vid) not in known:
-                problems.append(Problem(files["schools"], str(sid), "village_id", f"host unit {vid!r} is not in {files['villages']}"))
+    town_problems = check_towns(towns, files["towns"])
+    problems = list(town_problems)
+    names: dict[str, str] = {}
+    if "town_code" in towns.columns:
+        names = {str(c): str(n) for c, n in zip(towns["town_code"], towns["town"] if "town" in towns.columns else towns["town_code"])}
+    problems += check_villages(villages, names, files["villages"])
+    problems += check_schools(schools, names, base_year, files["schools"])
+    problems += check_hosts(schools, villages, files["schools"], files["villages"], known_problems=problems)
     if roads is not None:
         problems += check_roads(roads, files["roads"])
+    if not town_problems and isinstance(towns, gpd.GeoDataFrame):
+        seats = _lonlat(towns)
+        flagged = {(p.file, p.record) for p in problems if p.field == "geometry"}
+        for gdf, key, id_col in ((villages, "villages", "village_id"), (schools, "schools", "school_id")):
+            if seats is None or not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None or len(gdf) == 0:
+                continue
+            ids = _record_ids(gdf, id_col)
+            empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+            skip = {k for k in range(len(gdf)) if empty[k] or (files[key], ids[k]) in flagged}
+            problems += _near_seats(gdf, ids, files[key], seats, skip)
     if problems:
         raise ValidationError(problems)

@@ -1,0 +1,253 @@
+"""Input validation: each malformed input names file, record and field; nothing on disk changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import pytest
+
+from layout_opt import District, ValidationError, load_district
+from layout_opt.errors import Problem
+
+from .conftest import DATA
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write(path: Path, obj: dict) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+
+
+def _edit(file: str, change: Callable[[list[dict]], None]) -> Callable[[Path], None]:
+    """A corruption that edits the features of one GeoJSON file in place."""
+
+    def apply(folder: Path) -> None:
+        path = folder / file
+        obj = _read(path)
+        change(obj["features"])
+        _write(path, obj)
+
+    return apply
+
+
+def _by_id(features: list[dict], key: str, value: str) -> dict:
+    return next(f for f in features if f["properties"][key] == value)
+
+
+def _set(file: str, key: str, rid: str, field: str, value) -> Callable[[Path], None]:
+    """Set ``field`` (a property, or the feature's ``geometry``) of the record whose ``key`` is ``rid``."""
+
+    def change(fs: list[dict]) -> None:
+        feature = _by_id(fs, key, rid)
+        (feature if field == "geometry" else feature["properties"])[field] = value
+
+    return _edit(file, change)
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# Records of the bundled data the cases corrupt (checked by ``test_fixture_records``).
+VILLAGE = "410306002203"  # 权庄村, host of the primary S0001
+OTHER_VILLAGE = "410306002204"
+PRIMARY = "S0001"  # 权庄小学, an open primary with 9 classrooms
+JUNIOR = "S0000"
+PLANNED = "S0038"  # 永和路小学, planned for 2025
+ROAD = "R00007"  # a trunk road
+TOWN = "410308002"  # 康乐街道
+
+
+def _swap_lonlat(fs: list[dict]) -> None:
+    g = _by_id(fs, "school_id", JUNIOR)["geometry"]
+    g["coordinates"] = g["coordinates"][::-1]
+
+
+def _to_linestring(fs: list[dict]) -> None:
+    g = _by_id(fs, "village_id", VILLAGE)["geometry"]
+    x, y = g["coordinates"]
+    g.update(type="LineString", coordinates=[[x, y], [x + 0.01, y]])
+
+
+def _drop_column(fs: list[dict]) -> None:
+    for f in fs:
+        del f["properties"]["g7"]
+
+
+def _more_classes(fs: list[dict]) -> None:
+    p = _by_id(fs, "school_id", PRIMARY)["properties"]
+    p["classes"] = p["classrooms"] + 3
+
+
+def _no_open_year(fs: list[dict]) -> None:
+    del _by_id(fs, "school_id", PLANNED)["properties"]["open_year"]
+
+
+def _declare_metric_crs(folder: Path) -> None:
+    path = folder / "towns.geojson"
+    obj = _read(path)
+    obj["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}}
+    _write(path, obj)
+
+
+def _truncate(folder: Path) -> None:
+    path = folder / "towns.geojson"
+    path.write_text(path.read_text(encoding="utf-8")[:-60], encoding="utf-8")
+
+
+def _remove_roads(folder: Path) -> None:
+    (folder / "roads.geojson").unlink()
+
+
+# id, corruption, file, record, field, words the message must contain
+CASES = [
+    ("duplicate school_id", _set("schools.geojson", "school_id", "S0005", "school_id", "S0004"), "schools.geojson", "S0004", "school_id", "not unique"),
+    ("duplicate village_id", _set("villages.geojson", "village_id", OTHER_VILLAGE, "village_id", VILLAGE), "villages.geojson", VILLAGE, "village_id", "not unique"),
+    ("negative pupils", _set("villages.geojson", "village_id", VILLAGE, "g4", -3), "villages.geojson", VILLAGE, "g4", "-3"),
+    ("text population", _set("villages.geojson", "village_id", VILLAGE, "population", "many"), "villages.geojson", VILLAGE, "population", "whole number"),
+    ("fractional population", _set("villages.geojson", "village_id", VILLAGE, "population", 1200.5), "villages.geojson", VILLAGE, "population", "1200.5"),
+    ("missing population", _set("villages.geojson", "village_id", VILLAGE, "population", None), "villages.geojson", VILLAGE, "population", "missing"),
+    ("unknown kind", _set("schools.geojson", "school_id", PRIMARY, "kind", "kindergarten"), "schools.geojson", PRIMARY, "kind", "kindergarten"),
+    ("grades not matching kind", _set("schools.geojson", "school_id", PRIMARY, "grades", "1-9"), "schools.geojson", PRIMARY, "grades", "1-6"),
+    ("pupils in a grade not taught", _set("schools.geojson", "school_id", PRIMARY, "g8", 30), "schools.geojson", PRIMARY, "g8", "does not teach grade 8"),
+    ("planned project without open_year", _edit("schools.geojson", _no_open_year), "schools.geojson", PLANNED, "open_year", "planned project"),
+    ("planned project opening before base year", _set("schools.geojson", "school_id", PLANNED, "open_year", 2020), "schools.geojson", PLANNED, "open_year", "2020"),
+    ("planned project without seats", _set("schools.geojson", "school_id", PLANNED, "planned_seats", 0), "schools.geojson", PLANNED, "planned_seats", "planned seats"),
+    ("open school with planned seats", _set("schools.geojson", "school_id", PRIMARY, "planned_seats", 300), "schools.geojson", PRIMARY, "planned_seats", "only planned"),
+    ("unknown status", _set("schools.geojson", "school_id", PRIMARY, "status", "closed"), "schools.geojson", PRIMARY, "status", "closed"),
+    ("unknown town_code", _set("villages.geojson", "village_id", VILLAGE, "town_code", "410308999"), "villages.geojson", VILLAGE, "town_code", "410308999"),
+    ("town name not matching code", _set("villages.geojson", "village_id", VILLAGE, "town", "会盟镇"), "villages.geojson", VILLAGE, "town", "会盟镇"),
+    ("unknown ur_code", _set("villages.geojson", "village_id", VILLAGE, "ur_code", 130), "villages.geojson", VILLAGE, "ur_code", "130"),
+    ("school ur_code unlike its host", _set("schools.geojson", "school_id", PRIMARY, "ur_code", 111), "schools.geojson", PRIMARY, "ur_code", "host unit"),
+    ("school town unlike its host", _set("schools.geojson", "school_id", PRIMARY, "town_code", "410308003"), "schools.geojson", PRIMARY, "town_code", "host unit"),
+    ("village id of 11 digits", _set("villages.geojson", "village_id", VILLAGE, "village_id", VILLAGE[:-1]), "villages.geojson", VILLAGE[:-1], "village_id", "12-digit"),
+    ("LineString for a village", _edit("villages.geojson", _to_linestring), "villages.geojson", VILLAGE, "geometry", "LineString"),
+    ("longitude and latitude swapped", _edit("schools.geojson", _swap_lonlat), "schools.geojson", JUNIOR, "geometry", "swapped"),
+    ("CRS not matching coordinates", _declare_metric_crs, "towns.geojson", "410308001", "geometry", "CRS"),
+    ("village far from every town seat", _set("villages.geojson", "village_id", VILLAGE, "geometry", {"type": "Point", "coordinates": [116.40, 39.90]}), "villages.geojson", VILLAGE, "geometry", "town seat"),
+    ("enrolment far above classrooms x 66", _set("schools.geojson", "school_id", PRIMARY, "g4", 900), "schools.geojson", PRIMARY, "classrooms", "66"),
+    ("more classes than classrooms", _edit("schools.geojson", _more_classes), "schools.geojson", PRIMARY, "classes", "classrooms"),
+    ("missing column", _edit("villages.geojson", _drop_column), "villages.geojson", "-", "g7", "column is missing"),
+    ("missing file", _remove_roads, "roads.geojson", "-", "-", "not found"),
+    ("invalid JSON", _truncate, "towns.geojson", "-", "-", "cannot be read"),
+    ("unknown road class", _set("roads.geojson", "road_id", ROAD, "road_class", "motorway"), "roads.geojson", ROAD, "road_class", "motorway"),
+    ("bus speed above 60 km/h", _set("roads.geojson", "road_id", ROAD, "bus_speed_kmh", 75.0), "roads.geojson", ROAD, "bus_speed_kmh", "60 km/h"),
+    ("school hosted in an unknown village", _set("schools.geojson", "school_id", PRIMARY, "village_id", "410306002999"), "schools.geojson", PRIMARY, "village_id", "410306002999"),
+    ("unknown town_kind", _set("towns.geojson", "town_code", TOWN, "town_kind", "county"), "towns.geojson", TOWN, "town_kind", "county"),
+    ("unknown coord_source", _set("villages.geojson", "village_id", VILLAGE, "coord_source", "gps"), "villages.geojson", VILLAGE, "coord_source", "gps"),
+    ("central_village not a boolean", _set("villages.geojson", "village_id", VILLAGE, "central_village", "yes"), "villages.geojson", VILLAGE, "central_village", "true or false"),
+    ("missing geometry", _set("villages.geojson", "village_id", VILLAGE, "geometry", None), "villages.geojson", VILLAGE, "geometry", "missing"),
+    ("pupils but no classes", _set("schools.geojson", "school_id", PRIMARY, "classes", 0), "schools.geojson", PRIMARY, "classes", "no classes"),
+]
+
+
+@pytest.fixture()
+def copy(tmp_path: Path) -> Path:
+    """A fresh copy of the bundled data folder."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def test_clean_copy_loads(copy):
+    before = _fingerprint(copy)
+    d = load_district(copy)
+    assert len(d.villages) == 270
+    assert _fingerprint(copy) == before
+
+
+def test_fixture_records():
+    """The records the cases corrupt exist and are what the cases assume."""
+    v = {f["properties"]["village_id"]: f["properties"] for f in _read(DATA / "villages.geojson")["features"]}
+    s = {f["properties"]["school_id"]: f["properties"] for f in _read(DATA / "schools.geojson")["features"]}
+    r = {f["properties"]["road_id"]: f["properties"] for f in _read(DATA / "roads.geojson")["features"]}
+    assert {VILLAGE, OTHER_VILLAGE} <= set(v)
+    assert s[PRIMARY]["kind"] == "primary" and s[PRIMARY]["status"] == "open" and s[PRIMARY]["village_id"] == VILLAGE
+    assert s[PRIMARY]["ur_code"] != 111 and s[PRIMARY]["town_code"] != "410308003"
+    assert 900 > 66 * s[PRIMARY]["classrooms"] and s[PRIMARY]["g8"] == 0
+    assert s[PLANNED]["status"] == "planned" and s[PLANNED]["open_year"] > 2023
+    assert r[ROAD]["road_class"] == "trunk"
+
+
+@pytest.mark.parametrize(("corrupt", "file", "record", "field", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_malformed_input_is_named(copy, corrupt, file, record, field, words):
+    corrupt(copy)
+    before = _fingerprint(copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reader warns about text in number columns
+        with pytest.raises(ValidationError) as info:
+            load_district(copy)
+    err = info.value
+    assert _fingerprint(copy) == before, "validation changed files on disk"
+    assert err.problems and all(isinstance(p, Problem) for p in err.problems)
+    hits = [p for p in err.problems if (p.file, p.record, p.field) == (file, record, field)]
+    assert hits, f"no problem names {file}/{record}/{field}: {err.problems}"
+    assert any(words in p.message for p in hits), hits
+    # one corruption, one message: the error does not cascade into unrelated records
+    assert len({(p.file, p.record) for p in err.problems}) == 1 or field == "geometry"
+    text = str(err)
+    assert f"{file}: record {record}, field {field}:" in text
+    assert words in text
+
+
+def test_at_least_fourteen_distinct_cases():
+    assert len({(c[2], c[4]) for c in CASES}) >= 14
+    assert len(CASES) == len({c[0] for c in CASES})
+
+
+def test_all_problems_reported_together(copy):
+    _set("villages.geojson", "village_id", VILLAGE, "g4", -1)(copy)
+    _set("schools.geojson", "school_id", PRIMARY, "kind", "college")(copy)
+    _set("roads.geojson", "road_id", ROAD, "road_class", "motorway")(copy)
+    with pytest.raises(ValidationError) as info:
+        load_district(copy)
+    named = {(p.file, p.record, p.field) for p in info.value.problems}
+    assert {("villages.geojson", VILLAGE, "g4"), ("schools.geojson", PRIMARY, "kind"), ("roads.geojson", ROAD, "road_class")} <= named
+    assert info.value.first == info.value.problems[0]
+
+
+def test_missing_crs_in_memory(mengjin):
+    """Frames without a CRS (e.g. built in a notebook) are refused, naming the table."""
+    villages = gpd.GeoDataFrame(mengjin.villages.drop(columns="geometry"), geometry=list(mengjin.villages.geometry), crs=None)
+    with pytest.raises(ValidationError) as info:
+        District.from_frames(villages, mengjin.schools, mengjin.roads, mengjin.towns, base_year=mengjin.base_year)
+    p = info.value.first
+    assert (p.file, p.record, p.field) == ("villages.geojson", "-", "geometry")
+    assert "coordinate reference system" in p.message
+
+
+def test_frames_in_metric_crs_are_accepted(mengjin):
+    """Validation is CRS-agnostic: the loaded (projected) tables validate again."""
+    d = District.from_frames(mengjin.villages, mengjin.schools, mengjin.roads, mengjin.towns, base_year=mengjin.base_year)
+    assert len(d.schools) == len(mengjin.schools)
+
+
+def test_from_frames_does_not_modify_inputs(mengjin):
+    v = mengjin.villages.copy()
+    s = mengjin.schools.copy()
+    s.loc[s["school_id"] == PRIMARY, "g8"] = 5
+    snapshot = s.copy()
+    with pytest.raises(ValidationError):
+        District.from_frames(v, s, None, mengjin.towns, base_year=2023)
+    assert s.equals(snapshot)
+    assert v.equals(mengjin.villages)
+
+
+def test_bad_base_year(copy):
+    meta = _read(copy / "district.json")
+    meta["base_year"] = "2023"
+    _write(copy / "district.json", meta)
+    with pytest.raises(ValidationError) as info:
+        load_district(copy)
+    assert (info.value.first.file, info.value.first.field) == ("district.json", "base_year")
