@@ -1,16 +1,38 @@
 """Bus travel times from villages to schools over the road network.
 
-The road lines become a sparse graph whose edge weights are minutes at the bus speed of
-each road class (capped by the school-bus law); villages and schools join the network by
-an access leg to the nearest node; :func:`scipy.sparse.csgraph.dijkstra` from every
-school, limited to the scenario's longest trip, gives the village x school matrix.
+The pipeline, each step a pure function:
+
+1. :func:`build_road_graph` turns road lines into a :class:`RoadGraph`: every vertex of
+   every line is a node (lines meet where they share a vertex, so a bridge over a road
+   does not connect to it), every segment an undirected edge taking
+   ``length / speed`` minutes at the bus speed of its road class, capped by the
+   school-bus law (:func:`edge_speed_kmh`).
+2. :func:`attach_points` snaps villages and schools to the nearest road *segment*: the
+   segment is split at the foot of the perpendicular, and the point joins the network
+   there by an access leg (walked, or a short drive) that is added to the trip but
+   never used as a road by other trips.
+3. :func:`shortest_minutes` runs :func:`scipy.sparse.csgraph.dijkstra` from the smaller
+   set of points (graphs are undirected), limited to the cutoff (the scenario's longest
+   trip).  A plain :mod:`networkx` loop computes the same numbers
+   (``engine="networkx"``) and serves as the reference in tests and benchmarks;
+   :meth:`RoadGraph.to_networkx` gives the graph itself for inspection.
+4. :func:`travel_time_matrix` ties them together and returns a :class:`TravelMatrix`
+   labelled by ids, with ``inf`` (never 0) for pairs beyond the cutoff or unreachable.
+
+Without a road network, :func:`straight_line_matrix` estimates minutes as
+``detour factor x distance / speed`` and flags the result as approximate.
+
+Road lines from OpenStreetMap (read by :func:`layout_opt.io.read_osm_roads`) get their
+road class from the ``highway`` tag through :data:`OSM_HIGHWAY_CLASS`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import re
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -22,11 +44,78 @@ from scipy.spatial import cKDTree
 
 from .examples import ROAD_CLASS_SPEED_KMH
 
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
 logger = logging.getLogger(__name__)
 
-#: Bus speed caps of the school-bus law (校车安全管理条例 Art. 35), km/h.
+#: Bus speed caps of the school-bus law (校车安全管理条例 Art. 35) by road class, km/h.
 LEGAL_CAP_KMH: dict[str, float] = {"expressway": 80.0}
+#: Bus speed cap on every other road, km/h (校车安全管理条例 Art. 35).
 LEGAL_CAP_DEFAULT_KMH = 60.0
+
+#: Road classes from most to least important (used to pick one class for an OSM edge
+#: that carries several ``highway`` values).
+ROAD_CLASS_RANK: tuple[str, ...] = ("expressway", "trunk", "county", "township", "village")
+
+#: OpenStreetMap ``highway`` value -> road class of :data:`ROAD_CLASS_SPEED_KMH`.
+#: Chinese OSM practice: ``motorway`` 高速公路, ``trunk`` 国道 / urban expressway,
+#: ``primary`` 省道, ``secondary`` 县道, ``tertiary`` 乡道, ``unclassified`` and
+#: ``residential`` 村道.  Values not listed (``track``, ``path``, ``footway``,
+#: ``cycleway``, ``steps``, ``pedestrian``, ``construction``, ...) are not bus roads and
+#: are dropped; pass an extended table to keep them (e.g. ``{"track": "village"}``).
+OSM_HIGHWAY_CLASS: dict[str, str] = {
+    "motorway": "expressway",
+    "motorway_link": "expressway",
+    "trunk": "trunk",
+    "trunk_link": "trunk",
+    "primary": "trunk",
+    "primary_link": "trunk",
+    "secondary": "county",
+    "secondary_link": "county",
+    "tertiary": "township",
+    "tertiary_link": "township",
+    "unclassified": "village",
+    "residential": "village",
+    "living_street": "village",
+    "road": "village",
+    "service": "village",
+}
+
+#: OSM ``access`` values that close a way to a school bus.
+OSM_NO_ACCESS: frozenset[str] = frozenset({"no", "private"})
+
+#: Straight-line fallback: circuity of rural roads (network / straight distance) and
+#: mean bus speed, km/h.  Scenario defaults; calibrate them on a district's network
+#: where one exists (:func:`straight_line_matrix`).
+STRAIGHT_LINE_DETOUR = 1.35
+STRAIGHT_LINE_SPEED_KMH = 35.0
+
+_FAR_COLUMNS = ["id", "name", "role", "access_m"]
+_CUT_COLUMNS = ["id", "name", "role", "component"]
+_M_PER_MIN_PER_KMH = 1000.0 / 60.0  # metres per minute at 1 km/h
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object if c in ("id", "name", "role") else float) for c in columns})
+
+
+class DisconnectedNetworkError(ValueError):
+    """Villages or schools sit on road pieces cut off from the main network.
+
+    Attributes
+    ----------
+    places : pandas.DataFrame
+        ``id``, ``name``, ``role`` (``village`` or ``school``) and ``component`` (label of
+        the road piece) of every cut-off place.
+    """
+
+    def __init__(self, message: str, places: pd.DataFrame):
+        super().__init__(message)
+        self.places = places
+
+
+# --------------------------------------------------------------------------- results
 
 
 @dataclass(frozen=True)
@@ -36,19 +125,27 @@ class TravelMatrix:
     Attributes
     ----------
     minutes : numpy.ndarray
-        Shape ``(n_origins, n_destinations)``; ``inf`` where the trip is longer than the
-        cutoff or impossible (never 0 for a missing pair).
+        Shape ``(n_origins, n_destinations)``, minutes; ``inf`` where the trip is longer
+        than the cutoff or impossible (never 0 for a missing pair).  Includes the access
+        legs at both ends.
     origin_ids, destination_ids : numpy.ndarray
-        Ids labelling rows and columns, in the order of the inputs.
+        Ids (text) labelling rows and columns, in the order of the inputs (less the
+        places dropped with ``on_disconnected="drop"``).
     cutoff_min : float
-        Trips longer than this are ``inf``.
+        Trips longer than this, minutes, are ``inf``.
     approximate : bool
         True for the straight-line fallback.
     method : str
         ``"network"`` or ``"straight_line"``.
     far_points : pandas.DataFrame
-        Origins and destinations farther than the snapping threshold from any road
-        (``id``, ``name``, ``role``, ``access_m``).
+        Origins and destinations farther than the snapping threshold from any road:
+        ``id``, ``name``, ``role`` (``village``/``school``), ``access_m`` (metres).
+    disconnected : pandas.DataFrame
+        Places on road pieces cut off from the main network: ``id``, ``name``, ``role``,
+        ``component``.
+    origin_access_m, destination_access_m : numpy.ndarray
+        Length of each place's access leg to the road, metres (empty for the
+        straight-line fallback).
     """
 
     minutes: np.ndarray
@@ -57,10 +154,18 @@ class TravelMatrix:
     cutoff_min: float
     approximate: bool = False
     method: str = "network"
-    far_points: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["id", "name", "role", "access_m"]))
+    far_points: pd.DataFrame = field(default_factory=lambda: _empty(_FAR_COLUMNS))
+    disconnected: pd.DataFrame = field(default_factory=lambda: _empty(_CUT_COLUMNS))
+    origin_access_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    destination_access_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_origins, n_destinations)``."""
+        return self.minutes.shape  # type: ignore[return-value]
 
     def to_frame(self) -> pd.DataFrame:
-        """Dense labelled frame: rows origins, columns destinations."""
+        """Dense labelled frame of minutes: rows ``village_id``, columns ``school_id``."""
         return pd.DataFrame(self.minutes, index=pd.Index(self.origin_ids, name="village_id"), columns=pd.Index(self.destination_ids, name="school_id"))
 
     def to_long(self) -> pd.DataFrame:
@@ -68,46 +173,149 @@ class TravelMatrix:
         r, c = np.nonzero(np.isfinite(self.minutes))
         return pd.DataFrame({"village_id": self.origin_ids[r], "school_id": self.destination_ids[c], "travel_min": self.minutes[r, c]})
 
-    def subset(self, origin_ids=None, destination_ids=None) -> "TravelMatrix":
-        """The matrix restricted (and ordered) to the given ids."""
-        oi = np.arange(len(self.origin_ids)) if origin_ids is None else pd.Index(self.origin_ids).get_indexer(list(origin_ids))
-        di = np.arange(len(self.destination_ids)) if destination_ids is None else pd.Index(self.destination_ids).get_indexer(list(destination_ids))
-        if (oi < 0).any() or (di < 0).any():
-            raise KeyError("ids not in the travel matrix")
-        return TravelMatrix(self.minutes[np.ix_(oi, di)], self.origin_ids[oi], self.destination_ids[di], self.cutoff_min, self.approximate, self.method, self.far_points)
+    def to_sparse(self) -> sp.csr_array:
+        """Reachable pairs as a sparse array of minutes.
+
+        A pair is reachable exactly when it is *stored*; a stored value may be 0.0 (a
+        village at its school), so do not call ``eliminate_zeros`` on the result.
+        Rows and columns follow :attr:`origin_ids` and :attr:`destination_ids`.
+        """
+        r, c = np.nonzero(np.isfinite(self.minutes))
+        return sp.csr_array((self.minutes[r, c], (r, c)), shape=self.minutes.shape)
+
+    def subset(self, origin_ids: Iterable | None = None, destination_ids: Iterable | None = None) -> "TravelMatrix":
+        """The matrix restricted (and ordered) to the given ids.
+
+        Raises
+        ------
+        KeyError
+            Naming the ids that are not in the matrix.
+        """
+        oi = self._positions(self.origin_ids, origin_ids, "village")
+        di = self._positions(self.destination_ids, destination_ids, "school")
+        return TravelMatrix(
+            minutes=self.minutes[np.ix_(oi, di)],
+            origin_ids=self.origin_ids[oi],
+            destination_ids=self.destination_ids[di],
+            cutoff_min=self.cutoff_min,
+            approximate=self.approximate,
+            method=self.method,
+            far_points=self.far_points,
+            disconnected=self.disconnected,
+            origin_access_m=self.origin_access_m[oi] if len(self.origin_access_m) else self.origin_access_m,
+            destination_access_m=self.destination_access_m[di] if len(self.destination_access_m) else self.destination_access_m,
+        )
+
+    @staticmethod
+    def _positions(have: np.ndarray, want: Iterable | None, role: str) -> np.ndarray:
+        if want is None:
+            return np.arange(len(have))
+        want = [str(x) for x in want]
+        pos = pd.Index(have).get_indexer(want)
+        if (pos < 0).any():
+            missing = [w for w, p in zip(want, pos) if p < 0]
+            raise KeyError(f"{len(missing)} {role} id(s) not in the travel matrix: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+        return pos
 
 
 @dataclass(frozen=True)
 class RoadGraph:
-    """Road network as a sparse graph of minutes.
+    """Road network as an undirected sparse graph of bus minutes.
+
+    Nodes are road vertices (plus, after :func:`attach_points`, the feet of the places'
+    access legs); each undirected edge is stored once in the ``edge_*`` arrays
+    (``edge_u < edge_v``) and twice in :attr:`matrix`.
 
     Attributes
     ----------
     matrix : scipy.sparse.csr_matrix
-        Symmetric edge minutes between nodes.
+        Symmetric ``(n, n)`` edge minutes between nodes.
     node_xy : numpy.ndarray
-        Node coordinates (metres), shape ``(n, 2)``.
+        Node coordinates, metres, shape ``(n, 2)``.
     component : numpy.ndarray
         Connected-component label of each node.
+    edge_u, edge_v : numpy.ndarray
+        End nodes of each edge (``edge_u < edge_v``).
+    edge_minutes : numpy.ndarray
+        Bus minutes along each edge.
+    edge_length_m : numpy.ndarray
+        Length of each edge, metres.
+    edge_class : numpy.ndarray
+        Road class of each edge.
+    edge_road : numpy.ndarray
+        Row position, in the input road table, of the line the edge belongs to.
+    crs : object
+        CRS of the coordinates (that of the road table), or ``None``.
     """
 
     matrix: sp.csr_matrix
     node_xy: np.ndarray
     component: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_minutes: np.ndarray
+    edge_length_m: np.ndarray
+    edge_class: np.ndarray
+    edge_road: np.ndarray
+    crs: object = None
 
-    def to_networkx(self):
-        """The graph as a :class:`networkx.Graph` with ``minutes`` edge weights."""
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_xy)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return len(self.edge_u)
+
+    def to_networkx(self) -> "nx.Graph":
+        """The graph as a :class:`networkx.Graph`.
+
+        Nodes are the integer node positions with ``x``, ``y`` (metres); edges carry
+        ``minutes``, ``length_m``, ``road_class`` and ``road`` (row of the road table).
+        """
         import networkx as nx
 
-        g = nx.Graph()
-        coo = sp.triu(self.matrix).tocoo()
-        g.add_nodes_from(range(len(self.node_xy)))
-        g.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()), weight="minutes")
+        g = nx.Graph(crs=self.crs)
+        g.add_nodes_from((k, {"x": float(x), "y": float(y)}) for k, (x, y) in enumerate(self.node_xy))
+        g.add_edges_from(
+            (int(u), int(v), {"minutes": float(t), "length_m": float(ln), "road_class": str(c), "road": int(r)})
+            for u, v, t, ln, c, r in zip(self.edge_u, self.edge_v, self.edge_minutes, self.edge_length_m, self.edge_class, self.edge_road)
+        )
         return g
 
 
-def edge_speed_kmh(road_class: pd.Series, speeds_kmh: Mapping[str, float] | None = None, given_kmh: pd.Series | None = None) -> np.ndarray:
+def _graph_from_edges(node_xy: np.ndarray, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length_m: np.ndarray, cls: np.ndarray, road: np.ndarray, crs: object) -> RoadGraph:
+    """Assemble a :class:`RoadGraph`, keeping the fastest of parallel edges."""
+    n = len(node_xy)
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    keep = lo != hi
+    lo, hi, minutes, length_m, cls, road = lo[keep], hi[keep], minutes[keep], length_m[keep], cls[keep], road[keep]
+    order = np.lexsort((minutes, hi, lo))
+    lo, hi, minutes, length_m, cls, road = lo[order], hi[order], minutes[order], length_m[order], cls[order], road[order]
+    first = np.ones(len(lo), dtype=bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, minutes, length_m, cls, road = lo[first], hi[first], minutes[first], length_m[first], cls[first], road[first]
+    m = sp.csr_matrix((np.concatenate([minutes, minutes]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n))
+    _, comp = connected_components(m, directed=False)
+    return RoadGraph(matrix=m, node_xy=node_xy, component=comp, edge_u=lo, edge_v=hi, edge_minutes=minutes, edge_length_m=length_m, edge_class=cls, edge_road=road, crs=crs)
+
+
+# --------------------------------------------------------------------------- speeds
+
+
+def edge_speed_kmh(
+    road_class: pd.Series,
+    speeds_kmh: Mapping[str, float] | None = None,
+    given_kmh: pd.Series | None = None,
+    posted_kmh: pd.Series | None = None,
+    caps_kmh: Mapping[str, float] | None = None,
+    default_cap_kmh: float = LEGAL_CAP_DEFAULT_KMH,
+) -> np.ndarray:
     """Bus speed per road, km/h, capped by the school-bus law.
+
+    ``min(speed of the class or the road's own bus speed, posted limit, legal cap)``.
 
     Parameters
     ----------
@@ -115,66 +323,311 @@ def edge_speed_kmh(road_class: pd.Series, speeds_kmh: Mapping[str, float] | None
         Class of each road (``expressway``, ``trunk``, ``county``, ``township``,
         ``village``).
     speeds_kmh : Mapping[str, float], optional
-        Speed per class; defaults to :data:`layout_opt.examples.ROAD_CLASS_SPEED_KMH`.
+        Bus speed per class, km/h, overriding
+        :data:`layout_opt.examples.ROAD_CLASS_SPEED_KMH` (expressway 80, trunk 50,
+        county 40, township 30, village 20).
     given_kmh : pandas.Series, optional
-        Per-road speeds from the data (``bus_speed_kmh``); used where present.
+        Per-road bus speeds, km/h (the ``bus_speed_kmh`` column); used where positive.
+    posted_kmh : pandas.Series, optional
+        Posted speed limits, km/h (e.g. OSM ``maxspeed``); cap the speed where given.
+    caps_kmh : Mapping[str, float], optional
+        Legal cap per class, km/h; defaults to :data:`LEGAL_CAP_KMH` (80 on
+        expressways, 校车安全管理条例 Art. 35).
+    default_cap_kmh : float
+        Legal cap on every other class, km/h (60).
+
+    Returns
+    -------
+    numpy.ndarray
+        Speeds, km/h.
+
+    Raises
+    ------
+    ValueError
+        For roads whose class has no speed and that have no speed of their own.
     """
     table = dict(ROAD_CLASS_SPEED_KMH)
     table.update(speeds_kmh or {})
+    road_class = pd.Series(road_class).reset_index(drop=True)
     speed = road_class.map(table).to_numpy(float)
     if given_kmh is not None:
-        g = pd.to_numeric(given_kmh, errors="coerce").to_numpy(float)
+        g = pd.to_numeric(pd.Series(given_kmh).reset_index(drop=True), errors="coerce").to_numpy(float)
         speed = np.where(np.isfinite(g) & (g > 0), g, speed)
-    cap = road_class.map(LEGAL_CAP_KMH).fillna(LEGAL_CAP_DEFAULT_KMH).to_numpy(float)
+    bad = ~(np.isfinite(speed) & (speed > 0))
+    if bad.any():
+        unknown = sorted({str(c) for c in road_class[bad]})
+        raise ValueError(f"{int(bad.sum())} road(s) have no bus speed: unknown road class(es) {unknown}; give a speed for them in speeds_kmh or a bus_speed_kmh column")
+    caps = dict(LEGAL_CAP_KMH if caps_kmh is None else caps_kmh)
+    cap = road_class.map(caps).fillna(default_cap_kmh).to_numpy(float)
+    if posted_kmh is not None:
+        p = pd.to_numeric(pd.Series(posted_kmh).reset_index(drop=True), errors="coerce").to_numpy(float)
+        cap = np.where(np.isfinite(p) & (p > 0), np.minimum(cap, p), cap)
     return np.minimum(speed, cap)
 
 
-def build_road_graph(roads: gpd.GeoDataFrame, speeds_kmh: Mapping[str, float] | None = None, snap_m: float = 0.5) -> RoadGraph:
-    """Turn road lines into a graph of minutes.
+# --------------------------------------------------------------------------- graph
 
-    Every vertex of every line is a node (vertices closer than ``snap_m`` merge); each
-    segment is an edge taking ``length / speed`` minutes.
+
+def build_road_graph(
+    roads: gpd.GeoDataFrame,
+    speeds_kmh: Mapping[str, float] | None = None,
+    snap_m: float = 0.5,
+    caps_kmh: Mapping[str, float] | None = None,
+    default_cap_kmh: float = LEGAL_CAP_DEFAULT_KMH,
+) -> RoadGraph:
+    """Turn road lines into an undirected graph of bus minutes.
+
+    Every vertex of every line is a node; vertices that fall on the same ``snap_m`` grid
+    point merge, so lines connect only where they share a vertex (a bridge that crosses
+    a road without a common vertex does not connect to it).  Each segment is an edge
+    taking ``length / speed`` minutes, the speed from :func:`edge_speed_kmh`.  Of
+    parallel segments between the same two nodes the fastest is kept.
 
     Parameters
     ----------
     roads : geopandas.GeoDataFrame
         LineStrings (or MultiLineStrings) in a metric CRS with ``road_class`` and
-        optionally ``bus_speed_kmh``.
+        optionally ``bus_speed_kmh`` (km/h) and ``maxspeed_kmh`` (posted limit, km/h).
     speeds_kmh : Mapping[str, float], optional
         Bus speed per class, km/h (capped by the law).
     snap_m : float
-        Grid to which vertex coordinates are rounded so that lines meet.
+        Grid, metres, to which vertex coordinates are rounded so that lines meet.
+    caps_kmh, default_cap_kmh
+        Legal caps, km/h; see :func:`edge_speed_kmh`.
+
+    Returns
+    -------
+    RoadGraph
+
+    Raises
+    ------
+    ValueError
+        If the roads are in a geographic CRS, or a road class has no speed.
     """
     if roads.crs is not None and roads.crs.is_geographic:
-        raise ValueError("roads must be in a metric CRS; project them first")
-    lines = roads.explode(index_parts=False).reset_index(drop=True)
-    speed = edge_speed_kmh(lines["road_class"], speeds_kmh, lines["bus_speed_kmh"] if "bus_speed_kmh" in lines.columns else None)
+        raise ValueError("roads must be in a metric CRS (metres); project them first, e.g. roads.to_crs(roads.estimate_utm_crs())")
+    if "road_class" not in roads.columns:
+        raise ValueError("roads need a road_class column")
+    rows = roads.reset_index(drop=True)
+    rows = rows[~(rows.geometry.isna() | rows.geometry.is_empty)]
+    lines = rows.explode(index_parts=False)
+    road_pos = lines.index.to_numpy()
+    lines = lines.reset_index(drop=True)
+    speed = edge_speed_kmh(
+        lines["road_class"],
+        speeds_kmh,
+        lines["bus_speed_kmh"] if "bus_speed_kmh" in lines.columns else None,
+        lines["maxspeed_kmh"] if "maxspeed_kmh" in lines.columns else None,
+        caps_kmh,
+        default_cap_kmh,
+    )
     coords, line_idx = shapely.get_coordinates(lines.geometry.to_numpy(), return_index=True)
-    coords = np.round(coords / snap_m) * snap_m
-    same_line = line_idx[1:] == line_idx[:-1]
-    a = np.flatnonzero(same_line)
-    uniq, inverse = np.unique(coords, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    u, v = inverse[a], inverse[a + 1]
-    seg_m = np.hypot(*(coords[a + 1] - coords[a]).T)
-    minutes = seg_m / (speed[line_idx[a]] * 1000.0 / 60.0)
-    keep = u != v
-    u, v, minutes = u[keep], v[keep], minutes[keep]
-    n = len(uniq)
-    m = sp.coo_matrix((np.concatenate([minutes, minutes]), (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n)).tocsr()
-    # parallel edges: keep the fastest (coo -> csr sums duplicates, so rebuild with minimum)
-    if m.nnz < 2 * len(u):
-        order = np.lexsort((minutes, v, u))
-        pairs = np.stack([np.minimum(u, v), np.maximum(u, v)], axis=1)[order]
-        _, first = np.unique(pairs, axis=0, return_index=True)
-        uu, vv, mm = pairs[first, 0], pairs[first, 1], minutes[order][first]
-        m = sp.coo_matrix((np.concatenate([mm, mm]), (np.concatenate([uu, vv]), np.concatenate([vv, uu]))), shape=(n, n)).tocsr()
-    _, comp = connected_components(m, directed=False)
-    return RoadGraph(matrix=m, node_xy=uniq, component=comp)
+    if snap_m > 0:
+        coords = np.round(coords / snap_m) * snap_m
+    a = np.flatnonzero(line_idx[1:] == line_idx[:-1])
+    if len(coords):
+        node_xy, inverse = np.unique(coords, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+    else:
+        node_xy, inverse = np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
+    seg_m = np.hypot(*(coords[a + 1] - coords[a]).T) if len(a) else np.zeros(0)
+    li = line_idx[a]
+    minutes = seg_m / (speed[li] * _M_PER_MIN_PER_KMH)
+    cls = lines["road_class"].astype(str).to_numpy()[li]
+    g = _graph_from_edges(node_xy, inverse[a], inverse[a + 1], minutes, seg_m, cls, road_pos[li], roads.crs)
+    logger.debug("road graph: %d nodes, %d edges, %d components", g.n_nodes, g.n_edges, len(np.unique(g.component)))
+    return g
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Places joined to a road graph by :func:`attach_points`.
+
+    Attributes
+    ----------
+    graph : RoadGraph
+        The graph with the snapped segments split at each place's foot point.
+    node : numpy.ndarray
+        Node of each place in :attr:`graph`.
+    access_m : numpy.ndarray
+        Length of each place's access leg (to its foot point), metres.
+    """
+
+    graph: RoadGraph
+    node: np.ndarray
+    access_m: np.ndarray
+
+
+def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"] = "edge") -> Attachment:
+    """Join places to the road network at their nearest road.
+
+    With ``snap="edge"`` each place drops a perpendicular to its nearest road segment;
+    the segment is split at the foot point (in order along the segment when several
+    places share it), which becomes a new node, and the access leg is the perpendicular.
+    With ``snap="node"`` a place joins the nearest existing road vertex and the graph is
+    unchanged.
+
+    Parameters
+    ----------
+    graph : RoadGraph
+        From :func:`build_road_graph`.
+    xy : numpy.ndarray
+        Coordinates of the places, metres, shape ``(k, 2)``, in the graph's CRS.
+    snap : {"edge", "node"}
+        Where places join the network.
+
+    Returns
+    -------
+    Attachment
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    k = len(xy)
+    if graph.n_nodes == 0:
+        raise ValueError("the road network is empty")
+    if snap == "node" or graph.n_edges == 0:
+        d, node = cKDTree(graph.node_xy).query(xy) if k else (np.zeros(0), np.zeros(0, dtype=np.int64))
+        return Attachment(graph=graph, node=np.asarray(node, dtype=np.int64), access_m=np.asarray(d, dtype=float))
+    if snap != "edge":
+        raise ValueError(f"snap must be 'edge' or 'node', got {snap!r}")
+    pu, pv = graph.node_xy[graph.edge_u], graph.node_xy[graph.edge_v]
+    segments = shapely.linestrings(np.stack([pu, pv], axis=1))
+    points = shapely.points(xy)
+    tree = shapely.STRtree(segments)
+    (pt_idx, seg_idx), _ = tree.query_nearest(points, return_distance=True, all_matches=False)
+    edge = np.empty(k, dtype=np.int64)
+    edge[pt_idx] = seg_idx
+    # Foot of the perpendicular as a fraction t of the segment from edge_u to edge_v.
+    d_uv = pv[edge] - pu[edge]
+    len2 = np.einsum("ij,ij->i", d_uv, d_uv)
+    t = np.clip(np.einsum("ij,ij->i", xy - pu[edge], d_uv) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+    foot = pu[edge] + t[:, None] * d_uv
+    access_m = np.hypot(*(xy - foot).T)
+    # Split: along each snapped segment, chain u -> p1 -> ... -> pj -> v.
+    n = graph.n_nodes
+    order = np.lexsort((np.arange(k), t, edge))
+    e_s, t_s = edge[order], t[order]
+    new_node = np.empty(k, dtype=np.int64)
+    new_node[order] = n + np.arange(k)
+    chain_node = n + np.arange(k)
+    first = np.ones(k, dtype=bool)
+    first[1:] = e_s[1:] != e_s[:-1]
+    last = np.ones(k, dtype=bool)
+    last[:-1] = e_s[1:] != e_s[:-1]
+    prev_node = np.where(first, graph.edge_u[e_s], np.roll(chain_node, 1))
+    prev_t = np.where(first, 0.0, np.roll(t_s, 1))
+    u_new = np.concatenate([prev_node, chain_node[last]])
+    v_new = np.concatenate([chain_node, graph.edge_v[e_s[last]]])
+    frac = np.concatenate([t_s - prev_t, 1.0 - t_s[last]])
+    e_par = np.concatenate([e_s, e_s[last]])
+    split = np.zeros(graph.n_edges, dtype=bool)
+    split[e_s] = True
+    keep = ~split
+    g = _graph_from_edges(
+        np.vstack([graph.node_xy, foot[order]]),
+        np.concatenate([graph.edge_u[keep], u_new]),
+        np.concatenate([graph.edge_v[keep], v_new]),
+        np.concatenate([graph.edge_minutes[keep], frac * graph.edge_minutes[e_par]]),
+        np.concatenate([graph.edge_length_m[keep], frac * graph.edge_length_m[e_par]]),
+        np.concatenate([graph.edge_class[keep], graph.edge_class[e_par]]),
+        np.concatenate([graph.edge_road[keep], graph.edge_road[e_par]]),
+        graph.crs,
+    )
+    return Attachment(graph=g, node=new_node, access_m=access_m)
+
+
+# --------------------------------------------------------------------------- shortest paths
+
+
+def shortest_minutes(
+    graph: RoadGraph,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    limit_min: float = np.inf,
+    engine: Literal["scipy", "networkx"] = "scipy",
+    chunk: int = 256,
+) -> np.ndarray:
+    """Network minutes between nodes, ``inf`` beyond ``limit_min`` or unreachable.
+
+    Parameters
+    ----------
+    graph : RoadGraph
+        The network.
+    sources, targets : numpy.ndarray
+        Node positions.
+    limit_min : float
+        Paths longer than this, minutes, are not explored (``inf``).
+    engine : {"scipy", "networkx"}
+        :func:`scipy.sparse.csgraph.dijkstra` from blocks of ``chunk`` sources, or a
+        plain loop of :func:`networkx.single_source_dijkstra_path_length` (the slow
+        reference).
+    chunk : int
+        Sources per Dijkstra call (bounds memory at ``chunk x n_nodes`` floats).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(sources), len(targets))`` minutes.
+    """
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    out = np.full((len(sources), len(targets)), np.inf)
+    if len(sources) == 0 or len(targets) == 0:
+        return out
+    if engine == "scipy":
+        for s0 in range(0, len(sources), chunk):
+            block = sources[s0 : s0 + chunk]
+            dist = dijkstra(graph.matrix, directed=False, indices=block, limit=limit_min)
+            out[s0 : s0 + len(block)] = dist[:, targets]
+        return out
+    if engine == "networkx":
+        import networkx as nx
+
+        g = graph.to_networkx()
+        cutoff = None if not np.isfinite(limit_min) else float(limit_min)
+        col = pd.Series(np.arange(len(targets))).groupby(targets).agg(list).to_dict()
+        for r, s in enumerate(sources.tolist()):
+            for node, minutes in nx.single_source_dijkstra_path_length(g, s, cutoff=cutoff, weight="minutes").items():
+                cols = col.get(node)
+                if cols is not None:
+                    out[r, cols] = minutes
+        return out
+    raise ValueError(f"engine must be 'scipy' or 'networkx', got {engine!r}")
+
+
+# --------------------------------------------------------------------------- the matrix
+
+
+def _xy(points: gpd.GeoDataFrame) -> np.ndarray:
+    if len(points) == 0:
+        return np.zeros((0, 2))
+    geom = points.geometry
+    if not (geom.geom_type == "Point").all():
+        raise ValueError("origins and destinations must be points")
+    return np.column_stack([geom.x.to_numpy(float), geom.y.to_numpy(float)])
+
+
+def _aligned(points: gpd.GeoDataFrame, crs: object, role: str) -> gpd.GeoDataFrame:
+    """``points`` in the roads' CRS; refuses geographic coordinates."""
+    if crs is not None and points.crs is not None and points.crs != crs:
+        points = points.to_crs(crs)
+    if points.crs is not None and points.crs.is_geographic:
+        raise ValueError(f"{role} are in a geographic CRS; project them to the roads' metric CRS")
+    return points
+
+
+def _labels(df: gpd.GeoDataFrame, id_col: str, role: str) -> tuple[np.ndarray, np.ndarray]:
+    if id_col not in df.columns:
+        raise ValueError(f"{role} table has no {id_col!r} column")
+    ids = df[id_col].astype(str).to_numpy()
+    dup = pd.Index(ids)[pd.Index(ids).duplicated()].unique()
+    if len(dup):
+        raise ValueError(f"duplicate {id_col} in the {role} table: {', '.join(map(str, dup[:10]))}")
+    names = df["name"].astype(str).to_numpy() if "name" in df.columns else np.full(len(df), "", dtype=object)
+    return ids, names
 
 
 def travel_time_matrix(
-    roads: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame | None,
     origins: gpd.GeoDataFrame,
     destinations: gpd.GeoDataFrame,
     origin_id: str = "village_id",
@@ -185,33 +638,51 @@ def travel_time_matrix(
     walk_speed_kmh: float = 4.0,
     access_drive_kmh: float = 20.0,
     max_access_m: float = 1_500.0,
-    on_disconnected: Literal["raise", "warn"] = "raise",
+    on_disconnected: Literal["raise", "warn", "drop"] = "raise",
     graph: RoadGraph | None = None,
+    snap: Literal["edge", "node"] = "edge",
+    engine: Literal["scipy", "networkx"] = "scipy",
 ) -> TravelMatrix:
     """Village x school one-way bus minutes over the road network.
 
+    Each trip is: access leg from the village to its foot point on the nearest road, the
+    fastest bus route over the network, access leg from the school's foot point to the
+    school.  Trips longer than ``cutoff_min`` are ``inf``.
+
     Parameters
     ----------
-    roads : geopandas.GeoDataFrame
-        Road lines, metric CRS.
+    roads : geopandas.GeoDataFrame or None
+        Road lines, metric CRS (see :func:`build_road_graph`); may be ``None`` when
+        ``graph`` is given.
     origins, destinations : geopandas.GeoDataFrame
-        Points in the same CRS, with id columns ``origin_id`` / ``destination_id``.
+        Points (villages, schools) with id columns ``origin_id`` / ``destination_id``
+        and optionally ``name``; reprojected to the roads' CRS when it differs.
+    origin_id, destination_id : str
+        Id columns; ids must be unique.
     speeds_kmh : Mapping[str, float], optional
-        Bus speed per road class.
+        Bus speed per road class, km/h (capped by the school-bus law).
     cutoff_min : float
-        Longest trip of interest, minutes (the longest limit of the scenario); longer
-        trips are ``inf``.
+        Longest trip of interest, minutes (the scenario's longest limit,
+        :attr:`layout_opt.Scenario.longest_trip_min`); longer trips are ``inf``.
     access : {"walk", "drive"}
-        How a point reaches its nearest road node.
+        How a place reaches its foot point on the road.
     walk_speed_kmh, access_drive_kmh : float
-        Speeds of the access leg, km/h.
+        Speeds of the access leg, km/h (walking 4 km/h by default, DESIGN §2).
     max_access_m : float
-        Points farther than this from any road node are reported in ``far_points``.
-    on_disconnected : {"raise", "warn"}
-        What to do when some points sit on a network component cut off from the main
-        one.
+        Places farther than this, metres, from any road are reported in ``far_points``
+        (and logged); their trips still count the long access leg.
+    on_disconnected : {"raise", "warn", "drop"}
+        Places whose road piece is cut off from the main network (the piece holding
+        most places): raise :class:`DisconnectedNetworkError`; or log a warning and keep
+        them (their trips to the main network are ``inf``); or log a warning and drop
+        them from the matrix (ids stay aligned with the rows and columns).
     graph : RoadGraph, optional
-        A prebuilt graph to reuse.
+        A prebuilt graph to reuse (``roads`` is then ignored).
+    snap : {"edge", "node"}
+        Join places to the nearest road segment (split at the foot point) or to the
+        nearest road vertex; see :func:`attach_points`.
+    engine : {"scipy", "networkx"}
+        Shortest-path engine; see :func:`shortest_minutes`.
 
     Returns
     -------
@@ -219,47 +690,85 @@ def travel_time_matrix(
 
     Raises
     ------
+    DisconnectedNetworkError
+        When places are on cut-off road pieces and ``on_disconnected == "raise"``; the
+        message lists them by id and name.
     ValueError
-        When points are on cut-off components and ``on_disconnected == "raise"``;
-        the message lists them by id and name.
+        On a geographic CRS, duplicate ids, unknown road classes or bad parameters.
     """
-    g = graph or build_road_graph(roads, speeds_kmh)
-    tree = cKDTree(g.node_xy)
-    oxy = np.column_stack([origins.geometry.x, origins.geometry.y])
-    dxy = np.column_stack([destinations.geometry.x, destinations.geometry.y])
-    o_d, o_node = tree.query(oxy)
-    d_d, d_node = tree.query(dxy)
+    if not cutoff_min > 0:
+        raise ValueError(f"cutoff_min must be positive, got {cutoff_min}")
+    if on_disconnected not in ("raise", "warn", "drop"):
+        raise ValueError(f"on_disconnected must be 'raise', 'warn' or 'drop', got {on_disconnected!r}")
+    if access not in ("walk", "drive"):
+        raise ValueError(f"access must be 'walk' or 'drive', got {access!r}")
     access_kmh = walk_speed_kmh if access == "walk" else access_drive_kmh
-    o_acc = o_d / (access_kmh * 1000.0 / 60.0)
-    d_acc = d_d / (access_kmh * 1000.0 / 60.0)
-    far = []
-    for ids, names, dist, role in ((origins[origin_id], origins.get("name"), o_d, "village"), (destinations[destination_id], destinations.get("name"), d_d, "school")):
-        for k in np.flatnonzero(dist > max_access_m):
-            far.append({"id": str(ids.iloc[k]), "name": "" if names is None else str(names.iloc[k]), "role": role, "access_m": round(float(dist[k]), 1)})
-    far_df = pd.DataFrame(far, columns=["id", "name", "role", "access_m"])
+    if not access_kmh > 0:
+        raise ValueError(f"access speed must be positive, got {access_kmh} km/h")
+    if graph is None:
+        if roads is None:
+            raise ValueError("give roads or a prebuilt graph")
+        graph = build_road_graph(roads, speeds_kmh)
+    origins = _aligned(origins, graph.crs, "villages")
+    destinations = _aligned(destinations, graph.crs, "schools")
+    o_ids, o_names = _labels(origins, origin_id, "village")
+    d_ids, d_names = _labels(destinations, destination_id, "school")
+    n_o = len(o_ids)
+    att = attach_points(graph, np.vstack([_xy(origins), _xy(destinations)]), snap=snap)
+    node, access_m = att.node, att.access_m
+    access_min = access_m / (access_kmh * _M_PER_MIN_PER_KMH)
+    ids = np.concatenate([o_ids, d_ids])
+    names = np.concatenate([o_names, d_names])
+    roles = np.array(["village"] * n_o + ["school"] * len(d_ids), dtype=object)
+
+    far = np.flatnonzero(access_m > max_access_m)
+    far_df = pd.DataFrame({"id": ids[far], "name": names[far], "role": roles[far], "access_m": np.round(access_m[far], 1)}, columns=_FAR_COLUMNS)
     if len(far_df):
-        logger.warning("%d points are more than %.0f m from any road: %s", len(far_df), max_access_m, ", ".join(f"{r.id} {r.name}" for r in far_df.itertuples()))
-    main_comp = np.bincount(g.component).argmax()
-    cut_o = np.flatnonzero(g.component[o_node] != main_comp)
-    cut_d = np.flatnonzero(g.component[d_node] != main_comp)
-    if len(cut_o) or len(cut_d):
-        names_o = [f"village {origins[origin_id].iloc[k]} {origins['name'].iloc[k] if 'name' in origins else ''}".strip() for k in cut_o]
-        names_d = [f"school {destinations[destination_id].iloc[k]} {destinations['name'].iloc[k] if 'name' in destinations else ''}".strip() for k in cut_d]
-        msg = "these places are on road pieces cut off from the main network: " + "; ".join(names_o + names_d)
-        if on_disconnected == "raise":
-            raise ValueError(msg)
-        logger.warning(msg)
-    uniq_d, inv_d = np.unique(d_node, return_inverse=True)
-    limit = max(cutoff_min - float(d_acc.min(initial=0.0)), 0.0)
-    dist = dijkstra(g.matrix, directed=False, indices=uniq_d, limit=limit)
-    minutes = dist[inv_d][:, o_node].T + o_acc[:, None] + d_acc[None, :]
+        logger.warning("%d place(s) are more than %.0f m from any road: %s", len(far_df), max_access_m, "; ".join(f"{r.role} {r.id} {r.name} ({r.access_m:.0f} m)" for r in far_df.itertuples()))
+
+    comp = att.graph.component[node]
+    keep = np.ones(len(ids), dtype=bool)
+    cut_df = _empty(_CUT_COLUMNS)
+    if len(comp):
+        labels, counts = np.unique(comp, return_counts=True)
+        main = labels[np.argmax(counts)]
+        cut = np.flatnonzero(comp != main)
+        if len(cut):
+            cut_df = pd.DataFrame({"id": ids[cut], "name": names[cut], "role": roles[cut], "component": comp[cut]}, columns=_CUT_COLUMNS)
+            listing = "; ".join(f"{r.role} {r.id} {r.name}".rstrip() for r in cut_df.itertuples())
+            msg = f"{len(cut)} place(s) are on road pieces cut off from the main network (no road joins them to it; check for a missing bridge or road): {listing}"
+            if on_disconnected == "raise":
+                raise DisconnectedNetworkError(msg, cut_df)
+            if on_disconnected == "drop":
+                keep[cut] = False
+                msg += "; they are dropped from the travel matrix"
+            logger.warning(msg)
+    o_keep, d_keep = np.flatnonzero(keep[:n_o]), n_o + np.flatnonzero(keep[n_o:])
+
+    # Dijkstra from the smaller side; the graph is undirected.
+    o_node, d_node = node[o_keep], node[d_keep]
+    o_acc, d_acc = access_min[o_keep], access_min[d_keep]
+    from_schools = len(d_node) <= len(o_node)
+    src, dst = (d_node, o_node) if from_schools else (o_node, d_node)
+    src_acc, dst_acc = (d_acc, o_acc) if from_schools else (o_acc, d_acc)
+    uniq_src, inv_src = np.unique(src, return_inverse=True)
+    limit = cutoff_min - float(src_acc.min(initial=0.0)) - float(dst_acc.min(initial=0.0))
+    network = shortest_minutes(att.graph, uniq_src, dst, limit_min=max(limit, 0.0) + 1e-9, engine=engine)[inv_src.ravel()]
+    minutes = network + src_acc[:, None] + dst_acc[None, :]
+    if from_schools:
+        minutes = minutes.T
+    minutes = np.ascontiguousarray(minutes)
     minutes[minutes > cutoff_min + 1e-9] = np.inf
+    logger.info("travel matrix %d x %d: %d reachable pairs within %.0f min", len(o_keep), len(d_keep), int(np.isfinite(minutes).sum()), cutoff_min)
     return TravelMatrix(
         minutes=minutes,
-        origin_ids=origins[origin_id].astype(str).to_numpy(),
-        destination_ids=destinations[destination_id].astype(str).to_numpy(),
+        origin_ids=o_ids[o_keep],
+        destination_ids=d_ids[d_keep - n_o],
         cutoff_min=float(cutoff_min),
         far_points=far_df,
+        disconnected=cut_df,
+        origin_access_m=access_m[o_keep],
+        destination_access_m=access_m[d_keep],
     )
 
 
@@ -268,17 +777,215 @@ def straight_line_matrix(
     destinations: gpd.GeoDataFrame,
     origin_id: str = "village_id",
     destination_id: str = "school_id",
-    speed_kmh: float = 35.0,
-    detour_factor: float = 1.35,
+    speed_kmh: float = STRAIGHT_LINE_SPEED_KMH,
+    detour_factor: float = STRAIGHT_LINE_DETOUR,
     cutoff_min: float = 90.0,
 ) -> TravelMatrix:
-    """Approximate minutes as ``detour_factor x distance / speed`` (no road network).
+    """Approximate minutes as ``detour_factor x straight distance / speed``.
 
-    The result is flagged ``approximate=True``; use it only without a road network.
+    For users without a road network.  The result is flagged ``approximate=True`` and
+    ``method="straight_line"``; it knows nothing of rivers and bridges, so prefer
+    :func:`travel_time_matrix` wherever roads exist.
+
+    Parameters
+    ----------
+    origins, destinations : geopandas.GeoDataFrame
+        Points in the same metric CRS, with id columns.
+    origin_id, destination_id : str
+        Id columns.
+    speed_kmh : float
+        Mean bus speed, km/h (default :data:`STRAIGHT_LINE_SPEED_KMH`).
+    detour_factor : float
+        Road distance over straight distance, at least 1 (default
+        :data:`STRAIGHT_LINE_DETOUR`).
+    cutoff_min : float
+        Trips longer than this, minutes, are ``inf``.
+
+    Returns
+    -------
+    TravelMatrix
     """
-    oxy = np.column_stack([origins.geometry.x, origins.geometry.y])
-    dxy = np.column_stack([destinations.geometry.x, destinations.geometry.y])
+    if not speed_kmh > 0:
+        raise ValueError(f"speed_kmh must be positive, got {speed_kmh}")
+    if not detour_factor >= 1:
+        raise ValueError(f"detour_factor must be at least 1, got {detour_factor}")
+    for df, role in ((origins, "villages"), (destinations, "schools")):
+        if df.crs is not None and df.crs.is_geographic:
+            raise ValueError(f"{role} must be in a metric CRS for straight-line distances")
+    o_ids, _ = _labels(origins, origin_id, "village")
+    d_ids, _ = _labels(destinations, destination_id, "school")
+    oxy, dxy = _xy(origins), _xy(destinations)
     dist_m = np.hypot(oxy[:, None, 0] - dxy[None, :, 0], oxy[:, None, 1] - dxy[None, :, 1])
-    minutes = detour_factor * dist_m / (speed_kmh * 1000.0 / 60.0)
+    minutes = detour_factor * dist_m / (speed_kmh * _M_PER_MIN_PER_KMH)
     minutes[minutes > cutoff_min] = np.inf
-    return TravelMatrix(minutes, origins[origin_id].astype(str).to_numpy(), destinations[destination_id].astype(str).to_numpy(), float(cutoff_min), approximate=True, method="straight_line")
+    logger.warning("travel times are straight-line estimates (detour %.2f at %.0f km/h), not network times", detour_factor, speed_kmh)
+    return TravelMatrix(minutes, o_ids, d_ids, float(cutoff_min), approximate=True, method="straight_line")
+
+
+# --------------------------------------------------------------------------- OpenStreetMap
+
+
+def osm_road_class(highway: object, highway_classes: Mapping[str, str] | None = None) -> str | None:
+    """Road class of an OSM ``highway`` value, or ``None`` if buses do not use it.
+
+    Parameters
+    ----------
+    highway : str or sequence of str
+        One ``highway`` value, a list of them (osmnx merges edges), or the text of such
+        a list (``"['primary', 'secondary']"``, as in osmnx GraphML); the most important
+        mapped class wins.
+    highway_classes : Mapping[str, str], optional
+        Mapping to use instead of :data:`OSM_HIGHWAY_CLASS`.
+    """
+    table = OSM_HIGHWAY_CLASS if highway_classes is None else highway_classes
+    if highway is None or (isinstance(highway, float) and math.isnan(highway)):
+        return None
+    if isinstance(highway, str):
+        values = re.findall(r"[A-Za-z_]+", highway) if highway.startswith("[") else [highway]
+    else:
+        values = [str(h) for h in highway]
+    classes = [table[v] for v in values if v in table]
+    if not classes:
+        return None
+    return min(classes, key=lambda c: ROAD_CLASS_RANK.index(c) if c in ROAD_CLASS_RANK else len(ROAD_CLASS_RANK))
+
+
+def parse_maxspeed_kmh(value: object) -> float:
+    """Posted speed of an OSM ``maxspeed`` value, km/h (``nan`` if not a number).
+
+    ``"60"`` -> 60, ``"30 mph"`` -> 48.3, ``"50;60"`` -> 50, ``"none"`` or ``"CN:rural"``
+    -> nan.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return float("nan")
+    if isinstance(value, (int, float)):
+        return float(value)
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(mph)?", str(value))
+    if not m:
+        return float("nan")
+    v = float(m.group(1))
+    return v * 1.609344 if m.group(2) else v
+
+
+def _truthy(value: object) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return str(value).strip().lower() not in ("", "no", "false", "0")
+
+
+def osm_roads_frame(
+    raw: gpd.GeoDataFrame,
+    crs: object | None = None,
+    highway_classes: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Bus roads from OSM ways: classes mapped, closed ways dropped, metric CRS.
+
+    Parameters
+    ----------
+    raw : geopandas.GeoDataFrame
+        One line per OSM way (or osmnx edge) with the tags ``highway`` and optionally
+        ``name``, ``bridge``, ``maxspeed``, ``access``, and ``osm_id``.
+    crs : CRS-like, optional
+        Metric CRS of the result; by default the UTM zone of the data
+        (EPSG:32649 for Mengjin).
+    highway_classes : Mapping[str, str], optional
+        ``highway`` -> road class; defaults to :data:`OSM_HIGHWAY_CLASS`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``road_id`` (``osm<id>``, suffixed when an id repeats), ``road_class``,
+        ``highway``, ``name``, ``bridge`` (bool), ``maxspeed_kmh`` (posted limit, km/h,
+        ``nan`` if none), ``osm_id`` and LineString geometry.
+
+    Raises
+    ------
+    ValueError
+        If no way is a bus road.
+    """
+    df = raw.copy()
+    for col in ("highway", "name", "bridge", "maxspeed", "access", "osm_id"):
+        if col not in df.columns:
+            df[col] = None
+    df["road_class"] = [osm_road_class(h, highway_classes) for h in df["highway"]]
+    closed = df["access"].map(lambda a: isinstance(a, str) and a.strip().lower() in OSM_NO_ACCESS)
+    df = df[df["road_class"].notna() & ~closed & df.geometry.notna() & ~df.geometry.is_empty]
+    if len(df) == 0:
+        raise ValueError("no road in the OSM data is usable by a bus (no mapped highway tag)")
+    df = df.reset_index(drop=True)
+    if df.crs is None:
+        df = df.set_crs("EPSG:4326")
+    target = crs if crs is not None else (df.estimate_utm_crs() if df.crs.is_geographic else df.crs)
+    df = df.to_crs(target)
+    base = pd.Series(["osm" + str(i) if i is not None and str(i) != "nan" else f"osm-{k}" for k, i in enumerate(df["osm_id"])])
+    rep = base.groupby(base).cumcount()
+    road_id = np.where(base.duplicated(keep=False), base + "-" + rep.astype(str), base)
+    out = gpd.GeoDataFrame(
+        {
+            "road_id": road_id,
+            "road_class": df["road_class"].astype(str).to_numpy(),
+            "highway": df["highway"].map(lambda h: h if isinstance(h, str) else ";".join(map(str, h)) if h is not None else "").to_numpy(),
+            "name": df["name"].map(lambda s: "" if s is None or (isinstance(s, float) and math.isnan(s)) else str(s)).to_numpy(),
+            "bridge": df["bridge"].map(_truthy).to_numpy(bool),
+            "maxspeed_kmh": df["maxspeed"].map(parse_maxspeed_kmh).to_numpy(float),
+            "osm_id": df["osm_id"].map(lambda i: "" if i is None else str(i)).to_numpy(),
+        },
+        geometry=df.geometry.to_numpy(),
+        crs=df.crs,
+    )
+    logger.info("OSM roads: %d lines, classes %s", len(out), out["road_class"].value_counts().to_dict())
+    return out
+
+
+def roads_from_networkx(g: "nx.Graph", highway_classes: Mapping[str, str] | None = None, crs: object | None = None) -> gpd.GeoDataFrame:
+    """Bus roads from an OSM street graph (osmnx style) held in memory.
+
+    Nodes need ``x`` and ``y`` (in the graph's ``crs`` attribute, WGS84 by default);
+    edges carry ``highway`` and optionally ``geometry`` (a LineString or its WKT),
+    ``name``, ``bridge``, ``maxspeed``, ``access``, ``osmid``.  The two directions of a
+    two-way street become one line.
+
+    Parameters
+    ----------
+    g : networkx.Graph
+        Any networkx graph (``MultiDiGraph`` from osmnx, or read from GraphML).
+    highway_classes : Mapping[str, str], optional
+        ``highway`` -> road class; defaults to :data:`OSM_HIGHWAY_CLASS`.
+    crs : CRS-like, optional
+        Metric CRS of the result (default: the UTM zone of the data).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`osm_roads_frame`.
+    """
+    node_xy = {n: (float(d["x"]), float(d["y"])) for n, d in g.nodes(data=True)}
+    rows = []
+    seen: set[tuple] = set()
+    edges = g.edges(keys=True, data=True) if g.is_multigraph() else ((u, v, 0, d) for u, v, d in g.edges(data=True))
+    for u, v, _key, d in edges:
+        geom = d.get("geometry")
+        if isinstance(geom, str):
+            geom = shapely.from_wkt(geom)
+        if geom is None:
+            geom = shapely.LineString([node_xy[u], node_xy[v]])
+        norm = shapely.normalize(geom)
+        sig = (frozenset((u, v)), shapely.to_wkb(norm))
+        if sig in seen:
+            continue
+        seen.add(sig)
+        osmid = d.get("osmid")
+        rows.append(
+            {
+                "highway": d.get("highway"),
+                "name": d.get("name"),
+                "bridge": d.get("bridge"),
+                "maxspeed": d.get("maxspeed"),
+                "access": d.get("access"),
+                "osm_id": ";".join(re.findall(r"\d+", str(osmid))) if osmid is not None else None,
+                "geometry": geom,
+            }
+        )
+    src_crs = g.graph.get("crs") or "EPSG:4326"
+    raw = gpd.GeoDataFrame(rows, columns=["highway", "name", "bridge", "maxspeed", "access", "osm_id", "geometry"], geometry="geometry", crs=src_crs)
+    return osm_roads_frame(raw, crs=crs, highway_classes=highway_classes)
