@@ -1,0 +1,176 @@
+"""Synthetic districts and their building blocks (examples.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial import cKDTree
+
+from layout_opt import District, load_district
+from layout_opt.examples import METRIC_CRS, Calibration, stem_of, synth_children, synth_population, synthetic_district
+from layout_opt.io import write_geojson
+from layout_opt.schema import GRADE_COLUMNS
+from layout_opt.travel import build_road_graph
+from layout_opt.validate import validate_tables
+
+SIZES = [
+    dict(n_towns=1, villages_per_town=3, seed=0),
+    dict(n_towns=2, villages_per_town=5, seed=1),
+    dict(n_towns=3, villages_per_town=6, seed=3),
+    dict(n_towns=2, villages_per_town=5, seed=1, scale=2.5),
+    dict(n_towns=6, villages_per_town=10, seed=11),
+]
+
+
+@pytest.fixture(scope="module", params=SIZES, ids=lambda a: "-".join(f"{k}{v}" for k, v in a.items()))
+def district(request) -> tuple[dict, District]:
+    return request.param, synthetic_district(**request.param)
+
+
+# --------------------------------------------------------------------------- whole districts
+
+
+def test_reproducible_from_seed():
+    a = synthetic_district(n_towns=3, villages_per_town=6, seed=42)
+    b = synthetic_district(n_towns=3, villages_per_town=6, seed=42)
+    pd.testing.assert_frame_equal(pd.DataFrame(a.villages), pd.DataFrame(b.villages))
+    pd.testing.assert_frame_equal(pd.DataFrame(a.schools), pd.DataFrame(b.schools))
+    pd.testing.assert_frame_equal(pd.DataFrame(a.roads), pd.DataFrame(b.roads))
+    c = synthetic_district(n_towns=3, villages_per_town=6, seed=43)
+    assert not np.array_equal(a.villages["population"].to_numpy(), c.villages["population"].to_numpy())
+
+
+def test_sizes_scale_with_arguments(district):
+    args, d = district
+    towns = max(1, round(args["n_towns"] * args.get("scale", 1.0)))
+    per_town = max(2, args["villages_per_town"])
+    assert len(d.towns) == towns + 1  # plus the urban subdistrict
+    assert (d.towns["town_kind"] == "subdistrict").sum() == 1
+    assert len(d.villages) == (towns + 1) * per_town
+    assert d.villages.groupby("town_code").size().eq(per_town).all()
+    # residents scale with the number of units (Mengjin: 486,000 in 270 units)
+    assert d.villages["population"].sum() == int(486_000 * len(d.villages) / 270)
+    assert d.crs == METRIC_CRS
+
+
+def test_scale_multiplies_towns():
+    small = synthetic_district(n_towns=2, villages_per_town=4, seed=5)
+    big = synthetic_district(n_towns=2, villages_per_town=4, seed=5, scale=3)
+    assert len(small.towns) - 1 == 2 and len(big.towns) - 1 == 6
+    assert len(big.villages) == 7 * 4 and len(small.villages) == 3 * 4
+    assert len(big.schools) > len(small.schools)
+
+
+def test_enrolment_comes_from_villages(district):
+    _, d = district
+    cols = list(GRADE_COLUMNS)
+    assert (d.schools[cols].sum() == d.villages[cols].sum()).all()
+    assert d.villages[cols].to_numpy().sum() > 0
+    assert (d.schools[cols].to_numpy() >= 0).all()
+
+
+def test_passes_validation_and_round_trips_through_files(district, tmp_path):
+    _, d = district
+    validate_tables(d.villages, d.schools, d.roads, d.towns, d.base_year)  # raises on any problem
+    for name, table in (("villages", d.villages), ("schools", d.schools), ("roads", d.roads), ("towns", d.towns)):
+        write_geojson(table, tmp_path / f"{name}.geojson")
+    again = load_district(tmp_path)
+    assert len(again.villages) == len(d.villages) and len(again.schools) == len(d.schools)
+    assert again.villages["village_id"].tolist() == d.villages["village_id"].tolist()
+    assert (again.schools[list(GRADE_COLUMNS)].to_numpy() == d.schools[list(GRADE_COLUMNS)].to_numpy()).all()
+
+
+def test_roads_join_every_village_and_school(district):
+    _, d = district
+    graph = build_road_graph(d.roads)
+    points = np.vstack([np.column_stack([t.geometry.x, t.geometry.y]) for t in (d.villages, d.schools)])
+    dist, node = cKDTree(graph.node_xy).query(points)
+    assert dist.max() < 1.0, "a village or school is not on the road network"
+    assert len(set(graph.component[node].tolist())) == 1, "villages and schools lie in several road components"
+    assert len(np.unique(graph.component)) == 1
+
+
+def test_school_registry_shape(district):
+    _, d = district
+    s, v = d.schools, d.villages
+    towns = d.towns[d.towns["town_kind"] == "town"]["town_code"]
+    # every town has a central primary and a junior school at its seat
+    for code in towns:
+        kinds = set(s.loc[s["town_code"] == code, "kind"])
+        assert {"central_primary", "junior"} <= kinds
+    # high schools sit in the urban area; sites carry their host's settlement class
+    assert (s["kind"] == "high").sum() >= 2
+    assert s.loc[s["kind"] == "high", "ur_code"].isin([111, 112]).all()
+    host = v.set_index("village_id")
+    assert (s["ur_code"].to_numpy() == host.loc[s["village_id"], "ur_code"].to_numpy()).all()
+    assert (s["town_code"].to_numpy() == host.loc[s["village_id"], "town_code"].to_numpy()).all()
+    # each town (not the urban subdistrict, which has no villages of class 220) flags one
+    # or two central villages, always of class 220
+    flagged = v.groupby("town_code")["central_village"].sum()
+    assert flagged[towns].between(1, 2).all()
+    assert (v.loc[v["central_village"], "ur_code"] == 220).all()
+    assert (v["coord_source"] == "synthetic").all()
+
+
+def test_pupils_calibrated_per_1000_residents():
+    d = synthetic_district(n_towns=8, villages_per_town=12, seed=2)
+    v = d.villages
+    pop = v["population"].sum()
+    per = lambda grades: 1000 * v[[f"g{g}" for g in grades]].to_numpy().sum() / pop  # noqa: E731
+    assert per(range(1, 7)) == pytest.approx(80, abs=0.1)
+    assert per(range(7, 10)) == pytest.approx(40, abs=0.1)
+    assert per(range(10, 13)) == pytest.approx(20, abs=0.1)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+@pytest.mark.parametrize("total", [1, 999, 486_000, 1_234_567])
+def test_synth_population_exact_total(total):
+    rng = np.random.default_rng(7)
+    ur = rng.choice([111, 112, 121, 122, 220], size=270, p=[0.05, 0.05, 0.05, 0.1, 0.75])
+    pop = synth_population(ur, total, rng)
+    assert pop.dtype == np.int64
+    assert pop.sum() == total
+    assert (pop >= 0).all()
+    assert len(pop) == 270
+
+
+def test_synth_population_urban_units_larger():
+    rng = np.random.default_rng(0)
+    ur = np.array([121] * 100 + [220] * 100)
+    pop = synth_population(ur, 200_000, rng)
+    assert pop[:100].mean() > 3 * pop[100:].mean()
+    again = synth_population(ur, 200_000, np.random.default_rng(0))
+    assert np.array_equal(pop, again)
+
+
+def test_synth_children_totals():
+    rng = np.random.default_rng(1)
+    population = synth_population(np.full(270, 220), 486_000, rng)
+    kids = synth_children(population, Calibration(), rng)
+    assert list(kids.columns) == [*[f"g{g}" for g in range(1, 13)], *[f"a{a}" for a in range(6)]]
+    assert kids[[f"g{g}" for g in range(1, 7)]].to_numpy().sum() == pytest.approx(80 * 486, abs=6)
+    assert kids[["g7", "g8", "g9"]].to_numpy().sum() == pytest.approx(40 * 486, abs=3)
+    assert kids[["g10", "g11", "g12"]].to_numpy().sum() == pytest.approx(20 * 486, abs=3)
+    # a0 is the 2023 cohort (about 3,500 births), a5 the 2018 one (about 6,300)
+    assert kids["a0"].sum() == pytest.approx(3_500 * 0.985, abs=1)
+    assert kids["a5"].sum() == pytest.approx(6_300 * 0.985, abs=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("东赵村村民委员会", "东赵"),
+        ("卢村村民委员会", "卢村"),
+        ("霍村村民委员会", "霍村"),
+        ("孟庄社区居民委员会", "孟庄"),
+        ("龙马社区", "龙马"),
+        ("长华居民委员会", "长华"),
+        ("张盘村", "张盘"),
+        ("城关镇", "城关镇"),
+    ],
+)
+def test_stem_of(name, stem):
+    assert stem_of(name) == stem
