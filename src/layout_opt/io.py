@@ -151,3 +151,118 @@ def atomic_folder(target: str | os.PathLike, force: bool = False) -> Iterator[Pa
         shutil.rmtree(old, ignore_errors=True)
     else:
         tmp.rename(target)
+
+
+# --------------------------------------------------------------------------- OpenStreetMap
+
+#: File endings :func:`read_osm_roads` understands.
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".graphml")
+
+
+def read_osm_roads(
+    path: str | os.PathLike,
+    crs: object | None = None,
+    highway_classes: dict[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read the bus roads of an OpenStreetMap extract that the user supplies.
+
+    ``.osm.pbf`` and ``.osm`` (XML, optionally ``.bz2``/``.gz``) files are read with
+    pyosmium (the ``osm`` extra: ``pip install "layout_opt[osm]"``); GraphML (as saved by
+    osmnx) with networkx.  Nothing is downloaded.  Each way with a ``highway`` tag that
+    :data:`layout_opt.travel.OSM_HIGHWAY_CLASS` maps becomes a line whose ``road_class``
+    sets the bus speed; ways closed by ``access=no/private`` are dropped.  Ways meet where
+    they share an OSM node, so bridges and tunnels connect only at their ends.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    crs : CRS-like, optional
+        Metric CRS of the result; by default the UTM zone of the data (EPSG:32649 for
+        Mengjin, matching the bundled data).
+    highway_classes : dict[str, str], optional
+        ``highway`` value -> road class, replacing the default table.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``road_id``, ``road_class``, ``highway``, ``name``, ``bridge``, ``maxspeed_kmh``
+        (posted limit, km/h), ``osm_id``, LineString geometry in ``crs``; ready for
+        :func:`layout_opt.travel.travel_time_matrix`.
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If the file is missing, unreadable, of an unknown kind, or holds no bus road.
+    ImportError
+        If a ``.pbf``/``.osm`` file is given and pyosmium is not installed.
+    """
+    from pyproj import CRS
+
+    from . import travel
+
+    if crs is not None:
+        crs = CRS.from_user_input(crs)
+        if not crs.is_projected:
+            raise ValueError(f"crs must be a projected (metric) CRS, got {crs.to_string()}")
+    path = Path(path)
+    file = path.name
+    if not path.is_file():
+        raise ValidationError([Problem(file, "-", "-", f"file not found in {path.parent.name or '.'}/")])
+    lower = file.lower()
+    if not lower.endswith(OSM_SUFFIXES):
+        raise ValidationError([Problem(file, "-", "-", f"not an OpenStreetMap file; expected one of {', '.join(OSM_SUFFIXES)}")])
+    try:
+        if lower.endswith(".graphml"):
+            import networkx as nx
+
+            graph = nx.read_graphml(path)
+            roads = travel.roads_from_networkx(graph, highway_classes=highway_classes, crs=crs)
+        else:
+            roads = travel.osm_roads_frame(_read_osm_ways(path), crs=crs, highway_classes=highway_classes)
+    except ImportError:
+        raise
+    except ValueError as exc:
+        raise ValidationError([Problem(file, "-", "highway" if "highway" in str(exc) else "-", str(exc))]) from exc
+    except Exception as exc:  # osmium and the XML parsers raise several error types
+        raise ValidationError([Problem(file, "-", "-", f"cannot be read as OpenStreetMap data: {exc}")]) from exc
+    logger.info("read %d road lines from %s", len(roads), file)
+    return roads
+
+
+def _read_osm_ways(path: Path) -> gpd.GeoDataFrame:
+    """Ways with a ``highway`` tag as WGS84 lines with their tags (pyosmium)."""
+    try:
+        import osmium
+    except ImportError as exc:
+        raise ImportError('reading .osm/.pbf files needs pyosmium: pip install "layout_opt[osm]"') from exc
+    from shapely import LineString
+
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
+    rows = []
+    missing = 0
+    for way in processor:
+        coords = [(n.location.lon, n.location.lat) for n in way.nodes if n.location.valid()]
+        missing += len(way.nodes) - len(coords)
+        if len(coords) < 2:
+            continue
+        tags = way.tags
+        rows.append(
+            {
+                "osm_id": way.id,
+                "highway": tags.get("highway"),
+                "name": tags.get("name"),
+                "bridge": tags.get("bridge"),
+                "maxspeed": tags.get("maxspeed"),
+                "access": tags.get("access"),
+                "geometry": LineString(coords),
+            }
+        )
+    if missing:
+        logger.warning("%s: %d way node(s) have no location in the file (cut extract?) and are skipped", path.name, missing)
+    return gpd.GeoDataFrame(rows, columns=["osm_id", "highway", "name", "bridge", "maxspeed", "access", "geometry"], geometry="geometry", crs="EPSG:4326")

@@ -422,12 +422,13 @@ def build_road_graph(
         default_cap_kmh,
     )
     coords, line_idx = shapely.get_coordinates(lines.geometry.to_numpy(), return_index=True)
-    if snap_m > 0:
-        coords = np.round(coords / snap_m) * snap_m
+    keys = np.round(coords / snap_m) if snap_m > 0 else coords
     a = np.flatnonzero(line_idx[1:] == line_idx[:-1])
     if len(coords):
-        node_xy, inverse = np.unique(coords, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
+        # Vertices on the same grid point are one node, placed at the first of them;
+        # lengths come from the unrounded coordinates.
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        node_xy, inverse = coords[first], inverse.ravel()
     else:
         node_xy, inverse = np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
     seg_m = np.hypot(*(coords[a + 1] - coords[a]).T) if len(a) else np.zeros(0)
