@@ -201,6 +201,35 @@ def test_places_on_one_segment_travel_along_it():
     np.testing.assert_allclose(tm.minutes[:, 1], [1.5 + 4.5, 7.5 + 4.5, 6.0 + 0.75 + 4.5], atol=1e-9)
     att = attach_points(build_road_graph(r), np.array([[500, 0], [2500, 0], [2000, 0]]))
     assert att.graph.n_edges == 4 and att.graph.edge_length_m.sum() == pytest.approx(3000.0)
+    # Places at a road node (or beyond a dead end) join that node; nothing is split.
+    g = build_road_graph(r)
+    att = attach_points(g, np.array([[0, 0], [3000, 0], [3100, 40]]))
+    assert att.graph is g and att.access_m == pytest.approx([0, 0, np.hypot(100, 40)])
+    assert [tuple(g.node_xy[k]) for k in att.node] == [(0, 0), (3000, 0), (3000, 0)]
+
+
+def test_places_at_dead_ends():
+    # A star: C in the middle, dead ends A (3 min), B (3 min), D (1.5 min); and a road
+    # piece of its own, E-F (1000 m village road, 3 min), whose two ends are dead ends.
+    r = roads(
+        ([(0, 0), (1000, 0)], "village"),
+        ([(0, 0), (0, 1000)], "village"),
+        ([(0, 0), (-1000, 0)], "county"),
+        ([(0, 5000), (1000, 5000)], "village"),
+    )
+    v = villages((1000, 0), (0, 0), (0, 1000), (0, 5000))
+    s = schools((1000, 0), (-1000, 0), (1000, 50), (1000, 5000))
+    expected = np.array(
+        [
+            [0.0, 4.5, 0.75, np.inf],  # at A: the school at A is 0 away, not 2 x 3 min
+            [3.0, 1.5, 3.75, np.inf],
+            [6.0, 4.5, 6.75, np.inf],
+            [np.inf, np.inf, np.inf, 3.0],
+        ]
+    )
+    for engine in ("scipy", "networkx"):
+        tm = travel_time_matrix(r, v, s, on_disconnected="warn", engine=engine)
+        np.testing.assert_allclose(tm.minutes, expected, atol=1e-9)
 
 
 def test_far_points_are_reported(caplog):

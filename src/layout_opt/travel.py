@@ -11,8 +11,10 @@ The pipeline, each step a pure function:
    segment is split at the foot of the perpendicular, and the point joins the network
    there by an access leg (walked, or a short drive) that is added to the trip but
    never used as a road by other trips.
-3. :func:`shortest_minutes` runs :func:`scipy.sparse.csgraph.dijkstra` from the smaller
-   set of points (graphs are undirected), limited to the cutoff (the scenario's longest
+3. :func:`shortest_minutes` cuts dead ends off the graph (a school at the end of its
+   access road is reached through the road's other end) and runs
+   :func:`scipy.sparse.csgraph.dijkstra` from each distinct node of the smaller set of
+   places (graphs are undirected), limited to the cutoff (the scenario's longest
    trip).  A plain :mod:`networkx` loop computes the same numbers
    (``engine="networkx"``) and serves as the reference in tests and benchmarks;
    :meth:`RoadGraph.to_networkx` gives the graph itself for inspection.
@@ -348,19 +350,20 @@ def edge_speed_kmh(
     """
     table = dict(ROAD_CLASS_SPEED_KMH)
     table.update(speeds_kmh or {})
-    road_class = pd.Series(road_class).reset_index(drop=True)
-    speed = road_class.map(table).to_numpy(float)
+    caps = dict(LEGAL_CAP_KMH if caps_kmh is None else caps_kmh)
+    classes, inv = np.unique(np.asarray(road_class, dtype=str), return_inverse=True)
+    inv = inv.ravel()
+    speed = np.array([table.get(c, np.nan) for c in classes], dtype=float)[inv]
     if given_kmh is not None:
-        g = pd.to_numeric(pd.Series(given_kmh).reset_index(drop=True), errors="coerce").to_numpy(float)
+        g = pd.to_numeric(pd.Series(np.asarray(given_kmh, dtype=object)), errors="coerce").to_numpy(float)
         speed = np.where(np.isfinite(g) & (g > 0), g, speed)
     bad = ~(np.isfinite(speed) & (speed > 0))
     if bad.any():
-        unknown = sorted({str(c) for c in road_class[bad]})
+        unknown = sorted(set(classes[inv[bad]].tolist()))
         raise ValueError(f"{int(bad.sum())} road(s) have no bus speed: unknown road class(es) {unknown}; give a speed for them in speeds_kmh or a bus_speed_kmh column")
-    caps = dict(LEGAL_CAP_KMH if caps_kmh is None else caps_kmh)
-    cap = road_class.map(caps).fillna(default_cap_kmh).to_numpy(float)
+    cap = np.array([caps.get(c, default_cap_kmh) for c in classes], dtype=float)[inv]
     if posted_kmh is not None:
-        p = pd.to_numeric(pd.Series(posted_kmh).reset_index(drop=True), errors="coerce").to_numpy(float)
+        p = pd.to_numeric(pd.Series(np.asarray(posted_kmh, dtype=object)), errors="coerce").to_numpy(float)
         cap = np.where(np.isfinite(p) & (p > 0), np.minimum(cap, p), cap)
     return np.minimum(speed, cap)
 
@@ -408,34 +411,33 @@ def build_road_graph(
         raise ValueError("roads must be in a metric CRS (metres); project them first, e.g. roads.to_crs(roads.estimate_utm_crs())")
     if "road_class" not in roads.columns:
         raise ValueError("roads need a road_class column")
-    rows = roads.reset_index(drop=True)
-    rows = rows[~(rows.geometry.isna() | rows.geometry.is_empty)]
-    lines = rows.explode(index_parts=False)
-    road_pos = lines.index.to_numpy()
-    lines = lines.reset_index(drop=True)
-    speed = edge_speed_kmh(
-        lines["road_class"],
-        speeds_kmh,
-        lines["bus_speed_kmh"] if "bus_speed_kmh" in lines.columns else None,
-        lines["maxspeed_kmh"] if "maxspeed_kmh" in lines.columns else None,
-        caps_kmh,
-        default_cap_kmh,
-    )
-    coords, line_idx = shapely.get_coordinates(lines.geometry.to_numpy(), return_index=True)
-    keys = np.round(coords / snap_m) if snap_m > 0 else coords
-    a = np.flatnonzero(line_idx[1:] == line_idx[:-1])
+    col = lambda name: roads[name].to_numpy() if name in roads.columns else None  # noqa: E731
+    speed_of_row = edge_speed_kmh(col("road_class"), speeds_kmh, col("bus_speed_kmh"), col("maxspeed_kmh"), caps_kmh, default_cap_kmh)
+    class_of_row = roads["road_class"].to_numpy().astype(str)
+    geoms = np.asarray(roads.geometry.array, dtype=object)
+    valid = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    parts, part_row = shapely.get_parts(geoms[valid], return_index=True)
+    part_row = valid[part_row]
+    coords, part_idx = shapely.get_coordinates(parts, return_index=True)
+    line_idx = part_row[part_idx]  # road row of each vertex
+    a = np.flatnonzero(part_idx[1:] == part_idx[:-1])  # segment from vertex a to a + 1
     if len(coords):
         # Vertices on the same grid point are one node, placed at the first of them;
         # lengths come from the unrounded coordinates.
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-        node_xy, inverse = coords[first], inverse.ravel()
+        keys = np.round(coords / snap_m) if snap_m > 0 else coords.copy()
+        order = np.lexsort((keys[:, 1], keys[:, 0]))
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (keys[order[1:]] != keys[order[:-1]]).any(axis=1)
+        group = np.cumsum(new) - 1
+        inverse = np.empty(len(order), dtype=np.int64)
+        inverse[order] = group
+        node_xy = coords[order[new]]
     else:
         node_xy, inverse = np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
     seg_m = np.hypot(*(coords[a + 1] - coords[a]).T) if len(a) else np.zeros(0)
     li = line_idx[a]
-    minutes = seg_m / (speed[li] * _M_PER_MIN_PER_KMH)
-    cls = lines["road_class"].astype(str).to_numpy()[li]
-    g = _graph_from_edges(node_xy, inverse[a], inverse[a + 1], minutes, seg_m, cls, road_pos[li], roads.crs)
+    minutes = seg_m / (speed_of_row[li] * _M_PER_MIN_PER_KMH)
+    g = _graph_from_edges(node_xy, inverse[a], inverse[a + 1], minutes, seg_m, class_of_row[li], li, roads.crs)
     logger.debug("road graph: %d nodes, %d edges, %d components", g.n_nodes, g.n_edges, len(np.unique(g.component)))
     return g
 
@@ -459,12 +461,14 @@ class Attachment:
     access_m: np.ndarray
 
 
-def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"] = "edge") -> Attachment:
+def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"] = "edge", endpoint_tol_m: float = 0.01) -> Attachment:
     """Join places to the road network at their nearest road.
 
     With ``snap="edge"`` each place drops a perpendicular to its nearest road segment;
     the segment is split at the foot point (in order along the segment when several
     places share it), which becomes a new node, and the access leg is the perpendicular.
+    A foot point within ``endpoint_tol_m`` of the segment's end is that road node (no
+    split).
     With ``snap="node"`` a place joins the nearest existing road vertex and the graph is
     unchanged.
 
@@ -476,6 +480,8 @@ def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"
         Coordinates of the places, metres, shape ``(k, 2)``, in the graph's CRS.
     snap : {"edge", "node"}
         Where places join the network.
+    endpoint_tol_m : float
+        Foot points this close to a road node, metres, join that node.
 
     Returns
     -------
@@ -503,16 +509,24 @@ def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"
     t = np.clip(np.einsum("ij,ij->i", xy - pu[edge], d_uv) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
     foot = pu[edge] + t[:, None] * d_uv
     access_m = np.hypot(*(xy - foot).T)
+    # A foot within ``endpoint_tol_m`` of a segment end is that road node (a village
+    # that is itself a road junction, a school at the end of its access road).
+    seg_len = np.sqrt(len2)
+    at_u = t * seg_len <= endpoint_tol_m
+    at_v = ~at_u & ((1.0 - t) * seg_len <= endpoint_tol_m)
+    node = np.where(at_u, graph.edge_u[edge], graph.edge_v[edge])
+    mid = np.flatnonzero(~(at_u | at_v))
+    if len(mid) == 0:
+        return Attachment(graph=graph, node=node, access_m=access_m)
     # Split: along each snapped segment, chain u -> p1 -> ... -> pj -> v.
-    n = graph.n_nodes
-    order = np.lexsort((np.arange(k), t, edge))
+    n, j = graph.n_nodes, len(mid)
+    order = mid[np.lexsort((mid, t[mid], edge[mid]))]
     e_s, t_s = edge[order], t[order]
-    new_node = np.empty(k, dtype=np.int64)
-    new_node[order] = n + np.arange(k)
-    chain_node = n + np.arange(k)
-    first = np.ones(k, dtype=bool)
+    chain_node = n + np.arange(j)
+    node[order] = chain_node
+    first = np.ones(j, dtype=bool)
     first[1:] = e_s[1:] != e_s[:-1]
-    last = np.ones(k, dtype=bool)
+    last = np.ones(j, dtype=bool)
     last[:-1] = e_s[1:] != e_s[:-1]
     prev_node = np.where(first, graph.edge_u[e_s], np.roll(chain_node, 1))
     prev_t = np.where(first, 0.0, np.roll(t_s, 1))
@@ -520,9 +534,8 @@ def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"
     v_new = np.concatenate([chain_node, graph.edge_v[e_s[last]]])
     frac = np.concatenate([t_s - prev_t, 1.0 - t_s[last]])
     e_par = np.concatenate([e_s, e_s[last]])
-    split = np.zeros(graph.n_edges, dtype=bool)
-    split[e_s] = True
-    keep = ~split
+    keep = np.ones(graph.n_edges, dtype=bool)
+    keep[e_s] = False
     g = _graph_from_edges(
         np.vstack([graph.node_xy, foot[order]]),
         np.concatenate([graph.edge_u[keep], u_new]),
@@ -533,10 +546,41 @@ def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"
         np.concatenate([graph.edge_road[keep], graph.edge_road[e_par]]),
         graph.crs,
     )
-    return Attachment(graph=g, node=new_node, access_m=access_m)
+    return Attachment(graph=g, node=node, access_m=access_m)
 
 
 # --------------------------------------------------------------------------- shortest paths
+
+
+def _prune_dead_ends(matrix: sp.csr_matrix, nodes: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Remove the dead-end nodes whose one neighbour is not a dead end.
+
+    Every path from such a node leaves by its one edge, so the distance from it to any
+    *other* node is that edge plus the distance from its neighbour (its anchor).
+
+    Returns
+    -------
+    core : scipy.sparse.csr_matrix
+        The graph without those nodes.
+    anchor : numpy.ndarray
+        Position in ``core`` of each of ``nodes`` (itself, or its neighbour).
+    offset : numpy.ndarray
+        Minutes from each of ``nodes`` to its anchor.
+    """
+    n = matrix.shape[0]
+    deg = np.diff(matrix.indptr)
+    leaf = np.flatnonzero(deg == 1)
+    neighbour = np.full(n, -1, dtype=np.int64)
+    weight = np.zeros(n)
+    neighbour[leaf] = matrix.indices[matrix.indptr[leaf]]
+    weight[leaf] = matrix.data[matrix.indptr[leaf]]
+    prune = np.zeros(n, dtype=bool)
+    prune[leaf] = deg[neighbour[leaf]] >= 2
+    keep = ~prune
+    position = np.cumsum(keep) - 1
+    core = matrix[keep][:, keep].tocsr() if prune.any() else matrix
+    anchor = position[np.where(prune[nodes], neighbour[nodes], nodes)]
+    return core, anchor, np.where(prune[nodes], weight[nodes], 0.0)
 
 
 def shortest_minutes(
@@ -558,9 +602,12 @@ def shortest_minutes(
     limit_min : float
         Paths longer than this, minutes, are not explored (``inf``).
     engine : {"scipy", "networkx"}
-        :func:`scipy.sparse.csgraph.dijkstra` from blocks of ``chunk`` sources, or a
-        plain loop of :func:`networkx.single_source_dijkstra_path_length` (the slow
-        reference).
+        ``"scipy"``: dead ends are cut off the graph first (a node with one edge, such
+        as a school at the end of its access road, is reached through its neighbour),
+        then :func:`scipy.sparse.csgraph.dijkstra` runs from each distinct source in
+        blocks of ``chunk``.  ``"networkx"``: a plain loop of
+        :func:`networkx.single_source_dijkstra_path_length` over the whole graph (the
+        slow reference).
     chunk : int
         Sources per Dijkstra call (bounds memory at ``chunk x n_nodes`` floats).
 
@@ -575,10 +622,24 @@ def shortest_minutes(
     if len(sources) == 0 or len(targets) == 0:
         return out
     if engine == "scipy":
-        for s0 in range(0, len(sources), chunk):
-            block = sources[s0 : s0 + chunk]
-            dist = dijkstra(graph.matrix, directed=False, indices=block, limit=limit_min)
-            out[s0 : s0 + len(block)] = dist[:, targets]
+        core, anchor, offset = _prune_dead_ends(graph.matrix, np.concatenate([sources, targets]))
+        s_anchor, t_anchor = anchor[: len(sources)], anchor[len(sources) :]
+        s_off, t_off = offset[: len(sources)], offset[len(sources) :]
+        uniq, inv = np.unique(s_anchor, return_inverse=True)
+        inv = inv.ravel()
+        limit = limit_min - s_off.min() - t_off.min()
+        if limit >= 0:
+            for s0 in range(0, len(uniq), chunk):
+                rows = np.flatnonzero((inv >= s0) & (inv < s0 + chunk))
+                dist = dijkstra(core, directed=False, indices=uniq[s0 : s0 + chunk], limit=limit)
+                out[rows] = dist[inv[rows] - s0][:, t_anchor]
+        out += s_off[:, None] + t_off[None, :]
+        # A node is 0 from itself (a dead end would otherwise count its edge twice).
+        common = np.intersect1d(sources, targets)
+        if len(common):
+            for node in common.tolist():
+                out[np.ix_(sources == node, targets == node)] = 0.0
+        out[out > limit_min] = np.inf
         return out
     if engine == "networkx":
         import networkx as nx
@@ -586,12 +647,13 @@ def shortest_minutes(
         g = graph.to_networkx()
         cutoff = None if not np.isfinite(limit_min) else float(limit_min)
         col = pd.Series(np.arange(len(targets))).groupby(targets).agg(list).to_dict()
-        for r, s in enumerate(sources.tolist()):
+        uniq, inv = np.unique(sources, return_inverse=True)
+        for r, s in enumerate(uniq.tolist()):
             for node, minutes in nx.single_source_dijkstra_path_length(g, s, cutoff=cutoff, weight="minutes").items():
                 cols = col.get(node)
                 if cols is not None:
                     out[r, cols] = minutes
-        return out
+        return out[inv.ravel()]
     raise ValueError(f"engine must be 'scipy' or 'networkx', got {engine!r}")
 
 
@@ -752,9 +814,8 @@ def travel_time_matrix(
     from_schools = len(d_node) <= len(o_node)
     src, dst = (d_node, o_node) if from_schools else (o_node, d_node)
     src_acc, dst_acc = (d_acc, o_acc) if from_schools else (o_acc, d_acc)
-    uniq_src, inv_src = np.unique(src, return_inverse=True)
     limit = cutoff_min - float(src_acc.min(initial=0.0)) - float(dst_acc.min(initial=0.0))
-    network = shortest_minutes(att.graph, uniq_src, dst, limit_min=max(limit, 0.0) + 1e-9, engine=engine)[inv_src.ravel()]
+    network = shortest_minutes(att.graph, src, dst, limit_min=max(limit, 0.0) + 1e-9, engine=engine)
     minutes = network + src_acc[:, None] + dst_acc[None, :]
     if from_schools:
         minutes = minutes.T
