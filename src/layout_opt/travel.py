@@ -633,13 +633,12 @@ def shortest_minutes(
                 rows = np.flatnonzero((inv >= s0) & (inv < s0 + chunk))
                 dist = dijkstra(core, directed=False, indices=uniq[s0 : s0 + chunk], limit=limit)
                 out[rows] = dist[inv[rows] - s0][:, t_anchor]
-        out += s_off[:, None] + t_off[None, :]
+        out += s_off[:, None]
+        out += t_off[None, :]
         # A node is 0 from itself (a dead end would otherwise count its edge twice).
-        common = np.intersect1d(sources, targets)
-        if len(common):
-            for node in common.tolist():
-                out[np.ix_(sources == node, targets == node)] = 0.0
-        out[out > limit_min] = np.inf
+        for node in np.intersect1d(sources, targets).tolist():
+            out[np.ix_(sources == node, targets == node)] = 0.0
+        np.copyto(out, np.inf, where=out > limit_min)
         return out
     if engine == "networkx":
         import networkx as nx
@@ -816,11 +815,10 @@ def travel_time_matrix(
     src_acc, dst_acc = (d_acc, o_acc) if from_schools else (o_acc, d_acc)
     limit = cutoff_min - float(src_acc.min(initial=0.0)) - float(dst_acc.min(initial=0.0))
     network = shortest_minutes(att.graph, src, dst, limit_min=max(limit, 0.0) + 1e-9, engine=engine)
-    minutes = network + src_acc[:, None] + dst_acc[None, :]
-    if from_schools:
-        minutes = minutes.T
-    minutes = np.ascontiguousarray(minutes)
-    minutes[minutes > cutoff_min + 1e-9] = np.inf
+    network += src_acc[:, None]
+    network += dst_acc[None, :]
+    minutes = np.ascontiguousarray(network.T) if from_schools else network
+    np.copyto(minutes, np.inf, where=minutes > cutoff_min + 1e-9)
     logger.info("travel matrix %d x %d: %d reachable pairs within %.0f min", len(o_keep), len(d_keep), int(np.isfinite(minutes).sum()), cutoff_min)
     return TravelMatrix(
         minutes=minutes,
