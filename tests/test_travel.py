@@ -91,6 +91,9 @@ def test_speeds_capped_by_school_bus_law():
     got = edge_speed_kmh(cls, speeds_kmh={"trunk": 90.0, "county": 45.0}, given_kmh=given, posted_kmh=posted)
     # 100 -> 80 (expressway cap); 90 -> 60 (ordinary-road cap); posted 30; class 20; class 45
     assert got == pytest.approx([80.0, 60.0, 30.0, 20.0, 45.0])
+    # A class speed given by the caller wins over the roads' own bus_speed_kmh.
+    own = pd.Series([20.0, 20.0])
+    assert edge_speed_kmh(pd.Series(["village", "county"]), {"village": 15.0}, given_kmh=own) == pytest.approx([15.0, 20.0])
     # 6 km of expressway at a claimed 120 km/h takes 4.5 min at the legal 80 km/h
     r = roads(([(0, 0), (6000, 0)], "expressway", {"bus_speed_kmh": 120.0}))
     tm = travel_time_matrix(r, villages((0, 0)), schools((6000, 0)))

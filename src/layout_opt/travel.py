@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Iterable, Literal, Mapping
 
 import geopandas as gpd
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 import scipy.sparse as sp
 import shapely
@@ -308,29 +309,31 @@ def _graph_from_edges(node_xy: np.ndarray, u: np.ndarray, v: np.ndarray, minutes
 
 
 def edge_speed_kmh(
-    road_class: pd.Series,
+    road_class: ArrayLike,
     speeds_kmh: Mapping[str, float] | None = None,
-    given_kmh: pd.Series | None = None,
-    posted_kmh: pd.Series | None = None,
+    given_kmh: ArrayLike | None = None,
+    posted_kmh: ArrayLike | None = None,
     caps_kmh: Mapping[str, float] | None = None,
     default_cap_kmh: float = LEGAL_CAP_DEFAULT_KMH,
 ) -> np.ndarray:
     """Bus speed per road, km/h, capped by the school-bus law.
 
-    ``min(speed of the class or the road's own bus speed, posted limit, legal cap)``.
+    ``min(bus speed, posted limit, legal cap)``, where the bus speed is, in this order:
+    the class's speed in ``speeds_kmh`` when the caller gives one, the road's own
+    ``bus_speed_kmh``, the class's default speed.
 
     Parameters
     ----------
-    road_class : pandas.Series
+    road_class : array-like of str
         Class of each road (``expressway``, ``trunk``, ``county``, ``township``,
         ``village``).
     speeds_kmh : Mapping[str, float], optional
-        Bus speed per class, km/h, overriding
+        Bus speed per class, km/h, overriding both the roads' own speeds and
         :data:`layout_opt.examples.ROAD_CLASS_SPEED_KMH` (expressway 80, trunk 50,
-        county 40, township 30, village 20).
-    given_kmh : pandas.Series, optional
+        county 40, township 30, village 20) for the classes it names.
+    given_kmh : array-like of float, optional
         Per-road bus speeds, km/h (the ``bus_speed_kmh`` column); used where positive.
-    posted_kmh : pandas.Series, optional
+    posted_kmh : array-like of float, optional
         Posted speed limits, km/h (e.g. OSM ``maxspeed``); cap the speed where given.
     caps_kmh : Mapping[str, float], optional
         Legal cap per class, km/h; defaults to :data:`LEGAL_CAP_KMH` (80 on
@@ -348,15 +351,16 @@ def edge_speed_kmh(
     ValueError
         For roads whose class has no speed and that have no speed of their own.
     """
-    table = dict(ROAD_CLASS_SPEED_KMH)
-    table.update(speeds_kmh or {})
+    override = dict(speeds_kmh or {})
+    table = {**ROAD_CLASS_SPEED_KMH, **override}
     caps = dict(LEGAL_CAP_KMH if caps_kmh is None else caps_kmh)
     classes, inv = np.unique(np.asarray(road_class, dtype=str), return_inverse=True)
     inv = inv.ravel()
     speed = np.array([table.get(c, np.nan) for c in classes], dtype=float)[inv]
     if given_kmh is not None:
         g = pd.to_numeric(pd.Series(np.asarray(given_kmh, dtype=object)), errors="coerce").to_numpy(float)
-        speed = np.where(np.isfinite(g) & (g > 0), g, speed)
+        overridden = np.array([c in override for c in classes], dtype=bool)[inv]
+        speed = np.where(np.isfinite(g) & (g > 0) & ~overridden, g, speed)
     bad = ~(np.isfinite(speed) & (speed > 0))
     if bad.any():
         unknown = sorted(set(classes[inv[bad]].tolist()))
@@ -411,8 +415,10 @@ def build_road_graph(
         raise ValueError("roads must be in a metric CRS (metres); project them first, e.g. roads.to_crs(roads.estimate_utm_crs())")
     if "road_class" not in roads.columns:
         raise ValueError("roads need a road_class column")
-    col = lambda name: roads[name].to_numpy() if name in roads.columns else None  # noqa: E731
-    speed_of_row = edge_speed_kmh(col("road_class"), speeds_kmh, col("bus_speed_kmh"), col("maxspeed_kmh"), caps_kmh, default_cap_kmh)
+    def column(name: str) -> np.ndarray | None:
+        return roads[name].to_numpy() if name in roads.columns else None
+
+    speed_of_row = edge_speed_kmh(column("road_class"), speeds_kmh, column("bus_speed_kmh"), column("maxspeed_kmh"), caps_kmh, default_cap_kmh)
     class_of_row = roads["road_class"].to_numpy().astype(str)
     geoms = np.asarray(roads.geometry.array, dtype=object)
     valid = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
