@@ -99,8 +99,15 @@ _CUT_COLUMNS = ["id", "name", "role", "component"]
 _M_PER_MIN_PER_KMH = 1000.0 / 60.0  # metres per minute at 1 km/h
 
 
+_EMPTY: dict[tuple[str, ...], pd.DataFrame] = {}
+
+
 def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object if c in ("id", "name", "role") else float) for c in columns})
+    """An empty frame with these columns (a fresh copy each call)."""
+    key = tuple(columns)
+    if key not in _EMPTY:
+        _EMPTY[key] = pd.DataFrame({c: pd.Series(dtype=object if c in ("id", "name", "role") else float) for c in columns})
+    return _EMPTY[key].copy()
 
 
 class DisconnectedNetworkError(ValueError):
@@ -502,11 +509,28 @@ def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"
         return Attachment(graph=graph, node=np.asarray(node, dtype=np.int64), access_m=np.asarray(d, dtype=float))
     if snap != "edge":
         raise ValueError(f"snap must be 'edge' or 'node', got {snap!r}")
+    # Places on a road node (villages that are junctions, schools at the end of their
+    # access road) join it directly; the others drop a perpendicular to a segment.
+    d_node, at_node = cKDTree(graph.node_xy).query(xy, distance_upper_bound=endpoint_tol_m) if k else (np.zeros(0), np.zeros(0, dtype=np.int64))
+    on_node = np.isfinite(d_node)
+    node = np.where(on_node, at_node, -1).astype(np.int64)
+    access_m = np.where(on_node, d_node, 0.0)
+    rest = np.flatnonzero(~on_node)
+    if len(rest) == 0:
+        return Attachment(graph=graph, node=node, access_m=access_m)
+    sub = _attach_to_segments(graph, xy[rest], endpoint_tol_m)
+    node[rest] = sub.node
+    access_m[rest] = sub.access_m
+    return Attachment(graph=sub.graph, node=node, access_m=access_m)
+
+
+def _attach_to_segments(graph: RoadGraph, xy: np.ndarray, endpoint_tol_m: float) -> Attachment:
+    """:func:`attach_points` with ``snap="edge"`` for places not on a road node."""
+    k = len(xy)
     pu, pv = graph.node_xy[graph.edge_u], graph.node_xy[graph.edge_v]
     segments = shapely.linestrings(np.stack([pu, pv], axis=1))
-    points = shapely.points(xy)
     tree = shapely.STRtree(segments)
-    (pt_idx, seg_idx), _ = tree.query_nearest(points, return_distance=True, all_matches=False)
+    (pt_idx, seg_idx), _ = tree.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
     edge = np.empty(k, dtype=np.int64)
     edge[pt_idx] = seg_idx
     # Foot of the perpendicular as a fraction t of the segment from edge_u to edge_v.
@@ -666,12 +690,12 @@ def shortest_minutes(
 
 
 def _xy(points: gpd.GeoDataFrame) -> np.ndarray:
-    if len(points) == 0:
+    geom = np.asarray(points.geometry.array, dtype=object)
+    if len(geom) == 0:
         return np.zeros((0, 2))
-    geom = points.geometry
-    if not (geom.geom_type == "Point").all():
-        raise ValueError("origins and destinations must be points")
-    return np.column_stack([geom.x.to_numpy(float), geom.y.to_numpy(float)])
+    if not (shapely.get_type_id(geom) == 0).all():
+        raise ValueError("origins and destinations must be points (one point each, none missing or empty)")
+    return shapely.get_coordinates(geom)
 
 
 def _aligned(points: gpd.GeoDataFrame, crs: object, role: str) -> gpd.GeoDataFrame:
@@ -790,8 +814,9 @@ def travel_time_matrix(
     roles = np.array(["village"] * n_o + ["school"] * len(d_ids), dtype=object)
 
     far = np.flatnonzero(access_m > max_access_m)
-    far_df = pd.DataFrame({"id": ids[far], "name": names[far], "role": roles[far], "access_m": np.round(access_m[far], 1)}, columns=_FAR_COLUMNS)
-    if len(far_df):
+    far_df = _empty(_FAR_COLUMNS)
+    if len(far):
+        far_df = pd.DataFrame({"id": ids[far], "name": names[far], "role": roles[far], "access_m": np.round(access_m[far], 1)}, columns=_FAR_COLUMNS)
         logger.warning("%d place(s) are more than %.0f m from any road: %s", len(far_df), max_access_m, "; ".join(f"{r.role} {r.id} {r.name} ({r.access_m:.0f} m)" for r in far_df.itertuples()))
 
     comp = att.graph.component[node]
