@@ -646,6 +646,8 @@ def shortest_minutes(
     numpy.ndarray
         ``(len(sources), len(targets))`` minutes.
     """
+    if engine not in ("scipy", "networkx"):
+        raise ValueError(f"engine must be 'scipy' or 'networkx', got {engine!r}")
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
     out = np.full((len(sources), len(targets)), np.inf)
@@ -670,20 +672,18 @@ def shortest_minutes(
             out[np.ix_(sources == node, targets == node)] = 0.0
         np.copyto(out, np.inf, where=out > limit_min)
         return out
-    if engine == "networkx":
-        import networkx as nx
+    import networkx as nx
 
-        g = graph.to_networkx()
-        cutoff = None if not np.isfinite(limit_min) else float(limit_min)
-        col = pd.Series(np.arange(len(targets))).groupby(targets).agg(list).to_dict()
-        uniq, inv = np.unique(sources, return_inverse=True)
-        for r, s in enumerate(uniq.tolist()):
-            for node, minutes in nx.single_source_dijkstra_path_length(g, s, cutoff=cutoff, weight="minutes").items():
-                cols = col.get(node)
-                if cols is not None:
-                    out[r, cols] = minutes
-        return out[inv.ravel()]
-    raise ValueError(f"engine must be 'scipy' or 'networkx', got {engine!r}")
+    g = graph.to_networkx()
+    cutoff = None if not np.isfinite(limit_min) else float(limit_min)
+    col = pd.Series(np.arange(len(targets))).groupby(targets).agg(list).to_dict()
+    uniq, inv = np.unique(sources, return_inverse=True)
+    for r, s in enumerate(uniq.tolist()):
+        for node, minutes in nx.single_source_dijkstra_path_length(g, s, cutoff=cutoff, weight="minutes").items():
+            cols = col.get(node)
+            if cols is not None:
+                out[r, cols] = minutes
+    return out[inv.ravel()]
 
 
 # --------------------------------------------------------------------------- the matrix
@@ -693,7 +693,7 @@ def _xy(points: gpd.GeoDataFrame) -> np.ndarray:
     geom = np.asarray(points.geometry.array, dtype=object)
     if len(geom) == 0:
         return np.zeros((0, 2))
-    if not (shapely.get_type_id(geom) == 0).all():
+    if not ((shapely.get_type_id(geom) == 0) & ~shapely.is_empty(geom)).all():
         raise ValueError("origins and destinations must be points (one point each, none missing or empty)")
     return shapely.get_coordinates(geom)
 
