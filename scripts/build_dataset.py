@@ -183,7 +183,7 @@ def main(geo: Path, out: Path) -> None:
     sites = school_sites(vil[["village_id", "name", "town_code", "ur_code", "central_village", "population", "x", "y", *[f"g{g}" for g in range(1, 13)]]], towns, rng, high_schools=0, teaching_point_share=0.72, primary_min_population=1_600)
     sites = name_mengjin_schools(sites, vil, towns, rng)
     over = [n for n in sites["name"] if n in ("城关中心小学", "城关第二小学", "孟庄小学", "城关一中", "城关二中", "麻屯中心小学", "麻屯初中")]
-    provisional = equip_schools(sites, vil, rng)
+    provisional = equip_schools(sites, vil, np.random.default_rng(SEED + 1))
     over_ids = provisional.loc[provisional["name"].isin(over), "school_id"].tolist()
     schools = equip_schools(sites, vil, np.random.default_rng(SEED + 1), overcrowded_ids=over_ids)
     schools["town"] = schools["town_code"].map(dict(zip(towns["town_code"], towns["town"])))

@@ -65,7 +65,7 @@ OTHER_VILLAGE = "410306002204"
 PRIMARY = "S0001"  # 权庄小学, an open primary with 9 classrooms
 JUNIOR = "S0000"
 PLANNED = "S0038"  # 永和路小学, planned for 2025
-ROAD = "R00007"  # a trunk road
+ROAD = next(f["properties"]["road_id"] for f in json.loads((DATA / "roads.geojson").read_text(encoding="utf-8"))["features"] if f["properties"]["road_class"] == "trunk")  # a trunk road
 TOWN = "410308002"  # 康乐街道
 
 

@@ -557,9 +557,11 @@ def size_classrooms(
 ) -> pd.DataFrame:
     """Classrooms, current classes, beds and room to expand for each school.
 
-    Existing schools get the classes their pupils need at the policy caps plus a few
-    spare rooms; ``overcrowded_ids`` get fewer rooms than that, so their classes run over
-    the cap (大班额).  Teaching points run mixed-grade classes (复式班).
+    Existing schools form their classes at a usual size below the policy cap (rural
+    schools 28-40 pupils, town and urban schools 36-45) and have a few spare rooms, as
+    districts with falling enrolment do; ``overcrowded_ids`` get fewer rooms than the caps
+    need, so their classes run over the cap (大班额).  Teaching points run mixed-grade
+    classes (复式班).
 
     Returns
     -------
@@ -578,18 +580,19 @@ def size_classrooms(
             out.loc[k] = [classes, classes + int(rng.integers(0, 2)), 0]
             continue
         classes = 0
+        ur = int(s["ur_code"])
+        usual = rng.uniform(28, 40) if ur in (210, 220) else rng.uniform(36, 45)
         for g in range(1, 13):
             pupils = int(e[f"g{g}"])
             if pupils == 0:
                 continue
             level = "primary" if g <= 6 else ("junior" if g <= 9 else "senior")
-            cap = CLASS_CAP_OF_LEVEL[level]
+            cap = min(usual, CLASS_CAP_OF_LEVEL[level])
             if s["school_id"] in overcrowded_ids:
-                cap = int(round(cap * rng.uniform(1.12, 1.25)))
+                cap = int(round(CLASS_CAP_OF_LEVEL[level] * rng.uniform(1.12, 1.25)))
             classes += math.ceil(pupils / cap)
         classes = max(classes, 1)
         spare = 0 if s["school_id"] in overcrowded_ids else int(rng.integers(0, 4))
-        ur = int(s["ur_code"])
         room = int(rng.integers(6, 25)) if ur in (111, 112, 121, 122) else int(rng.integers(0, 4))
         out.loc[k] = [classes, classes + spare, room]
     return out.astype("int64")
@@ -636,8 +639,8 @@ def synthetic_district(
     --------
     >>> from layout_opt.examples import synthetic_district
     >>> d = synthetic_district(n_towns=2, villages_per_town=5, seed=1)
-    >>> len(d.villages)
-    10
+    >>> len(d.villages)  # two towns and the urban subdistrict
+    15
     """
     from .district import District
 
@@ -776,11 +779,11 @@ def school_sites(
                 urban = units.sort_values("population", ascending=False)
             prim = int(urban[[f"g{g}" for g in range(1, 7)]].to_numpy().sum())
             for k, vid in enumerate(urban["village_id"].iloc[: max(1, math.ceil(prim / 1_400))]):
-                add("primary", vid, f"{t['town']}第{_ZH_NUM[k]}小学", t["town_code"])
+                add("primary", vid, f"{t['town']}第{_ordinal_zh(k)}小学", t["town_code"])
                 has_primary.add(vid)
             jun = int(urban[["g7", "g8", "g9"]].to_numpy().sum())
             for k, vid in enumerate(urban["village_id"].iloc[: max(1, math.ceil(jun / 1_500))]):
-                add("junior", vid, f"{t['town']}第{_ZH_NUM[k]}初级中学", t["town_code"], offset=250.0)
+                add("junior", vid, f"{t['town']}第{_ordinal_zh(k)}初级中学", t["town_code"], offset=250.0)
         else:
             beds_p = int(rng.integers(10, 31)) * 10 if rng.random() < boarding_share else 0
             beds_j = int(rng.integers(20, 61)) * 10 if rng.random() < boarding_share + 0.15 else 0
@@ -799,11 +802,16 @@ def school_sites(
     urban_units = villages[villages["ur_code"].isin([111, 112])].sort_values("population", ascending=False)
     for k in range(min(high_schools, len(urban_units))):
         vid = urban_units["village_id"].iloc[k]
-        add("high", vid, f"第{_ZH_NUM[k]}高级中学", urban_units["town_code"].iloc[k], offset=400.0)
+        add("high", vid, f"第{_ordinal_zh(k)}高级中学", urban_units["town_code"].iloc[k], offset=400.0)
     return pd.DataFrame(rows)
 
 
 _ZH_NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五", "十六")
+
+
+def _ordinal_zh(k: int) -> str:
+    """Chinese ordinal for the k-th (0-based) school of a kind: 一, 二, ..., then digits."""
+    return _ZH_NUM[k] if k < len(_ZH_NUM) else str(k + 1)
 
 
 def school_row(

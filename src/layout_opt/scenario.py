@@ -59,6 +59,7 @@ PARAMETERS: dict[str, Param] = {
     "boarding_limit_min": Param("minutes one way (weekly trip)", "scenario default", 5, 300),
     "boarding_bands": Param("bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board"),
     "small_school_pupils": Param("pupils", "国办发〔2018〕27号 (小规模学校 < 100)", 1, 1000),
+    "small_schools_keep_own_village_only": Param("", "应留必留: a kept small school keeps its own village's pupils; receiving schools are the larger ones", help="closure candidates take pupils of their host village only"),
     "closure_target": Param("schools", "policy document: 70", 0, 10_000, "closures required by the last year; -1 asks for as many as the rules allow"),
     "senior_urban_ur_codes": Param("ur_code", "policy document, annex 2 §四", help="sites where senior high schools may be"),
     "senior_relocation_year": Param("year", "policy document, annex 2 §四", 2000, 2100, "high schools outside the main urban area close by this year"),
@@ -73,6 +74,7 @@ PARAMETERS: dict[str, Param] = {
     "value_of_time_yuan_per_hour": Param("yuan per pupil-hour", "scenario default (about half the rural hourly income in Henan)", 0, 1000),
     "school_days_per_year": Param("days", "national school calendar", 1, 366),
     "boarding_weeks_per_year": Param("weeks", "national school calendar", 1, 53),
+    "boarding_cost_yuan_per_pupil_year": Param("yuan per boarder-year", "scenario default (board, lodging and supervision; 寄宿生生活补助 is about 1,000)", 0, 1e6, "yearly cost of each boarding pupil, valued over the appraisal period like travel time"),
     "appraisal_years": Param("years", "scenario default", 1, 100, "years over which the yearly travel time is valued"),
     "small_school_running_cost_yuan": Param("yuan per school-year", "scenario default (off)", 0, 1e8, "running cost of each kept small school"),
     "walk_speed_kmh": Param("km/h", "scenario default", 1, 10),
@@ -116,6 +118,7 @@ class Scenario:
     boarding_limit_min: float = 90.0
     boarding_bands: tuple[str, ...] = ("upper_primary", "junior", "senior")
     small_school_pupils: int = 100
+    small_schools_keep_own_village_only: bool = True
     closure_target: int = 70
     senior_urban_ur_codes: tuple[int, ...] = (111, 112)
     senior_relocation_year: int = 2026
@@ -130,6 +133,7 @@ class Scenario:
     value_of_time_yuan_per_hour: float = 10.0
     school_days_per_year: int = 190
     boarding_weeks_per_year: int = 38
+    boarding_cost_yuan_per_pupil_year: float = 2_000.0
     appraisal_years: int = 10
     small_school_running_cost_yuan: float = 0.0
     walk_speed_kmh: float = 4.0

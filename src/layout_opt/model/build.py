@@ -133,7 +133,14 @@ class MatrixModel:
         return {"variables": int(len(self.c)), "binary": binary, "integer": int(self.integer.sum()) - binary, "continuous": int((~self.integer).sum()), "constraints": int(self.A.shape[0]), "nonzeros": int(self.A.nnz)}
 
 
-def build_model(problem: PlanningProblem, closure_target: int | None = None, maximize_closures: bool = False, forbidden_pairs: pd.DataFrame | None = None) -> MatrixModel:
+def build_model(
+    problem: PlanningProblem,
+    closure_target: int | None = None,
+    maximize_closures: bool = False,
+    forbidden_pairs: pd.DataFrame | None = None,
+    nearest_pairs: int | None = None,
+    one_class_cuts: bool = True,
+) -> MatrixModel:
     """Build the layout MIP from the problem arrays.
 
     Parameters
@@ -148,6 +155,10 @@ def build_model(problem: PlanningProblem, closure_target: int | None = None, max
     forbidden_pairs : pandas.DataFrame, optional
         ``v``, ``b``, ``s`` index triples that may not be used (e.g. bus rides found too
         long by the routing step).
+    nearest_pairs : int, optional
+        Keep only this many cheapest schools per village band (plus every closure
+        candidate's own village): a restricted model whose plans are plans of the full
+        model; used to find good plans fast, never to prove bounds.
 
     Returns
     -------
@@ -162,6 +173,8 @@ def build_model(problem: PlanningProblem, closure_target: int | None = None, max
         key = pd.MultiIndex.from_frame(pairs[["v", "b", "s"]])
         drop = key.isin(pd.MultiIndex.from_frame(forbidden_pairs[["v", "b", "s"]]))
         pairs = pairs[~drop].reset_index(drop=True)
+    if nearest_pairs is not None:
+        pairs = _nearest(pairs, problem, nearest_pairs)
     P = len(pairs)
     pv, pb, ps, pm = (pairs[c].to_numpy() for c in ("v", "b", "s", "mode"))
     pt = pairs["travel_min"].to_numpy(float)
@@ -190,12 +203,14 @@ def build_model(problem: PlanningProblem, closure_target: int | None = None, max
     trips = problem.trips_per_year[pm]
     for k in range(K):
         ids = np.flatnonzero(active[:, k])
-        travel_cost = 0.0 if maximize_closures else bd[k, pv[ids], pb[ids]] * pt[ids] * trips[ids] * problem.value_per_min_yuan * problem.travel_weight
-        x_idx[ids, k] = blk.add_vars(len(ids), 0, 1, True, travel_cost)
+        pupils = bd[k, pv[ids], pb[ids]]
+        travel_cost = pupils * pt[ids] * trips[ids] * problem.value_per_min_yuan * problem.travel_weight
+        board_cost = np.where(pm[ids] == BOARDING, pupils * problem.boarding_cost_yuan * problem.travel_weight, 0.0)
+        x_idx[ids, k] = blk.add_vars(len(ids), 0, 1, True, 0.0 if maximize_closures else travel_cost + board_cost)
 
     define_assignment(blk, problem, pairs, x_idx, bd)
     define_linking(blk, pairs, x_idx, open_idx)
-    classes_idx, rooms_idx, beds_idx = define_capacity(blk, problem, pairs, x_idx, open_idx, bd, maximize_closures)
+    classes_idx, rooms_idx, beds_idx = define_capacity(blk, problem, pairs, x_idx, open_idx, bd, maximize_closures, one_class_cuts)
     board_idx = define_boarding_towns(blk, problem, open_idx, fixed_open, beds_idx)
     define_monotone(blk, open_idx, rooms_idx, beds_idx)
     define_closures(blk, problem, open_idx, target)
@@ -261,8 +276,9 @@ def define_linking(blk: _Blocks, pairs: pd.DataFrame, x_idx: np.ndarray, open_id
         blk.add_rows("link", n, rows, cols, vals, -INF, 0.0)
 
 
-def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame, x_idx: np.ndarray, open_idx: np.ndarray, bd: np.ndarray, no_costs: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Classes per grade, classrooms, school size and beds, with cumulative additions."""
+def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame, x_idx: np.ndarray, open_idx: np.ndarray, bd: np.ndarray, no_costs: bool, one_class_cuts: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classes per grade (or per mixed-grade group), classrooms, school size and beds,
+    with cumulative additions."""
     K, V, S = problem.shape
     pv, pb, ps, pm = (pairs[c].to_numpy() for c in ("v", "b", "s", "mode"))
     classes_idx = np.full((S, 12, K), -1)
@@ -285,11 +301,12 @@ def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame,
         s_of = ps[ids]
         # classes per grade
         present = np.zeros((S, 12), dtype=bool)
+        group = problem.class_group
         for b, band in enumerate(BANDS):
             sel = pb[ids] == b
             for g in GRADES_OF_BAND[band]:
                 nz = sel & (d_grade[:, g - 1] > 0)
-                present[np.unique(s_of[nz]), g - 1] = True
+                present[s_of[nz], group[s_of[nz], g - 1]] = True
         sg = np.argwhere(present)
         cap = problem.class_cap[sg[:, 0], sg[:, 1]]
         upper = np.ceil(problem.size_cap[sg[:, 0]] / cap) + 1
@@ -302,13 +319,29 @@ def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame,
             sel = np.flatnonzero(pb[ids] == b)
             for g in GRADES_OF_BAND[band]:
                 q = sel[d_grade[sel, g - 1] > 0]
-                rr.append(row_of_sg[s_of[q], g - 1])
+                rr.append(row_of_sg[s_of[q], group[s_of[q], g - 1]])
                 cc.append(x_idx[ids[q], k])
                 vv.append(d_grade[q, g - 1].astype(float))
         rr.append(np.arange(len(sg)))
         cc.append(cls)
         vv.append(-cap.astype(float))
         blk.add_rows(f"class_cap[{problem.years[k]}]", len(sg), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, 0.0)
+        if one_class_cuts:
+            # a grade with any pupil of a village needs at least one class: x[p] <= classes
+            rr, cc, vv = [], [], []
+            n = 0
+            for b, band in enumerate(BANDS):
+                sel = np.flatnonzero(pb[ids] == b)
+                for gfirst in sorted({group_first for g in GRADES_OF_BAND[band] for group_first in [g - 1]}):
+                    q = sel[d_grade[sel, gfirst] > 0]
+                    q = q[group[s_of[q], gfirst] == gfirst]
+                    m = len(q)
+                    rr += [np.arange(n, n + m), np.arange(n, n + m)]
+                    cc += [x_idx[ids[q], k], classes_idx[s_of[q], gfirst, k]]
+                    vv += [np.ones(m), -np.ones(m)]
+                    n += m
+            if n:
+                blk.add_rows(f"one_class[{problem.years[k]}]", n, np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, 0.0)
         # classrooms: sum_g classes - rooms_add <= rooms (only schools with classes)
         schools = np.unique(sg[:, 0])
         row_of_s = np.full(S, -1)
@@ -406,3 +439,17 @@ def define_closures(blk: _Blocks, problem: PlanningProblem, open_idx: np.ndarray
     n_cand = int(problem.candidate.sum())
     forced_closed = n_cand - len(cand)  # candidates unavailable in the last year
     blk.add_rows("closure_target", 1, np.zeros(len(cand)), last[cand], np.ones(len(cand)), -INF, float(len(cand) - max(target - forced_closed, 0)))
+
+
+def _nearest(pairs: pd.DataFrame, problem: PlanningProblem, n: int) -> pd.DataFrame:
+    """The ``n`` cheapest pairs of every village band (by yearly cost per pupil), and for
+    schools that open later or close, enough extra pairs to cover every year."""
+    trips = problem.trips_per_year[pairs["mode"].to_numpy()]
+    unit = pairs["travel_min"].to_numpy() * trips * problem.value_per_min_yuan + np.where(pairs["mode"].to_numpy() == BOARDING, problem.boarding_cost_yuan, 0.0)
+    ranked = pairs.assign(_unit=unit).sort_values(["v", "b", "_unit"], kind="stable")
+    # schools always available keep the list short; others do not count towards n
+    avail_all = problem.available().all(axis=0) & ~problem.candidate
+    ranked["_counts"] = avail_all[ranked["s"].to_numpy()]
+    ranked["_rank"] = ranked.groupby(["v", "b"])["_counts"].cumsum() - ranked["_counts"]
+    kept = ranked[ranked["_rank"] < n]
+    return kept.drop(columns=["_unit", "_counts", "_rank"]).sort_values(["b", "v", "s"], kind="stable").reset_index(drop=True)

@@ -44,6 +44,10 @@ class PlanningProblem:
         ``(S, 4)`` bool, school teaches band.
     class_cap : numpy.ndarray
         ``(S, 12)`` pupils per class for each grade at each school (0 where not taught).
+    class_group : numpy.ndarray
+        ``(S, 12)`` the class group each grade is taught in: its own grade index
+        (``g - 1``) normally; the first grade of the band for schools that teach mixed-grade
+        classes (复式班, teaching points); -1 where not taught.
     size_cap : numpy.ndarray
         ``(S,)`` pupils per school.
     rooms : numpy.ndarray
@@ -76,6 +80,8 @@ class PlanningProblem:
         ``(2,)`` one-way trips a year for day and boarding pupils.
     value_per_min_yuan : float
         Value of one pupil-minute.
+    boarding_cost_yuan : float
+        Yearly cost of one boarding pupil.
     travel_weight : float
         Years of travel each modelled year stands for (appraisal years / K).
     closure_target : int
@@ -86,6 +92,12 @@ class PlanningProblem:
         Beds a boarding school needs.
     running_cost_yuan : float
         Yearly cost of each kept closure candidate.
+    host_village : numpy.ndarray
+        ``(S,)`` index of the village-level unit the school stands in (-1 if unknown).
+    host_only : numpy.ndarray
+        ``(S,)`` bool, the school may only take pupils of its host unit (closure
+        candidates under the default rule: a kept small school keeps its own village's
+        pupils, 应留必留, and is not a receiving school).
     school_names, village_names : numpy.ndarray
         Labels for explanations.
     """
@@ -97,6 +109,7 @@ class PlanningProblem:
     travel_min: np.ndarray
     teaches: np.ndarray
     class_cap: np.ndarray
+    class_group: np.ndarray
     size_cap: np.ndarray
     rooms: np.ndarray
     beds: np.ndarray
@@ -114,11 +127,14 @@ class PlanningProblem:
     boarding_limit_min: np.ndarray
     trips_per_year: np.ndarray
     value_per_min_yuan: float
+    boarding_cost_yuan: float
     travel_weight: float
     closure_target: int
     boarding_schools_per_town: int
     min_boarding_beds: int
     running_cost_yuan: float
+    host_village: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    host_only: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
     school_names: np.ndarray = field(default_factory=lambda: np.array([]))
     village_names: np.ndarray = field(default_factory=lambda: np.array([]))
 
@@ -156,6 +172,14 @@ class PlanningProblem:
             day = (t <= self.day_limit_min[b]) & ok_school[None, :] & has_pupils[:, b][:, None]
             board_ok = ok_school & ((self.beds > 0) | self.may_add_beds)
             board = (~day) & (t <= self.boarding_limit_min[b]) & board_ok[None, :] & has_pupils[:, b][:, None] & (self.boarding_limit_min[b] > 0)
+            if len(self.host_only):
+                restricted = self.host_only & ok_school
+                not_host = np.ones((len(t), len(ok_school)), dtype=bool)
+                hv = self.host_village
+                cols = np.flatnonzero(restricted & (hv >= 0))
+                not_host[hv[cols], cols] = False
+                day &= ~(restricted[None, :] & not_host)
+                board &= ~(restricted[None, :] & not_host)
             for mode, mask in ((DAY, day), (BOARDING, board)):
                 v, s = np.nonzero(mask)
                 frames.append(pd.DataFrame({"v": v, "b": b, "s": s, "mode": mode, "travel_min": t[v, s]}))
@@ -198,6 +222,12 @@ class PlanningProblem:
                 if teaches[j, b]:
                     for g in GRADES_OF_BAND[band]:
                         class_cap[j, g - 1] = scenario.class_cap(band)
+        class_group = np.full((S, 12), -1, dtype=np.int64)
+        for j, kind in enumerate(s["kind"]):
+            for band in BANDS_OF_KIND[kind]:
+                grades = GRADES_OF_BAND[band]
+                for g in grades:
+                    class_group[j, g - 1] = grades[0] - 1 if kind == "teaching_point" else g - 1
         size_cap = np.array([scenario.school_cap(SIZE_CAP_CLASS_OF_KIND[k]) for k in s["kind"]], dtype=np.int64)
         levels_of = [{LEVEL_OF_BAND[b] for b in BANDS_OF_KIND[k]} for k in s["kind"]]
         ur = s["ur_code"].to_numpy()
@@ -217,6 +247,8 @@ class PlanningProblem:
         open_from = np.where(planned, s["open_year"].to_numpy(np.int64), -NEVER)
         outside = (s["kind"] == "high").to_numpy() & ~np.isin(ur, scenario.senior_urban_ur_codes)
         close_by = np.where(outside, scenario.senior_relocation_year, NEVER)
+        vid_index = {vid: k for k, vid in enumerate(v["village_id"].astype(str))}
+        host = np.array([vid_index.get(str(h), -1) for h in s["village_id"]], dtype=np.int64) if "village_id" in s.columns else np.full(S, -1)
         towns = district.towns.sort_values("town_code")
         town_codes = towns["town_code"].astype(str).tolist()
         town_idx = np.array([town_codes.index(str(c)) for c in s["town_code"]])
@@ -230,11 +262,12 @@ class PlanningProblem:
             travel_min=np.asarray(tm, dtype=float),
             teaches=teaches,
             class_cap=class_cap,
+            class_group=class_group,
             size_cap=size_cap,
             rooms=s["classrooms"].to_numpy(np.int64),
             beds=s["beds"].to_numpy(np.int64),
             max_added_rooms=max_added.astype(np.int64),
-            may_add_beds=may_grow & ~planned | (planned & may_grow),
+            may_add_beds=may_grow,
             room_cost_yuan=room_cost.astype(float),
             bed_cost_yuan=np.full(S, scenario.cost_per_added_bed_yuan),
             candidate=candidate,
@@ -247,11 +280,14 @@ class PlanningProblem:
             boarding_limit_min=board,
             trips_per_year=np.array([2.0 * scenario.school_days_per_year, 2.0 * scenario.boarding_weeks_per_year]),
             value_per_min_yuan=scenario.value_of_time_yuan_per_min,
+            boarding_cost_yuan=scenario.boarding_cost_yuan_per_pupil_year,
             travel_weight=scenario.appraisal_years / len(years_arr),
             closure_target=int(scenario.closure_target),
             boarding_schools_per_town=int(scenario.boarding_schools_per_town),
             min_boarding_beds=int(scenario.min_boarding_beds),
             running_cost_yuan=float(scenario.small_school_running_cost_yuan),
+            host_village=host,
+            host_only=candidate & scenario.small_schools_keep_own_village_only,
             school_names=s["name"].astype(str).to_numpy(),
             village_names=v["name"].astype(str).to_numpy(),
         )
