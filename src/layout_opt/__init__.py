@@ -7,10 +7,13 @@ receiving schools need, year by year.
 
 from __future__ import annotations
 
+from . import examples
+from .api import compare, solve, travel_matrix
 from .district import District
 from .errors import InfeasibleError, Problem, ValidationError
 from .io import read_district as load_district
+from .model.plan import Plan
 from .scenario import Scenario
 
-__all__ = ["District", "InfeasibleError", "Problem", "Scenario", "ValidationError", "load_district"]
+__all__ = ["District", "InfeasibleError", "Plan", "Problem", "Scenario", "ValidationError", "compare", "examples", "load_district", "solve", "travel_matrix"]
 __version__ = "0.1.0"

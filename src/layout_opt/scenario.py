@@ -77,6 +77,14 @@ PARAMETERS: dict[str, Param] = {
     "boarding_cost_yuan_per_pupil_year": Param("yuan per boarder-year", "scenario default (board, lodging and supervision; 寄宿生生活补助 is about 1,000)", 0, 1e6, "yearly cost of each boarding pupil, valued over the appraisal period like travel time"),
     "appraisal_years": Param("years", "scenario default", 1, 100, "years over which the yearly travel time is valued"),
     "small_school_running_cost_yuan": Param("yuan per school-year", "scenario default (off)", 0, 1e8, "running cost of each kept small school"),
+    "horizon_year": Param("year", "scenario default", 2000, 2100, "last year of the school-age forecast (stranded seats are judged there)"),
+    "enrolment_age": Param("years", "义务教育法: school starts at 6", 6, 7),
+    "enrolment_factor": Param("grade-1 entrants per child", "scenario default", 0.01, 1.5),
+    "retention": Param("pupils next grade per pupil", "scenario default (九年义务教育巩固率 about 96%)", 0.5, 1.2),
+    "senior_entry_share": Param("grade-10 per grade-9 pupil", "普职比大体相当", 0, 1),
+    "urban_drift_per_year": Param("share of village pupils per year", "scenario default (进城上学)", 0, 0.5),
+    "drift_destination": Param("", "scenario default", help="'town_seat' or 'main_urban'"),
+    "births_trend_per_year": Param("relative change per year", "scenario default", -0.5, 0.5),
     "walk_speed_kmh": Param("km/h", "scenario default", 1, 10),
     "time_limit_s": Param("seconds", "", 1, 86_400, "solver time limit"),
     "gap_target": Param("relative gap", "", 0, 1, "stop when the gap is at most this"),
@@ -136,6 +144,14 @@ class Scenario:
     boarding_cost_yuan_per_pupil_year: float = 2_000.0
     appraisal_years: int = 10
     small_school_running_cost_yuan: float = 0.0
+    horizon_year: int = 2030
+    enrolment_age: int = 6
+    enrolment_factor: float = 1.0
+    retention: float = 0.995
+    senior_entry_share: float = 0.5
+    urban_drift_per_year: float = 0.02
+    drift_destination: str = "town_seat"
+    births_trend_per_year: float = 0.0
     walk_speed_kmh: float = 4.0
     time_limit_s: float = 60.0
     gap_target: float = 0.001
@@ -190,6 +206,21 @@ class Scenario:
     def expand_ur_codes(self, level: str) -> tuple[int, ...]:
         """Settlement classes that may receive new capacity for ``level``."""
         return getattr(self, f"expand_ur_codes_{level}")
+
+    def forecast_params(self) -> "ForecastParams":  # noqa: F821
+        """The forecast parameters of this scenario (:class:`layout_opt.demand.ForecastParams`)."""
+        from .demand import ForecastParams
+
+        return ForecastParams(
+            horizon_year=max(self.horizon_year, self.years[-1]),
+            enrolment_age=self.enrolment_age,
+            enrolment_factor=self.enrolment_factor,
+            retention=self.retention,
+            senior_entry_share=self.senior_entry_share,
+            urban_drift_per_year=self.urban_drift_per_year,
+            drift_destination=self.drift_destination,  # type: ignore[arg-type]
+            births_trend_per_year=self.births_trend_per_year,
+        )
 
     @property
     def longest_trip_min(self) -> float:

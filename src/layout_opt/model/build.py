@@ -57,6 +57,7 @@ class _Blocks:
         self.hi: list[np.ndarray] = []
         self.m = 0
         self.row_family: list[tuple[str, int, int]] = []
+        self.row_labels: dict[int, tuple] = {}
 
     def add_vars(self, n: int, lb, ub, integer: bool, cost=0.0) -> np.ndarray:
         idx = np.arange(self.n, self.n + n)
@@ -67,10 +68,16 @@ class _Blocks:
         self.n += n
         return idx
 
-    def add_rows(self, family: str, n_rows: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lo, hi) -> np.ndarray:
-        """Add ``n_rows`` rows; ``rows`` are local (0..n_rows-1) row numbers of triplets."""
+    def add_rows(self, family: str, n_rows: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lo, hi, labels: list | None = None) -> np.ndarray:
+        """Add ``n_rows`` rows; ``rows`` are local (0..n_rows-1) row numbers of triplets.
+
+        ``labels`` (one tuple per row) say what each row is about, for explanations.
+        """
         if n_rows == 0:
             return np.arange(0)
+        if labels is not None:
+            for r, lab in enumerate(labels):
+                self.row_labels[self.m + r] = lab
         self.rows.append(np.asarray(rows, np.int64) + self.m)
         self.cols.append(np.asarray(cols, np.int64))
         self.vals.append(np.asarray(vals, float))
@@ -125,6 +132,7 @@ class MatrixModel:
     fixed_open: np.ndarray
     objective_offset: float = 0.0
     notes: dict = field(default_factory=dict)
+    row_labels: dict = field(default_factory=dict)
 
     @property
     def size(self) -> dict:
@@ -139,7 +147,8 @@ def build_model(
     maximize_closures: bool = False,
     forbidden_pairs: pd.DataFrame | None = None,
     nearest_pairs: int | None = None,
-    one_class_cuts: bool = True,
+    one_class_cuts: bool = False,
+    bands: tuple[int, ...] | None = None,
 ) -> MatrixModel:
     """Build the layout MIP from the problem arrays.
 
@@ -159,6 +168,12 @@ def build_model(
         Keep only this many cheapest schools per village band (plus every closure
         candidate's own village): a restricted model whose plans are plans of the full
         model; used to find good plans fast, never to prove bounds.
+    one_class_cuts : bool
+        Add ``x[p] <= classes[s,g]`` (a grade with pupils needs a class).  Valid but, on
+        the Mengjin model, slower.
+    bands : tuple of int, optional
+        Model only these bands (indices into :data:`layout_opt.schema.BANDS`): one
+        independent component of the problem (see :func:`components`).
 
     Returns
     -------
@@ -168,7 +183,12 @@ def build_model(
     years = problem.years
     target = problem.closure_target if closure_target is None else closure_target
     bd = problem.band_demand()  # (K, V, 4)
+    if bands is not None:
+        bd = bd.copy()
+        bd[:, :, [b for b in range(len(BANDS)) if b not in bands]] = 0
+    band_set = tuple(range(len(BANDS))) if bands is None else tuple(bands)
     pairs = problem.pairs()
+    pairs = pairs[pairs["b"].isin(band_set)].reset_index(drop=True)
     if forbidden_pairs is not None and len(forbidden_pairs):
         key = pd.MultiIndex.from_frame(pairs[["v", "b", "s"]])
         drop = key.isin(pd.MultiIndex.from_frame(forbidden_pairs[["v", "b", "s"]]))
@@ -185,7 +205,8 @@ def build_model(
     fixed_open = np.where(avail, 1, 0).astype(int)  # (S, K) later transposed
     fixed_open = fixed_open.T.copy()
     open_idx = np.full((S, K), -1)
-    cand = np.flatnonzero(problem.candidate)
+    in_component = problem.teaches[:, list(band_set)].any(axis=1)
+    cand = np.flatnonzero(problem.candidate & in_component)
     running = 0.0 if maximize_closures else problem.running_cost_yuan
     for s in cand:
         ks = np.flatnonzero(avail[:, s])
@@ -210,10 +231,11 @@ def build_model(
 
     define_assignment(blk, problem, pairs, x_idx, bd)
     define_linking(blk, pairs, x_idx, open_idx)
-    classes_idx, rooms_idx, beds_idx = define_capacity(blk, problem, pairs, x_idx, open_idx, bd, maximize_closures, one_class_cuts)
-    board_idx = define_boarding_towns(blk, problem, open_idx, fixed_open, beds_idx)
+    classes_idx, rooms_idx, beds_idx = define_capacity(blk, problem, pairs, x_idx, open_idx, bd, maximize_closures, one_class_cuts, in_component)
+    board_idx = define_boarding_towns(blk, problem, open_idx, fixed_open, beds_idx, band_set)
     define_monotone(blk, open_idx, rooms_idx, beds_idx)
-    define_closures(blk, problem, open_idx, target)
+    if len(cand):
+        define_closures(blk, problem, open_idx, target)
 
     c = np.concatenate(blk.cost) if blk.cost else np.zeros(0)
     A = sp.csr_matrix((np.concatenate(blk.vals), (np.concatenate(blk.rows), np.concatenate(blk.cols))), shape=(blk.m, blk.n))
@@ -244,6 +266,7 @@ def build_model(
         cost_terms={"capital": capital, "travel": travel, "running": run},
         row_families=blk.row_family,
         fixed_open=fixed_open,
+        row_labels=blk.row_labels,
         notes={"maximize_closures": maximize_closures, "closure_target": target, "fixed_open_candidates": n_fixed_open_candidates},
     )
     logger.info("model: %s", model.size)
@@ -260,7 +283,8 @@ def define_assignment(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFram
         need = np.flatnonzero(bd[k].reshape(-1) > 0)
         row_of = {int(q): r for r, q in enumerate(need)}
         rows = np.array([row_of[int(q)] for q in key], dtype=np.int64)
-        blk.add_rows(f"assign[{problem.years[k]}]", len(need), rows, x_idx[ids, k], np.ones(len(ids)), 1.0, 1.0)
+        labels = [("assign", k, int(q) // len(BANDS), int(q) % len(BANDS)) for q in need]
+        blk.add_rows(f"assign[{problem.years[k]}]", len(need), rows, x_idx[ids, k], np.ones(len(ids)), 1.0, 1.0, labels=labels)
 
 
 def define_linking(blk: _Blocks, pairs: pd.DataFrame, x_idx: np.ndarray, open_idx: np.ndarray) -> None:
@@ -276,7 +300,17 @@ def define_linking(blk: _Blocks, pairs: pd.DataFrame, x_idx: np.ndarray, open_id
         blk.add_rows("link", n, rows, cols, vals, -INF, 0.0)
 
 
-def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame, x_idx: np.ndarray, open_idx: np.ndarray, bd: np.ndarray, no_costs: bool, one_class_cuts: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def define_capacity(
+    blk: _Blocks,
+    problem: PlanningProblem,
+    pairs: pd.DataFrame,
+    x_idx: np.ndarray,
+    open_idx: np.ndarray,
+    bd: np.ndarray,
+    no_costs: bool,
+    one_class_cuts: bool,
+    in_component: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classes per grade (or per mixed-grade group), classrooms, school size and beds,
     with cumulative additions."""
     K, V, S = problem.shape
@@ -285,7 +319,7 @@ def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame,
     rooms_idx = np.full((S, K), -1)
     beds_idx = np.full((S, K), -1)
     # rooms_add, beds_add (cumulative; cost on the last year)
-    for s in range(S):
+    for s in np.flatnonzero(in_component):
         if problem.max_added_rooms[s] > 0:
             cost = np.zeros(K)
             cost[-1] = 0.0 if no_costs else problem.room_cost_yuan[s]
@@ -353,7 +387,7 @@ def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame,
         rr.append(row_of_s[has_r])
         cc.append(rooms_idx[has_r, k])
         vv.append(-np.ones(len(has_r)))
-        blk.add_rows(f"classrooms[{problem.years[k]}]", len(schools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, problem.rooms[schools].astype(float))
+        blk.add_rows(f"classrooms[{problem.years[k]}]", len(schools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, problem.rooms[schools].astype(float), labels=[("classrooms", k, int(s)) for s in schools])
         # school size: sum pupils <= cap (x open for candidates)
         rr = [row_of_s[s_of]]
         cc = [x_idx[ids, k]]
@@ -363,7 +397,7 @@ def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame,
         cc.append(open_idx[cand, k])
         vv.append(-problem.size_cap[cand].astype(float))
         hi = np.where(open_idx[schools, k] >= 0, 0.0, problem.size_cap[schools].astype(float))
-        blk.add_rows(f"school_size[{problem.years[k]}]", len(schools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, hi)
+        blk.add_rows(f"school_size[{problem.years[k]}]", len(schools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, hi, labels=[("school_size", k, int(s)) for s in schools])
         # beds: boarders - beds_add <= beds
         bq = np.flatnonzero(pm[ids] == BOARDING)
         bschools = np.unique(s_of[bq])
@@ -377,11 +411,11 @@ def define_capacity(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame,
             rr.append(row_of_b[hb])
             cc.append(beds_idx[hb, k])
             vv.append(-np.ones(len(hb)))
-            blk.add_rows(f"beds[{problem.years[k]}]", len(bschools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, problem.beds[bschools].astype(float))
+            blk.add_rows(f"beds[{problem.years[k]}]", len(bschools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, problem.beds[bschools].astype(float), labels=[("beds", k, int(s)) for s in bschools])
     return classes_idx, rooms_idx, beds_idx
 
 
-def define_boarding_towns(blk: _Blocks, problem: PlanningProblem, open_idx: np.ndarray, fixed_open: np.ndarray, beds_idx: np.ndarray) -> np.ndarray:
+def define_boarding_towns(blk: _Blocks, problem: PlanningProblem, open_idx: np.ndarray, fixed_open: np.ndarray, beds_idx: np.ndarray, band_set: tuple[int, ...]) -> np.ndarray:
     """At least ``n`` boarding primaries and juniors per town (镇), every year.
 
     A school counts when it is open and has at least ``min_boarding_beds`` beds
@@ -393,7 +427,7 @@ def define_boarding_towns(blk: _Blocks, problem: PlanningProblem, open_idx: np.n
     n_need = problem.boarding_schools_per_town
     if n_need <= 0:
         return board_idx
-    levels = {"primary": BANDS.index("upper_primary"), "junior": BANDS.index("junior")}
+    levels = {lv: b for lv, b in (("primary", BANDS.index("upper_primary")), ("junior", BANDS.index("junior"))) if b in band_set}
     for t in np.flatnonzero(problem.town_needs_boarding):
         for level, b in levels.items():
             elig = np.flatnonzero((problem.town == t) & problem.teaches[:, b] & ((problem.beds >= problem.min_boarding_beds) | (beds_idx[:, 0] >= 0)))
@@ -403,7 +437,7 @@ def define_boarding_towns(blk: _Blocks, problem: PlanningProblem, open_idx: np.n
                     continue  # explained by the pre-solve check
                 new = ok[board_idx[ok, k] < 0]
                 board_idx[new, k] = blk.add_vars(len(new), 0, 1, True, 0.0)
-                blk.add_rows("boarding_town", 1, np.zeros(len(ok)), board_idx[ok, k], np.ones(len(ok)), float(n_need), INF)
+                blk.add_rows("boarding_town", 1, np.zeros(len(ok)), board_idx[ok, k], np.ones(len(ok)), float(n_need), INF, labels=[("boarding_town", k, int(t), level)])
     # board[s,k] needs beds and an open school
     for s, k in np.argwhere(board_idx >= 0):
         if problem.beds[s] < problem.min_boarding_beds:
@@ -438,7 +472,7 @@ def define_closures(blk: _Blocks, problem: PlanningProblem, open_idx: np.ndarray
     cand = np.flatnonzero(problem.candidate & (last >= 0))
     n_cand = int(problem.candidate.sum())
     forced_closed = n_cand - len(cand)  # candidates unavailable in the last year
-    blk.add_rows("closure_target", 1, np.zeros(len(cand)), last[cand], np.ones(len(cand)), -INF, float(len(cand) - max(target - forced_closed, 0)))
+    blk.add_rows("closure_target", 1, np.zeros(len(cand)), last[cand], np.ones(len(cand)), -INF, float(len(cand) - max(target - forced_closed, 0)), labels=[("closure_target", target)])
 
 
 def _nearest(pairs: pd.DataFrame, problem: PlanningProblem, n: int) -> pd.DataFrame:
@@ -453,3 +487,41 @@ def _nearest(pairs: pd.DataFrame, problem: PlanningProblem, n: int) -> pd.DataFr
     ranked["_rank"] = ranked.groupby(["v", "b"])["_counts"].cumsum() - ranked["_counts"]
     kept = ranked[ranked["_rank"] < n]
     return kept.drop(columns=["_unit", "_counts", "_rank"]).sort_values(["b", "v", "s"], kind="stable").reset_index(drop=True)
+
+
+def components(problem: PlanningProblem) -> list[tuple[int, ...]]:
+    """Groups of bands that can be planned independently.
+
+    Two bands belong together when some school teaches both (they share its classrooms,
+    size cap and beds), and all bands taught by closure candidates belong together (they
+    share the closure target).  In Mengjin: primary (grades 1-6), junior, senior.
+
+    Returns
+    -------
+    list of tuple of int
+        Band indices per component, in band order.
+    """
+    parent = list(range(len(BANDS)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        parent[find(a)] = find(b)
+
+    for row in problem.teaches:
+        taught = np.flatnonzero(row)
+        for b in taught[1:]:
+            union(int(taught[0]), int(b))
+    cand_bands = np.flatnonzero(problem.teaches[problem.candidate].any(axis=0)) if problem.candidate.any() else []
+    for b in cand_bands[1:]:
+        union(int(cand_bands[0]), int(b))
+    demand = problem.band_demand().sum(axis=(0, 1)) > 0
+    groups: dict[int, list[int]] = {}
+    for b in range(len(BANDS)):
+        if demand[b]:
+            groups.setdefault(find(b), []).append(b)
+    return [tuple(g) for g in sorted(groups.values())]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
+from ortools.math_opt.solvers import highs_pb2
 from ortools.sat import sat_parameters_pb2
 
 from .build import MatrixModel
@@ -107,6 +108,7 @@ def solve_model(
     hint: np.ndarray | None = None,
     incumbent: float | None = None,
     work_limit: float | None = None,
+    highs_options: dict | None = None,
     log: bool = False,
 ) -> SolveResult:
     """Solve ``model`` with an OR-Tools backend.
@@ -147,6 +149,18 @@ def solve_model(
     kwargs = dict(time_limit=datetime.timedelta(seconds=time_limit_s), relative_gap_tolerance=gap_target, random_seed=seed, enable_output=log)
     if backend == "scip":
         kwargs["threads"] = threads
+    if backend == "highs" and highs_options:
+        opts = highs_pb2.HighsOptionsProto()
+        for key, value in highs_options.items():
+            if isinstance(value, bool):
+                opts.bool_options[key] = value
+            elif isinstance(value, int):
+                opts.int_options[key] = value
+            elif isinstance(value, float):
+                opts.double_options[key] = value
+            else:
+                opts.string_options[key] = str(value)
+        kwargs["highs"] = opts
     if backend == "cp-sat":
         # Several workers interleaved in one deterministic schedule; the work limit is
         # deterministic time, so two runs give the same plan.
@@ -185,3 +199,167 @@ def solve_model(
         status = "optimal"
     logger.info("%s: %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s", backend, status, objective, bound, 100 * gap, seconds)
     return SolveResult(status=status, objective=objective, bound=bound, gap=gap, seconds=seconds, values=values, backend=backend, detail=str(res.termination.detail or reason.name))
+
+
+# --------------------------------------------------------------------------- the whole problem
+
+
+@dataclass(frozen=True)
+class ComponentSolution:
+    """The solution of one independent component (a group of bands).
+
+    Attributes
+    ----------
+    bands : tuple of int
+        Band indices of the component.
+    model : MatrixModel
+        The full model of the component (the one the bound is proven on).
+    result : SolveResult
+        Best plan, proven bound and gap on that model.
+    stages : list of dict
+        What each stage did: name, objective, bound, seconds.
+    """
+
+    bands: tuple[int, ...]
+    model: MatrixModel
+    result: SolveResult
+    stages: list
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    """Outcome of solving a whole :class:`~layout_opt.model.problem.PlanningProblem`.
+
+    The objective and the bound are sums over components, so the gap is the gap of the
+    whole plan against a bound proven on the full (unrestricted) model.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    backend: str
+    components: list
+
+    @property
+    def size(self) -> dict:
+        """Variables and constraints summed over components."""
+        out: dict = {}
+        for c in self.components:
+            for k, v in c.model.size.items():
+                out[k] = out.get(k, 0) + v
+        return out
+
+
+def solve_problem(
+    problem,
+    time_limit_s: float = 60.0,
+    gap_target: float = 1e-3,
+    backend: str = "highs",
+    seed: int = 0,
+    threads: int = 2,
+    nearest_pairs: int = 6,
+    forbidden_pairs=None,
+    closure_target: int | None = None,
+) -> SolveReport:
+    """Solve the layout problem exactly, component by component.
+
+    Each independent component (:func:`~layout_opt.model.build.components`) is solved in
+    up to three stages, all deterministic for a given input:
+
+    1. a greedy warm start (:mod:`layout_opt.model.heuristic`);
+    2. the model restricted to the ``nearest_pairs`` cheapest schools per village band,
+       started from the warm start — a good plan fast (skipped for small components);
+    3. the full model, started from the best plan so far; its bound is the one reported.
+
+    Parameters
+    ----------
+    problem : PlanningProblem
+        The arrays.
+    time_limit_s : float
+        Wall-clock budget for all components, seconds; shared in proportion to their size.
+    gap_target : float
+        Relative gap at which a stage stops.
+    backend : {"highs", "scip", "cp-sat"}
+        Backend of stages 2 and 3.
+    seed, threads : int
+        Backend settings.
+    nearest_pairs : int
+        Schools per village band in stage 2.
+    forbidden_pairs : pandas.DataFrame, optional
+        ``v``, ``b``, ``s`` triples that may not be used.
+    closure_target : int, optional
+        Overrides the problem's closure target.
+
+    Returns
+    -------
+    SolveReport
+    """
+    from .build import build_model, components
+    from .heuristic import warm_start
+
+    start = time.perf_counter()
+    comps = components(problem)
+    models = [build_model(problem, bands=c, forbidden_pairs=forbidden_pairs, closure_target=closure_target) for c in comps]
+    weight = np.array([max(m.A.nnz, 1) for m in models], dtype=float)
+    order = np.argsort(weight, kind="stable")  # small components first; leftover time flows on
+    solutions: list[ComponentSolution | None] = [None] * len(comps)
+    for rank, ci in enumerate(order):
+        elapsed = time.perf_counter() - start
+        remaining = max(time_limit_s - elapsed, 1.0)
+        share = weight[ci] / weight[order[rank:]].sum()
+        budget = remaining * max(share, 1.0 / (2 * (len(order) - rank)))
+        model = models[ci]
+        stages = []
+        hint, incumbent = None, None
+        small = model.A.nnz < 60_000
+        if not small:
+            restricted = build_model(problem, bands=comps[ci], forbidden_pairs=forbidden_pairs, closure_target=closure_target, nearest_pairs=nearest_pairs)
+            ws = warm_start(problem, restricted)
+            stages.append({"stage": "warm start", "objective": ws.objective, "feasible": ws.feasible})
+            r1 = solve_model(restricted, backend=backend, time_limit_s=0.4 * budget, gap_target=gap_target, seed=seed, threads=threads, hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None)
+            stages.append({"stage": f"nearest {nearest_pairs} schools", "objective": r1.objective, "bound_restricted": r1.bound, "seconds": r1.seconds})
+            if r1.has_plan:
+                hint = transfer_values(restricted, r1.values, model)
+                incumbent = float(model.c @ hint + model.objective_offset)
+        else:
+            ws = warm_start(problem, model)
+            stages.append({"stage": "warm start", "objective": ws.objective, "feasible": ws.feasible})
+            if ws.feasible:
+                hint, incumbent = ws.values, ws.objective
+        left = max(budget - (time.perf_counter() - start - elapsed), 1.0)
+        r = solve_model(model, backend=backend, time_limit_s=left, gap_target=gap_target, seed=seed, threads=threads, hint=hint, incumbent=incumbent)
+        stages.append({"stage": "full model", "objective": r.objective, "bound": r.bound, "seconds": r.seconds})
+        solutions[ci] = ComponentSolution(bands=comps[ci], model=model, result=r, stages=stages)
+    sols = [s for s in solutions if s is not None]
+    statuses = [s.result.status for s in sols]
+    objective = float(sum(s.result.objective for s in sols))
+    bound = float(sum(s.result.bound for s in sols))
+    if "infeasible" in statuses:
+        status = "infeasible"
+    elif "no_solution" in statuses:
+        status = "no_solution"
+    else:
+        gap_all = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+        status = "optimal" if gap_all <= gap_target + 1e-12 else "feasible"
+    gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if np.isfinite(objective) else float("inf")
+    seconds = time.perf_counter() - start
+    logger.info("solved %d component(s): %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s", len(sols), status, objective, bound, 100 * gap, seconds)
+    return SolveReport(status=status, objective=objective, bound=bound, gap=gap, seconds=seconds, backend=backend, components=sols)
+
+
+def transfer_values(source: MatrixModel, values: np.ndarray, target: MatrixModel) -> np.ndarray:
+    """Map a plan of ``source`` onto ``target`` (same problem, a superset of its pairs)."""
+    out = np.zeros(len(target.c))
+    tkey = {tuple(r): i for i, r in enumerate(target.pairs[["v", "b", "s"]].to_numpy().tolist())}
+    sx, tx = source.index["x"], target.index["x"]
+    for i, r in enumerate(source.pairs[["v", "b", "s"]].to_numpy().tolist()):
+        j = tkey[tuple(r)]
+        ok = (sx[i] >= 0) & (tx[j] >= 0)
+        out[tx[j][ok]] = values[sx[i][ok]]
+    for name in ("open", "classes", "rooms_add", "beds_add", "board"):
+        a, b = source.index[name], target.index[name]
+        ok = (a >= 0) & (b >= 0)
+        out[b[ok]] = values[a[ok]]
+    return out
