@@ -266,3 +266,113 @@ def _read_osm_ways(path: Path) -> gpd.GeoDataFrame:
     if missing:
         logger.warning("%s: %d way node(s) have no location in the file (cut extract?) and are skipped", path.name, missing)
     return gpd.GeoDataFrame(rows, columns=["osm_id", "highway", "name", "bridge", "maxspeed", "access", "geometry"], geometry="geometry", crs="EPSG:4326")
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def read_policy_projects(folder: str | os.PathLike) -> pd.DataFrame | None:
+    """The policy's named seat projects (``policy_projects.csv``), if the folder has them."""
+    path = Path(folder) / "policy_projects.csv"
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype={"school_id": str}, encoding="utf-8").fillna({"school_id": ""})
+
+
+def write_plan(
+    plan,
+    folder: str | os.PathLike,
+    policy_projects: pd.DataFrame | None = None,
+    bus_plan=None,
+    force: bool = False,
+    log_text: str | None = None,
+    violations: pd.DataFrame | None = None,
+    timings: dict | None = None,
+) -> Path:
+    """Write a plan folder atomically (DESIGN.md §5).
+
+    Files: ``summary.json``, ``assignments.csv``, ``schools.csv``, ``closures.csv``,
+    ``plan.gpkg`` (schools, villages, assignment lines, and bus routes when given),
+    ``plan.xlsx`` (Chinese sheets), ``report.html``, and, when given, ``routes.csv``,
+    ``violations.csv``, ``timings.json`` (wall-clock seconds, kept out of
+    ``summary.json`` so that two runs give identical files) and ``run.log``.  The folder
+    is built beside the target and renamed into place; an existing folder is replaced
+    only with ``force``.
+
+    Parameters
+    ----------
+    plan : layout_opt.Plan
+        The plan.
+    folder : path-like
+        Target folder.
+    policy_projects : pandas.DataFrame, optional
+        From :func:`read_policy_projects`, for the report's comparison.
+    bus_plan : layout_opt.routing.BusPlan, optional
+        School-bus routes to include.
+    force : bool
+        Replace an existing folder.
+    log_text : str, optional
+        The run's log, saved as ``run.log``.
+    violations : pandas.DataFrame, optional
+        Rule violations found by :func:`layout_opt.check.check_plan` (written if any).
+    timings : dict, optional
+        Seconds per step, saved as ``timings.json``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    from . import report
+
+    target = Path(folder)
+    with atomic_folder(target, force=force) as tmp:
+        summary = dict(plan.summary)
+        solver = dict(summary["solver"])
+        seconds = solver.pop("seconds", None)
+        summary["solver"] = solver
+        if bus_plan is not None:
+            summary["buses"] = {k: v for k, v in bus_plan.totals.items() if "second" not in k}
+        write_json(summary, tmp / "summary.json")
+        write_json({"solver_seconds": seconds, **(timings or {})}, tmp / "timings.json")
+        if violations is not None and len(violations):
+            write_csv(violations, tmp / "violations.csv")
+        write_csv(plan.assignments, tmp / "assignments.csv")
+        write_csv(plan.schools, tmp / "schools.csv")
+        write_csv(plan.closures, tmp / "closures.csv")
+        if bus_plan is not None:
+            write_csv(bus_plan.routes, tmp / "routes.csv")
+        _write_gpkg(plan, tmp / "plan.gpkg", bus_plan)
+        sheets = report.workbook_sheets(plan, policy_projects)
+        with pd.ExcelWriter(tmp / "plan.xlsx", engine="openpyxl") as xl:
+            for name, table in sheets.items():
+                table.to_excel(xl, sheet_name=name, index=False)
+        (tmp / "report.html").write_text(report.render_html(plan, policy_projects, bus_plan=bus_plan), encoding="utf-8")
+        if log_text is not None:
+            (tmp / "run.log").write_text(log_text, encoding="utf-8")
+    return target
+
+
+def _write_gpkg(plan, path: Path, bus_plan=None) -> None:
+    """Schools (last plan year), villages and assignment lines, WGS84, one layer each."""
+    from shapely import LineString
+
+    d = plan.district
+    last = int(plan.schools["year"].max())
+    schools = plan.school_table(last)
+    schools.to_crs("EPSG:4326").to_file(path, layer="schools", driver="GPKG", engine="pyogrio")
+    villages = d.villages[["village_id", "name", "town", "ur_code", "population", "geometry"]]
+    villages.to_crs("EPSG:4326").to_file(path, layer="villages", driver="GPKG", engine="pyogrio")
+    vx = d.villages.set_index("village_id").geometry
+    sx = d.schools.set_index("school_id").geometry
+    a = plan.assignments
+    lines = gpd.GeoDataFrame(
+        a,
+        geometry=[LineString([vx[v].coords[0], sx[s].coords[0]]) for v, s in zip(a["village_id"], a["school_id"])],
+        crs=d.crs,
+    )
+    lines.to_crs("EPSG:4326").to_file(path, layer="assignment_lines", driver="GPKG", engine="pyogrio")
+    if bus_plan is not None:
+        routes = bus_plan.route_lines()
+        if len(routes):
+            routes.to_crs("EPSG:4326").to_file(path, layer="bus_routes", driver="GPKG", engine="pyogrio")

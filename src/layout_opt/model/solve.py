@@ -109,6 +109,7 @@ def solve_model(
     incumbent: float | None = None,
     work_limit: float | None = None,
     highs_options: dict | None = None,
+    node_limit: int | None = None,
     log: bool = False,
 ) -> SolveResult:
     """Solve ``model`` with an OR-Tools backend.
@@ -135,6 +136,10 @@ def solve_model(
     work_limit : float, optional
         Deterministic work limit (CP-SAT deterministic seconds); defaults to
         ``time_limit_s``.
+    highs_options : dict, optional
+        Extra HiGHS options by name.
+    node_limit : int, optional
+        Branch-and-bound node limit (a deterministic stop for HiGHS and SCIP).
     log : bool
         Print the backend's log.
 
@@ -147,6 +152,8 @@ def solve_model(
     start = time.perf_counter()
     m, variables = to_mathopt(model)
     kwargs = dict(time_limit=datetime.timedelta(seconds=time_limit_s), relative_gap_tolerance=gap_target, random_seed=seed, enable_output=log)
+    if node_limit is not None and backend != "cp-sat":
+        kwargs["node_limit"] = int(node_limit)
     if backend == "scip":
         kwargs["threads"] = threads
     if backend == "highs" and highs_options:
@@ -178,6 +185,8 @@ def solve_model(
     res = mathopt.solve(m, BACKENDS[backend], params=params, model_params=model_params)
     seconds = time.perf_counter() - start
     reason = res.termination.reason
+    if res.termination.limit == mathopt.Limit.TIME:
+        logger.warning("%s stopped on the wall-clock safety limit (%.0f s); a rerun may give another plan", backend, time_limit_s)
     bound = float(res.termination.objective_bounds.dual_bound)
     values = None
     objective = float("inf")
@@ -262,35 +271,49 @@ def solve_problem(
     nearest_pairs: int = 6,
     forbidden_pairs=None,
     closure_target: int | None = None,
+    large_nonzeros: int = 60_000,
+    node_limit: int = 2_000,
 ) -> SolveReport:
-    """Solve the layout problem exactly, component by component.
+    """Solve the layout problem, component by component, with a proven bound.
 
-    Each independent component (:func:`~layout_opt.model.build.components`) is solved in
-    up to three stages, all deterministic for a given input:
+    Each independent component (:func:`~layout_opt.model.build.components`) is solved
+    deterministically:
 
-    1. a greedy warm start (:mod:`layout_opt.model.heuristic`);
-    2. the model restricted to the ``nearest_pairs`` cheapest schools per village band,
-       started from the warm start — a good plan fast (skipped for small components);
-    3. the full model, started from the best plan so far; its bound is the one reported.
+    * small components (fewer than ``large_nonzeros`` matrix entries): the full model
+      with ``backend``, started from the greedy warm start, stopped by the gap target or
+      a node limit;
+    * large components: (1) the greedy warm start; (2) CP-SAT with interleaved workers
+      and a deterministic work limit on the model restricted to the ``nearest_pairs``
+      cheapest schools per village band — its plans are plans of the full model, and
+      its large-neighbourhood search finds far better plans than branch-and-bound does
+      here; (3) the full model's LP relaxation with HiGHS, whose value is the proven
+      bound.  The restricted model's own bound is reported too.
 
     Parameters
     ----------
     problem : PlanningProblem
         The arrays.
     time_limit_s : float
-        Wall-clock budget for all components, seconds; shared in proportion to their size.
+        Budget for all components, seconds; shared in proportion to their size.  The
+        CP-SAT stage gets a deterministic work limit derived from it, so equal inputs
+        give equal plans.
     gap_target : float
         Relative gap at which a stage stops.
     backend : {"highs", "scip", "cp-sat"}
-        Backend of stages 2 and 3.
+        Backend of small components.
     seed, threads : int
         Backend settings.
     nearest_pairs : int
-        Schools per village band in stage 2.
+        Schools per village band in the restricted model.
     forbidden_pairs : pandas.DataFrame, optional
         ``v``, ``b``, ``s`` triples that may not be used.
     closure_target : int, optional
         Overrides the problem's closure target.
+    large_nonzeros : int
+        Size above which a component is solved in stages.
+    node_limit : int
+        Branch-and-bound nodes for small components (the deterministic stop; the
+        wall-clock limit is three times the component's share, as a safety net).
 
     Returns
     -------
@@ -303,50 +326,60 @@ def solve_problem(
     comps = components(problem)
     models = [build_model(problem, bands=c, forbidden_pairs=forbidden_pairs, closure_target=closure_target) for c in comps]
     weight = np.array([max(m.A.nnz, 1) for m in models], dtype=float)
-    order = np.argsort(weight, kind="stable")  # small components first; leftover time flows on
+    order = np.argsort(weight, kind="stable")  # small components first
     solutions: list[ComponentSolution | None] = [None] * len(comps)
     for rank, ci in enumerate(order):
-        elapsed = time.perf_counter() - start
-        remaining = max(time_limit_s - elapsed, 1.0)
         share = weight[ci] / weight[order[rank:]].sum()
-        budget = remaining * max(share, 1.0 / (2 * (len(order) - rank)))
+        budget = max(time_limit_s - (time.perf_counter() - start), 1.0) * max(share, 1.0 / (2 * (len(order) - rank)))
         model = models[ci]
-        stages = []
-        hint, incumbent = None, None
-        small = model.A.nnz < 60_000
-        if not small:
+        stages: list[dict] = []
+        if model.A.nnz < large_nonzeros:
+            ws = warm_start(problem, model)
+            stages.append({"stage": "warm start", "objective": ws.objective})
+            r = solve_model(
+                model, backend=backend, time_limit_s=3 * budget, work_limit=0.3 * budget, node_limit=node_limit, gap_target=gap_target, seed=seed, threads=threads,
+                hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
+            )
+            stages.append({"stage": f"full model ({backend})", "objective": r.objective, "bound": r.bound})
+        else:
             restricted = build_model(problem, bands=comps[ci], forbidden_pairs=forbidden_pairs, closure_target=closure_target, nearest_pairs=nearest_pairs)
             ws = warm_start(problem, restricted)
-            stages.append({"stage": "warm start", "objective": ws.objective, "feasible": ws.feasible})
-            r1 = solve_model(restricted, backend=backend, time_limit_s=0.4 * budget, gap_target=gap_target, seed=seed, threads=threads, hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None)
-            stages.append({"stage": f"nearest {nearest_pairs} schools", "objective": r1.objective, "bound_restricted": r1.bound, "seconds": r1.seconds})
-            if r1.has_plan:
-                hint = transfer_values(restricted, r1.values, model)
-                incumbent = float(model.c @ hint + model.objective_offset)
-        else:
-            ws = warm_start(problem, model)
-            stages.append({"stage": "warm start", "objective": ws.objective, "feasible": ws.feasible})
-            if ws.feasible:
-                hint, incumbent = ws.values, ws.objective
-        left = max(budget - (time.perf_counter() - start - elapsed), 1.0)
-        r = solve_model(model, backend=backend, time_limit_s=left, gap_target=gap_target, seed=seed, threads=threads, hint=hint, incumbent=incumbent)
-        stages.append({"stage": "full model", "objective": r.objective, "bound": r.bound, "seconds": r.seconds})
+            stages.append({"stage": "warm start", "objective": ws.objective})
+            r1 = solve_model(
+                restricted, backend="cp-sat", time_limit_s=3 * budget, work_limit=0.3 * budget, gap_target=gap_target, seed=seed, threads=threads,
+                hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
+            )
+            stages.append({"stage": f"nearest {nearest_pairs} schools (cp-sat)", "objective": r1.objective, "bound_restricted": r1.bound})
+            lp = solve_model(relaxation(model), backend="highs", time_limit_s=max(budget, 30.0), gap_target=0.0)
+            bound = lp.objective if lp.status == "optimal" else -np.inf
+            stages.append({"stage": "full model LP relaxation", "bound": bound})
+            values = transfer_values(restricted, r1.values, model) if r1.has_plan else None
+            objective = float(model.c @ values + model.objective_offset) if values is not None else float("inf")
+            gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if values is not None else float("inf")
+            status = r1.status if values is None else ("optimal" if gap <= gap_target else "feasible")
+            r = SolveResult(status=status, objective=objective, bound=float(bound), gap=gap, seconds=r1.seconds + lp.seconds, values=values, backend="cp-sat+highs", detail=r1.detail)
         solutions[ci] = ComponentSolution(bands=comps[ci], model=model, result=r, stages=stages)
     sols = [s for s in solutions if s is not None]
     statuses = [s.result.status for s in sols]
     objective = float(sum(s.result.objective for s in sols))
     bound = float(sum(s.result.bound for s in sols))
+    gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if np.isfinite(objective) else float("inf")
     if "infeasible" in statuses:
         status = "infeasible"
     elif "no_solution" in statuses:
         status = "no_solution"
     else:
-        gap_all = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
-        status = "optimal" if gap_all <= gap_target + 1e-12 else "feasible"
-    gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if np.isfinite(objective) else float("inf")
+        status = "optimal" if gap <= gap_target + 1e-12 else "feasible"
     seconds = time.perf_counter() - start
     logger.info("solved %d component(s): %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s", len(sols), status, objective, bound, 100 * gap, seconds)
     return SolveReport(status=status, objective=objective, bound=bound, gap=gap, seconds=seconds, backend=backend, components=sols)
+
+
+def relaxation(model: MatrixModel) -> MatrixModel:
+    """The model's LP relaxation (every variable continuous)."""
+    import dataclasses
+
+    return dataclasses.replace(model, integer=np.zeros_like(model.integer))
 
 
 def transfer_values(source: MatrixModel, values: np.ndarray, target: MatrixModel) -> np.ndarray:
