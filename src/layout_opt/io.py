@@ -105,6 +105,25 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
     )
 
 
+def write_district(district: District, folder: str | os.PathLike) -> Path:
+    """Write a district as a data folder that :func:`read_district` reads back.
+
+    Useful to save a synthetic district from :mod:`layout_opt.examples` and run the
+    batch command on it.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_geojson(district.villages, folder / DISTRICT_FILES["villages"])
+    write_geojson(district.schools, folder / DISTRICT_FILES["schools"])
+    if district.roads is not None:
+        write_geojson(district.roads, folder / DISTRICT_FILES["roads"])
+    write_geojson(district.towns, folder / DISTRICT_FILES["towns"])
+    if district.boundary is not None:
+        write_geojson(district.boundary, folder / DISTRICT_FILES["boundary"])
+    write_json({"name": district.name, "base_year": district.base_year, "attribution": district.attribution}, folder / META_FILE)
+    return folder
+
+
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike, crs: str = "EPSG:4326", precision: int = 6) -> None:
     """Write ``gdf`` as GeoJSON in ``crs`` with fixed coordinate precision."""
     out = gdf.to_crs(crs)
