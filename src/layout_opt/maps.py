@@ -1,0 +1,705 @@
+"""Maps and figures of a plan: static (matplotlib) and interactive (folium).
+
+Every text is Chinese, set in a CJK font that the package's own dependencies bring
+(:func:`cjk_font`): the Noto Sans CJK collection of the ``noto-cjk-sans-otc`` package
+(SIL Open Font License 1.1), face "Noto Sans CJK SC" (simplified Chinese forms).
+
+Static figures (``plot_*``) draw on a matplotlib Axes; none of them opens a window or
+changes global settings (the CJK font is applied per figure), so they work under the Agg
+backend and in notebooks alike.  :func:`explore_plan` builds a :class:`folium.Map`
+without touching the network (the background tiles load when the map is viewed).
+
+Symbols used throughout:
+
+* blue circle: a school kept open; green star: a new school (a planned project the
+  plan opens); hollow green star: a planned project not open yet; red cross: a closed
+  school (撤并);
+* orange ring: a receiving school (takes pupils of a closed school);
+* purple square: a boarding school (beds at least ``scenario.min_boarding_beds``);
+* thin blue line: a day catchment (village to school); dashed red line: a boarding
+  catchment;
+* black triangle: a town or subdistrict seat (镇街驻地).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from .schema import BAND_ZH, BANDS, KIND_ZH
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    from .model.plan import Plan
+    from .routing import BusPlan
+
+logger = logging.getLogger(__name__)
+
+#: The PyPI package that carries the CJK font (a project dependency).
+CJK_FONT_PACKAGE = "noto-cjk-sans-otc"
+
+#: CJK families tried in order; the first that is installed and has the glyphs wins.
+CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK JP",
+)
+
+#: Characters a usable font must have (the district's name and the words of the maps).
+CJK_PROBE_TEXT = "孟津区学校撤并寄宿新建保留划片镇街"
+
+#: Names of the layers of :func:`explore_plan`, by role.
+LAYER_NAMES: dict[str, str] = {
+    "kept": "保留学校",
+    "closed": "撤并学校",
+    "new": "新建学校",
+    "day_lines": "走读划片线",
+    "boarding_lines": "寄宿划片线",
+    "villages": "村(社区)",
+    "boundary": "区界",
+    "towns": "镇街驻地",
+}
+
+#: Chinese words for school status and travel mode.
+STATUS_ZH: dict[str, str] = {"open": "保留", "closed": "撤并", "new": "新建", "planned": "规划中"}
+MODE_ZH: dict[str, str] = {"day": "走读", "boarding": "寄宿"}
+
+COLORS: dict[str, str] = {
+    "kept": "#1f77b4",
+    "new": "#2ca02c",
+    "closed": "#d62728",
+    "receiving": "#ff7f0e",
+    "boarding": "#7b3fa0",
+    "day_line": "#4c78a8",
+    "boarding_line": "#e45756",
+    "village": "#8c8c8c",
+    "boundary_face": "#f4f3ee",
+    "boundary_edge": "#8a8a8a",
+    "road": "#c8c8c8",
+}
+BAND_COLORS: dict[str, str] = {
+    "lower_primary": "#4c78a8",
+    "upper_primary": "#54a24b",
+    "junior": "#f58518",
+    "senior": "#b279a2",
+}
+
+
+# --------------------------------------------------------------------------- font
+
+
+def _packaged_font_file() -> str | None:
+    """Path of the font file of :data:`CJK_FONT_PACKAGE`, or None if not installed."""
+    try:
+        import noto_cjk_sans_otc  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = noto_cjk_sans_otc.FONT_PATH
+    return str(path) if path.is_file() else None
+
+
+def _has_glyphs(fname: str, text: str) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        font = FT2Font(fname)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(font.get_char_index(ord(ch)) != 0 for ch in text if not ch.isspace())
+
+
+@functools.lru_cache(maxsize=1)
+def _cjk_family() -> str:
+    from matplotlib import font_manager as fm
+
+    packaged = _packaged_font_file()
+    if packaged is not None:
+        known = {e.fname for e in fm.fontManager.ttflist}
+        if packaged not in known:
+            fm.fontManager.addfont(packaged)
+    entries = {}
+    for e in fm.fontManager.ttflist:
+        entries.setdefault(e.name, e.fname)
+    for family in CJK_FAMILIES:
+        if family in entries and _has_glyphs(entries[family], CJK_PROBE_TEXT):
+            logger.debug("CJK font: %s (%s)", family, entries[family])
+            return family
+    for family, fname in sorted(entries.items()):
+        if _has_glyphs(fname, CJK_PROBE_TEXT):
+            logger.info("CJK font: %s (%s), not one of the preferred families", family, fname)
+            return family
+    logger.warning("no CJK font found (install %s); Chinese text will show as boxes", CJK_FONT_PACKAGE)
+    return "DejaVu Sans"
+
+
+def cjk_font() -> "FontProperties":
+    """The CJK font the figures use.
+
+    The font of :data:`CJK_FONT_PACKAGE` (Noto Sans CJK, face "Noto Sans CJK SC") is
+    registered with matplotlib on first use; if that package is missing, the first of
+    :data:`CJK_FAMILIES` (or any installed font) that has the glyphs of
+    :data:`CJK_PROBE_TEXT` is used.
+
+    Returns
+    -------
+    matplotlib.font_manager.FontProperties
+        Its family is the CJK family; ``matplotlib.font_manager.findfont(cjk_font())``
+        gives the file.
+    """
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(family=_cjk_family())
+
+
+@contextmanager
+def _cjk_rc() -> Iterator[None]:
+    """Matplotlib settings for Chinese text, for the figures made inside the block only."""
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": _families(), "axes.unicode_minus": False}):
+        yield
+
+
+def _families() -> list[str]:
+    """Font families for a text: the CJK family, then DejaVu Sans for anything it lacks."""
+    return [_cjk_family(), "DejaVu Sans"]
+
+
+def _title(ax: "Axes", text: str, size: float = 11) -> None:
+    """Set a title in the CJK font, also on an Axes made before (outside :func:`_cjk_rc`)."""
+    ax.set_title(text, fontsize=size, fontfamily=_families())
+
+
+def _new_axes(ax: "Axes | None", figsize: tuple[float, float]) -> "Axes":
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+# --------------------------------------------------------------------------- plan views
+
+
+def _plan_year(plan: "Plan", year: int | None) -> int:
+    years = [int(y) for y in plan.summary["years"]]
+    if year is None:
+        return years[-1]
+    if int(year) not in years:
+        raise ValueError(f"year {year} is not a year of the plan ({', '.join(map(str, years))})")
+    return int(year)
+
+
+def school_state(plan: "Plan", year: int | None = None) -> "pd.DataFrame":
+    """Every school of the plan in one year, with its map role.
+
+    Parameters
+    ----------
+    plan : Plan
+        A solved plan.
+    year : int, optional
+        A plan year; the last if omitted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The plan's ``schools`` rows of that year with the geometry (district CRS) and
+        ``role`` (``kept``, ``new``, ``closed``, ``planned``), ``boarding`` (open, with at
+        least ``scenario.min_boarding_beds`` beds after additions), ``receiving`` (takes
+        pupils of a school closed in or before that year).
+    """
+    import geopandas as gpd
+
+    year = _plan_year(plan, year)
+    table = plan.schools[plan.schools["year"] == year].copy()
+    geo = plan.district.schools[["school_id", "geometry"]]
+    gdf = gpd.GeoDataFrame(table.merge(geo, on="school_id", how="left"), geometry="geometry", crs=plan.district.crs)
+    role = gdf["status"].map({"open": "kept", "new": "new", "closed": "closed", "planned": "planned"})
+    gdf["role"] = role.fillna("kept")
+    open_ = gdf["status"].isin(["open", "new"])
+    gdf["boarding"] = open_ & ((gdf["beds"] + gdf["added_beds"]) >= plan.scenario.min_boarding_beds)
+    gdf["receiving"] = open_ & gdf["school_id"].isin(receiving_schools(plan, year))
+    return gdf
+
+
+def receiving_schools(plan: "Plan", year: int | None = None) -> set[str]:
+    """Ids of the schools that take pupils of schools closed in or before ``year`` (all if None)."""
+    c = plan.closures
+    if year is not None:
+        c = c[c["year"] <= year]
+    out: set[str] = set()
+    for ids in c["receiving_school_ids"].fillna(""):
+        out.update(s for s in str(ids).split(";") if s)
+    return out
+
+
+def catchment_lines(plan: "Plan", year: int | None = None) -> "pd.DataFrame":
+    """One straight line per village, band and school of one plan year.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The ``assignments`` rows of the year (``year, village_id, band, school_id, mode,
+        pupils, travel_min``) with ``village``, ``school`` (names) and a LineString from
+        the village to the school, in the district CRS.  Rows without pupils are left out.
+    """
+    import geopandas as gpd
+    import shapely
+
+    year = _plan_year(plan, year)
+    a = plan.assignments[(plan.assignments["year"] == year) & (plan.assignments["pupils"] > 0)].copy()
+    v = plan.district.villages.set_index("village_id")
+    s = plan.district.schools.set_index("school_id")
+    a["village"] = a["village_id"].map(v["name"])
+    a["school"] = a["school_id"].map(s["name"])
+    vx = shapely.get_coordinates(v.geometry.loc[a["village_id"]].to_numpy())
+    sx = shapely.get_coordinates(s.geometry.loc[a["school_id"]].to_numpy())
+    coords = np.stack([vx, sx], axis=1) if len(a) else np.zeros((0, 2, 2))
+    geoms = shapely.linestrings(coords) if len(a) else []
+    return gpd.GeoDataFrame(a.reset_index(drop=True), geometry=list(geoms), crs=plan.district.crs)
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def _draw_base(ax: "Axes", district: Any, *, towns: bool = True, roads: bool = False) -> None:
+    if district.boundary is not None and len(district.boundary):
+        district.boundary.plot(ax=ax, facecolor=COLORS["boundary_face"], edgecolor=COLORS["boundary_edge"], linewidth=0.8, zorder=0)
+    if roads and district.roads is not None and len(district.roads):
+        district.roads.plot(ax=ax, color=COLORS["road"], linewidth=0.4, zorder=1)
+    if towns and district.towns is not None and len(district.towns):
+        t = district.towns
+        ax.scatter(t.geometry.x, t.geometry.y, marker="^", s=22, color="black", zorder=6, linewidths=0)
+        for x, y, name in zip(t.geometry.x, t.geometry.y, t["town"]):
+            ax.annotate(str(name), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#222222", zorder=7)
+
+
+def _draw_lines(ax: "Axes", lines: "pd.DataFrame", by: str = "mode") -> None:
+    from matplotlib.collections import LineCollection
+
+    if lines.empty:
+        return
+    import shapely
+
+    segs = [shapely.get_coordinates(g) for g in lines.geometry]
+    if by == "mode":
+        for mode, color, style, width in (("day", COLORS["day_line"], "solid", 0.5), ("boarding", COLORS["boarding_line"], (0, (4, 2)), 0.8)):
+            pick = [seg for seg, m in zip(segs, lines["mode"]) if m == mode]
+            if pick:
+                ax.add_collection(LineCollection(pick, colors=color, linewidths=width, linestyles=style, alpha=0.6, zorder=2))
+    else:
+        for band in BANDS:
+            for mode, style in (("day", "solid"), ("boarding", (0, (4, 2)))):
+                pick = [seg for seg, b, m in zip(segs, lines["band"], lines["mode"]) if b == band and m == mode]
+                if pick:
+                    ax.add_collection(LineCollection(pick, colors=BAND_COLORS[band], linewidths=0.6, linestyles=style, alpha=0.6, zorder=2))
+
+
+def _draw_villages(ax: "Axes", plan: "Plan", year: int | None) -> None:
+    v = plan.district.villages
+    if year is None:
+        pupils = v[[f"g{g}" for g in range(1, 13)]].sum(axis=1).to_numpy(float)
+    else:
+        a = plan.assignments[plan.assignments["year"] == year]
+        pupils = v["village_id"].map(a.groupby("village_id")["pupils"].sum()).fillna(0).to_numpy(float)
+    size = 2 + 18 * np.sqrt(pupils / max(pupils.max(), 1.0))
+    ax.scatter(v.geometry.x, v.geometry.y, s=size, color=COLORS["village"], alpha=0.7, linewidths=0, zorder=3)
+
+
+def _draw_schools(ax: "Axes", state: "pd.DataFrame", *, label: int = 25) -> None:
+    x, y = state.geometry.x.to_numpy(), state.geometry.y.to_numpy()
+    role = state["role"].to_numpy()
+    m = role == "kept"
+    ax.scatter(x[m], y[m], s=22, marker="o", color=COLORS["kept"], edgecolors="white", linewidths=0.4, zorder=5)
+    m = role == "new"
+    ax.scatter(x[m], y[m], s=110, marker="*", color=COLORS["new"], edgecolors="black", linewidths=0.4, zorder=6)
+    m = role == "planned"
+    ax.scatter(x[m], y[m], s=90, marker="*", facecolors="none", edgecolors=COLORS["new"], linewidths=0.9, zorder=6)
+    m = role == "closed"
+    ax.scatter(x[m], y[m], s=26, marker="x", color=COLORS["closed"], linewidths=1.1, zorder=5)
+    m = state["receiving"].to_numpy(bool)
+    ax.scatter(x[m], y[m], s=70, marker="o", facecolors="none", edgecolors=COLORS["receiving"], linewidths=1.3, zorder=6)
+    m = state["boarding"].to_numpy(bool)
+    ax.scatter(x[m], y[m], s=95, marker="s", facecolors="none", edgecolors=COLORS["boarding"], linewidths=1.0, zorder=6)
+    if label:
+        pick = state[(state["role"].isin(["new", "planned"])) | ((state["added_seats"] > 0) & (state["role"] != "closed"))]
+        pick = pick.assign(_key=pick["added_seats"] + np.where(pick["role"].isin(["new", "planned"]), 10**6, 0)).nlargest(label, "_key")
+        for px, py, name in zip(pick.geometry.x, pick.geometry.y, pick["name"]):
+            ax.annotate(str(name), (px, py), xytext=(4, -8), textcoords="offset points", fontsize=6.5, color="#003366", zorder=8)
+
+
+def _legend_handles(*, lines: bool = True, bands: bool = False) -> list:
+    from matplotlib.lines import Line2D
+
+    h = [
+        Line2D([], [], marker="o", ls="", color=COLORS["kept"], label="保留学校"),
+        Line2D([], [], marker="*", ls="", color=COLORS["new"], markersize=11, label="新建学校"),
+        Line2D([], [], marker="*", ls="", markerfacecolor="none", markeredgecolor=COLORS["new"], markersize=10, label="规划项目(未开办)"),
+        Line2D([], [], marker="x", ls="", color=COLORS["closed"], label="撤并学校"),
+        Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=COLORS["receiving"], markersize=9, label="接收学校"),
+        Line2D([], [], marker="s", ls="", markerfacecolor="none", markeredgecolor=COLORS["boarding"], markersize=9, label="寄宿制学校"),
+        Line2D([], [], marker="^", ls="", color="black", label="镇街驻地"),
+        Line2D([], [], marker="o", ls="", color=COLORS["village"], markersize=4, label="村(社区)"),
+    ]
+    if lines and not bands:
+        h += [
+            Line2D([], [], color=COLORS["day_line"], lw=1.2, label="走读划片"),
+            Line2D([], [], color=COLORS["boarding_line"], lw=1.2, ls=(0, (4, 2)), label="寄宿划片"),
+        ]
+    if bands:
+        h += [Line2D([], [], color=BAND_COLORS[b], lw=1.5, label=BAND_ZH[b]) for b in BANDS]
+        h += [Line2D([], [], color="#555555", lw=1.2, ls=(0, (4, 2)), label="虚线: 寄宿")]
+    return h
+
+
+def _legend(ax: "Axes", *, lines: bool = True, bands: bool = False) -> None:
+    """The legend, outside the map on the right."""
+    ax.legend(handles=_legend_handles(lines=lines, bands=bands), loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7.5, framealpha=0.9)
+
+
+def _aspect(district: Any) -> float:
+    """Width / height of the district's extent (at least 0.4, at most 3)."""
+    frame = district.boundary if district.boundary is not None and len(district.boundary) else district.villages
+    x0, y0, x1, y1 = frame.total_bounds
+    return float(np.clip((x1 - x0) / max(y1 - y0, 1.0), 0.4, 3.0))
+
+
+def _map_size(district: Any, width: float = 9.0) -> tuple[float, float]:
+    """Figure size (inches) for one map ``width`` wide plus the legend."""
+    return (width + 1.8, width / _aspect(district) + 0.8)
+
+
+def _finish(ax: "Axes", district: Any) -> None:
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if district.boundary is not None and len(district.boundary):
+        x0, y0, x1, y1 = district.boundary.total_bounds
+    else:
+        x0, y0, x1, y1 = district.villages.total_bounds
+    pad = 0.03 * max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+
+
+# --------------------------------------------------------------------------- static maps
+
+
+def plot_plan(plan: "Plan", year: int | None = None, ax: "Axes | None" = None) -> "Axes":
+    """A static map of one plan year.
+
+    Shows the district boundary, town seats, villages (dot area ~ pupils), schools kept,
+    new and closed, receiving and boarding schools marked, and the catchment lines
+    (village to school; day solid, boarding dashed).  Names of the new schools and of the
+    schools with added seats are written on the map.
+
+    Parameters
+    ----------
+    plan : Plan
+        A solved plan.
+    year : int, optional
+        A plan year; the last if omitted.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure (9 inches of map plus the legend) if omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    year = _plan_year(plan, year)
+    with _cjk_rc():
+        ax = _new_axes(ax, _map_size(plan.district))
+        _draw_plan(ax, plan, year)
+        _legend(ax)
+    return ax
+
+
+def _draw_plan(ax: "Axes", plan: "Plan", year: int) -> None:
+    _draw_base(ax, plan.district)
+    _draw_lines(ax, catchment_lines(plan, year), by="mode")
+    _draw_villages(ax, plan, year)
+    state = school_state(plan, year)
+    _draw_schools(ax, state)
+    n_closed = int((plan.closures["year"] <= year).sum())
+    _title(ax, f"{year}年学校布局: 撤并{n_closed}所, 新建{int((state['role'] == 'new').sum())}所, 寄宿制{int(state['boarding'].sum())}所", 11)
+    _finish(ax, plan.district)
+
+
+def plot_catchments(plan: "Plan", year: int | None = None, ax: "Axes | None" = None) -> "Axes":
+    """The catchments (划片) of one plan year, coloured by grade band.
+
+    Each line joins a village to the school its pupils of one band attend (solid: day,
+    dashed: boarding); schools and town seats as in :func:`plot_plan`.
+
+    Parameters
+    ----------
+    plan : Plan
+        A solved plan.
+    year : int, optional
+        A plan year; the last if omitted.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure (9 inches of map plus the legend) if omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    year = _plan_year(plan, year)
+    with _cjk_rc():
+        ax = _new_axes(ax, _map_size(plan.district))
+        _draw_base(ax, plan.district)
+        lines = catchment_lines(plan, year)
+        _draw_lines(ax, lines, by="band")
+        _draw_villages(ax, plan, year)
+        _draw_schools(ax, school_state(plan, year), label=0)
+        _title(ax, f"{year}年划片: {len(lines)}条(村-学段-学校)", 11)
+        _legend(ax, bands=True)
+        _finish(ax, plan.district)
+    return ax
+
+
+def plot_before_after(plan: "Plan") -> "Figure":
+    """The district before (base year) and after (last plan year), side by side.
+
+    Left: the schools of the base year; those the plan closes are crossed out, the schools
+    that receive their pupils ringed, boarding schools squared, planned projects hollow
+    stars.  Right: :func:`plot_plan` of the last year.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        16 inches wide, not registered with pyplot.
+    """
+    from matplotlib.figure import Figure
+
+    last = _plan_year(plan, None)
+    with _cjk_rc():
+        fig = Figure(figsize=(16, 8 / _aspect(plan.district) + 1.6), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        base = plan.district.schools[["school_id", "name", "kind", "status", "beds", "geometry"]].copy()
+        closing = set(plan.closures["school_id"])
+        base["role"] = np.where(base["school_id"].isin(closing), "closed", np.where(base["status"] == "planned", "planned", "kept"))
+        base["receiving"] = base["school_id"].isin(receiving_schools(plan)) & (base["status"] != "planned")
+        base["boarding"] = (base["status"] == "open") & (base["beds"] >= plan.scenario.min_boarding_beds)
+        base["added_seats"] = 0
+        _draw_base(left, plan.district)
+        _draw_villages(left, plan, None)
+        _draw_schools(left, base, label=0)
+        _title(left, f"现状({plan.district.base_year}年): 学校{int((base['status'] == 'open').sum())}所, 拟撤并{len(closing)}所(红叉), 接收学校{int(base['receiving'].sum())}所(橙圈)")
+        _finish(left, plan.district)
+        _draw_plan(right, plan, last)
+        fig.legend(handles=_legend_handles(), loc="outside lower center", ncol=10, fontsize=8, frameon=False)
+        fig.suptitle(f"{plan.summary.get('district', '')} 学校布局调整前后对比", fontsize=13)
+    return fig
+
+
+def plot_travel_distributions(plan: "Plan") -> "Figure":
+    """One-way travel minutes of the last plan year, per grade band, day vs boarding.
+
+    Histograms weighted by pupils (5-minute bins), stacked day and boarding, with the
+    band's day limit (solid) and the boarding limit (dashed).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not registered with pyplot.
+    """
+    from matplotlib.figure import Figure
+
+    last = _plan_year(plan, None)
+    a = plan.assignments[(plan.assignments["year"] == last) & (plan.assignments["pupils"] > 0)]
+    bands = [b for b in BANDS if (a["band"] == b).any()] or list(BANDS)
+    sc = plan.scenario
+    with _cjk_rc():
+        fig = Figure(figsize=(4.2 * len(bands), 3.8), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, len(bands), squeeze=False)[0])
+        top = max(float(a["travel_min"].max()) if len(a) else 0.0, sc.boarding_limit_min if sc.boarding_bands else 0.0, *(sc.day_limit(b) for b in bands))
+        edges = np.arange(0.0, 5.0 * np.ceil(top / 5.0) + 5.0, 5.0)
+        for ax, band in zip(axes, bands):
+            sub = a[a["band"] == band]
+            data = [sub.loc[sub["mode"] == m, "travel_min"].to_numpy() for m in ("day", "boarding")]
+            weights = [sub.loc[sub["mode"] == m, "pupils"].to_numpy(float) for m in ("day", "boarding")]
+            ax.hist(data, bins=edges, weights=weights, stacked=True, color=[COLORS["day_line"], COLORS["boarding_line"]], label=["走读", "寄宿"])
+            ax.axvline(sc.day_limit(band), color="black", lw=1, label=f"走读上限 {sc.day_limit(band):g} 分钟")
+            if band in sc.boarding_bands:
+                ax.axvline(sc.boarding_limit_min, color="black", lw=1, ls="--", label=f"寄宿上限 {sc.boarding_limit_min:g} 分钟")
+            n = int(sub["pupils"].sum())
+            mean = float(np.average(sub["travel_min"], weights=sub["pupils"])) if n else 0.0
+            _title(ax, f"{BAND_ZH[band]}: {n}人, 平均{mean:.1f}分钟", 10)
+            ax.set_xlabel("单程时间(分钟)", fontfamily=_families())
+            ax.set_ylabel("学生数(人)", fontfamily=_families())
+            ax.legend(fontsize=7)
+        fig.suptitle(f"{last}年学生单程上学时间分布", fontsize=12)
+    return fig
+
+
+def plot_routes(bus_plan: "BusPlan", district: Any, ax: "Axes | None" = None) -> "Axes":
+    """School-bus routes of one year over the road network.
+
+    Parameters
+    ----------
+    bus_plan : layout_opt.routing.BusPlan
+        From :func:`layout_opt.routing.route_district`.
+    district : layout_opt.District
+        For the boundary, roads, towns and schools.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure (9 inches of map plus the legend) if omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib
+
+    with _cjk_rc():
+        ax = _new_axes(ax, _map_size(district))
+        _draw_base(ax, district, roads=True)
+        lines = bus_plan.route_lines()
+        if len(lines):
+            if lines.crs is not None and district.crs is not None and lines.crs != district.crs:
+                lines = lines.to_crs(district.crs)
+            cmap = matplotlib.colormaps["tab20"]
+            order = {s: i for i, s in enumerate(sorted(lines["school_id"].unique()))}
+            lines.plot(ax=ax, color=[cmap(order[s] % 20) for s in lines["school_id"]], linewidth=1.4, zorder=4)
+            served = district.schools[district.schools["school_id"].isin(order)]
+            ax.scatter(served.geometry.x, served.geometry.y, marker="s", s=30, color="black", zorder=5)
+            for px, py, name in zip(served.geometry.x, served.geometry.y, served["name"]):
+                ax.annotate(str(name), (px, py), xytext=(4, -8), textcoords="offset points", fontsize=6.5, zorder=8)
+        n_bus = len(lines)
+        km = float(lines["bus_km_per_day"].sum()) if n_bus else 0.0
+        _title(ax, f"{bus_plan.year}年校车线路: {lines['school_id'].nunique() if n_bus else 0}所学校, {n_bus}辆车, 每日{km:,.0f}公里", 11)
+        _finish(ax, district)
+    return ax
+
+
+# --------------------------------------------------------------------------- interactive
+
+
+def _popup(rows: list[tuple[str, Any]]) -> str:
+    cells = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<table style='font-size:12px'>{cells}</table>"
+
+
+def explore_plan(plan: "Plan", year: int | None = None) -> "folium.Map":
+    """An interactive map of one plan year (folium), with layers to switch on and off.
+
+    Layers (named as in :data:`LAYER_NAMES`): kept schools (保留学校), closed schools
+    (撤并学校), new schools (新建学校), day catchment lines (走读划片线), boarding
+    catchment lines (寄宿划片线), villages (村(社区)), the district boundary (区界) and
+    the town seats (镇街驻地).  The data have no town polygons, so towns are their seats.
+    Popups and tooltips are in Chinese: school name, kind, town, status, pupils, classes,
+    classrooms and beds (added in brackets), boarders; for a line the village, band,
+    school, mode, pupils and minutes.
+
+    Building the map reads nothing from the network; the background tiles
+    (OpenStreetMap) load when the map is viewed.
+
+    Parameters
+    ----------
+    plan : Plan
+        A solved plan.
+    year : int, optional
+        A plan year; the last if omitted.
+
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
+
+    year = _plan_year(plan, year)
+    district = plan.district
+    state = school_state(plan, year).to_crs(4326)
+    lines = catchment_lines(plan, year).to_crs(4326)
+    if district.boundary is not None and len(district.boundary):
+        b = district.boundary.to_crs(4326).total_bounds
+    else:
+        b = district.villages.to_crs(4326).total_bounds
+    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=11, control_scale=True)
+    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+
+    if district.boundary is not None and len(district.boundary):
+        g = folium.FeatureGroup(name=LAYER_NAMES["boundary"], show=True)
+        folium.GeoJson(
+            district.boundary.to_crs(4326)[["geometry"]].__geo_interface__,
+            style_function=lambda _: {"color": "#555555", "weight": 2, "fill": False},
+        ).add_to(g)
+        g.add_to(m)
+
+    for mode, key, color, dash in (("day", "day_lines", COLORS["day_line"], None), ("boarding", "boarding_lines", COLORS["boarding_line"], "6 4")):
+        g = folium.FeatureGroup(name=LAYER_NAMES[key], show=True)
+        for r in lines[lines["mode"] == mode].itertuples(index=False):
+            xy = [(lat, lon) for lon, lat in r.geometry.coords]
+            tip = f"{r.village} → {r.school}: {BAND_ZH[r.band]} {r.pupils}人, {MODE_ZH[r.mode]}, {r.travel_min:.0f}分钟"
+            folium.PolyLine(xy, color=color, weight=1.5 if mode == "day" else 2, opacity=0.6, dash_array=dash, tooltip=tip).add_to(g)
+        g.add_to(m)
+
+    v = district.villages.to_crs(4326)
+    a = plan.assignments[plan.assignments["year"] == year]
+    pupils = v["village_id"].map(a.groupby("village_id")["pupils"].sum()).fillna(0).astype(int)
+    g = folium.FeatureGroup(name=LAYER_NAMES["villages"], show=False)
+    for r, n in zip(v.itertuples(index=False), pupils):
+        folium.CircleMarker([r.geometry.y, r.geometry.x], radius=2 + 6 * np.sqrt(n / max(int(pupils.max()), 1)), color=COLORS["village"], weight=0, fill=True, fill_opacity=0.7, tooltip=f"{r.name}({r.town}): {n}名学生").add_to(g)
+    g.add_to(m)
+
+    for role, key, color in (("kept", "kept", COLORS["kept"]), ("closed", "closed", COLORS["closed"]), ("new", "new", COLORS["new"])):
+        g = folium.FeatureGroup(name=LAYER_NAMES[key], show=True)
+        roles = ("new", "planned") if role == "new" else (role,)
+        for r in state[state["role"].isin(roles)].itertuples(index=False):
+            rows = [
+                ("学校", r.name),
+                ("类型", KIND_ZH.get(r.kind, r.kind)),
+                ("镇街", r.town),
+                ("状态", f"{year}年 {STATUS_ZH.get(r.status, r.status)}"),
+                ("在校生", f"{r.enrolment}人 (寄宿{r.boarding_pupils}人)"),
+                ("班级", r.classes),
+                ("教室", f"{r.classrooms + r.added_classrooms} (新增{r.added_classrooms})"),
+                ("床位", f"{r.beds + r.added_beds} (新增{r.added_beds})"),
+                ("新增学位", r.added_seats),
+            ]
+            if r.receiving:
+                rows.append(("接收撤并学校学生", "是"))
+            if r.boarding:
+                rows.append(("寄宿制学校", "是"))
+            radius = 9 if r.boarding else 6
+            folium.CircleMarker(
+                [r.geometry.y, r.geometry.x],
+                radius=radius,
+                color=COLORS["boarding"] if r.boarding else ("#333333" if role != "closed" else color),
+                weight=2 if r.boarding or r.receiving else 1,
+                fill=True,
+                fill_color=color,
+                fill_opacity=0.9 if role != "closed" else 0.5,
+                tooltip=f"{r.name} ({STATUS_ZH.get(r.status, r.status)})",
+                popup=folium.Popup(_popup(rows), max_width=320),
+            ).add_to(g)
+        g.add_to(m)
+
+    g = folium.FeatureGroup(name=LAYER_NAMES["towns"], show=True)
+    t = district.towns.to_crs(4326)
+    for r in t.itertuples(index=False):
+        folium.Marker([r.geometry.y, r.geometry.x], tooltip=str(r.town), icon=folium.DivIcon(html=f"<div style='font-size:12px;font-weight:bold;color:#222;white-space:nowrap'>▲{html.escape(str(r.town))}</div>")).add_to(g)
+    g.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def layer_names(m: "folium.Map") -> list[str]:
+    """Names of the feature-group layers of a folium map, in drawing order."""
+    import folium
+
+    return [child.layer_name for child in m._children.values() if isinstance(child, folium.FeatureGroup)]

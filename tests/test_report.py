@@ -1,0 +1,339 @@
+"""The plan report: tables add up, the policy comparison states the right differences,
+stranded seats follow their definition, the workbook and the HTML are what the bureau gets.
+
+Most tests use one small synthetic plan (two towns and an urban subdistrict, two years)
+built so that every part of the report has something to show: primary demand grows 25 %
+in the second year (classrooms are added), day limits are short enough that grades 4-9
+board (beds are added), two teaching points close, a planned primary opens in 2025, and
+the two high schools carry the policy's names, one of them outside the main urban area
+of the scenario (so it must close in 2025 and send its pupils to the other).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import re
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+import layout_opt as lo
+from layout_opt import report
+from layout_opt.demand import Forecast
+from layout_opt.district import District
+from layout_opt.examples import synthetic_district
+from layout_opt.schema import GRADE_COLUMNS
+
+YEARS = (2024, 2025)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@functools.lru_cache(maxsize=1)
+def build_plan() -> lo.Plan:
+    """The synthetic plan described in the module docstring (cached: plans are frozen)."""
+    d = synthetic_district(n_towns=2, villages_per_town=6, seed=2)
+    s = d.schools.copy()
+    seat = s[s["school_id"] == "S0000"].iloc[0]
+    new = seat.copy()
+    new["school_id"], new["name"], new["status"] = "S0099", "新城小学", "planned"
+    new["open_year"], new["planned_seats"], new["classrooms"] = 2025, 450, 10
+    new["beds"], new["max_added_classrooms"], new["classes"] = 0, 0, 0
+    for g in GRADE_COLUMNS:
+        new[g] = 0
+    new["geometry"] = Point(seat.geometry.x + 300.0, seat.geometry.y + 200.0)
+    s = gpd.GeoDataFrame(pd.concat([s, new.to_frame().T], ignore_index=True), geometry="geometry", crs=d.crs)
+    # 孟津二高 on the urban fringe (112), outside the "main urban area" of this scenario (111)
+    host = s.loc[s["school_id"] == "S0012", "village_id"].iloc[0]
+    s.loc[s["village_id"] == host, "ur_code"] = 112
+    s.loc[s["school_id"] == "S0012", "name"] = "孟津二高"
+    s.loc[s["school_id"] == "S0013", "name"] = "孟津一高"
+    v = d.villages.copy()
+    v.loc[v["village_id"] == host, "ur_code"] = 112
+    district = District.from_frames(v, s, d.roads, d.towns, d.boundary, base_year=d.base_year, name="测试区")
+    base = district.villages[list(GRADE_COLUMNS)].to_numpy(np.int64)
+    grown = base.copy()
+    grown[:, :6] = np.round(grown[:, :6] * 1.25).astype(np.int64)
+    scenario = lo.Scenario(
+        name="测试",
+        years=YEARS,
+        closure_target=2,
+        time_limit_s=20,
+        day_limit_upper_primary_min=6,
+        day_limit_junior_min=8,
+        senior_relocation_year=2025,
+        senior_urban_ur_codes=(111,),
+    )
+    return lo.solve(district, scenario, demand=np.stack([base, grown]))
+
+
+def horizon_forecast(plan: lo.Plan, factor: float) -> Forecast:
+    """A forecast equal to the base-year table every year, times ``factor`` in the horizon year."""
+    v = plan.district.villages
+    base = v[list(GRADE_COLUMNS)].to_numpy(np.int64)
+    years = np.arange(plan.district.base_year, plan.scenario.horizon_year + 1)
+    pupils = np.repeat(base[None], len(years), axis=0)
+    pupils[-1] = np.round(base * factor).astype(np.int64)
+    return Forecast(years=years, village_ids=v["village_id"].astype(str).to_numpy(), pupils=pupils, expected=pupils.astype(float))
+
+
+POLICY_PROJECTS = pd.DataFrame(
+    {
+        "project": ["新城小学", "T001镇中心小学扩建", "不在数据中"],
+        "school_id": ["S0099", "S0002", "S9999"],
+        "type": ["new", "expansion", "expansion"],
+        "seats": [450, 300, 100],
+        "policy_text": ["", "", ""],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def plan() -> lo.Plan:
+    return build_plan()
+
+
+@pytest.fixture(scope="module")
+def tables(plan) -> dict[str, pd.DataFrame]:
+    return report.report_tables(plan, POLICY_PROJECTS, forecast=horizon_forecast(plan, 0.5))
+
+
+def test_the_fixture_exercises_every_part(plan):
+    s = plan.summary
+    assert s["added"]["classrooms"] > 0 and s["added"]["beds"] > 0
+    assert s["pupils"][str(YEARS[-1])]["boarding"] > 0
+    assert (plan.schools["status"] == "new").any()
+    assert {"S0009", "S0010", "S0012"} <= set(plan.closures["school_id"])  # two teaching points and the relocated high school
+    assert plan.check().empty
+
+
+def test_tables_have_the_documented_columns(tables):
+    assert list(tables) == ["additions", "towns", "policy", "projects", "stranded", "senior"]
+    assert list(tables["additions"].columns) == report.ADDITION_COLUMNS
+    assert list(tables["towns"].columns) == report.TOWN_COLUMNS
+    assert list(tables["policy"].columns) == report.POLICY_COLUMNS
+    assert list(tables["projects"].columns) == report.PROJECT_COLUMNS
+    assert list(tables["stranded"].columns) == report.STRANDED_COLUMNS
+    senior = tables["senior"]
+    for col in ("school_id", "name", "plan_outcome", "plan_destinations", "policy_action", "policy_destination", "agrees", "note"):
+        assert col in senior.columns
+    for y in YEARS:
+        assert f"status_{y}" in senior.columns and f"enrolment_{y}" in senior.columns
+
+
+def test_additions_add_up_to_the_plan_summary(plan, tables):
+    add = tables["additions"]
+    s = plan.summary
+    assert int(add["classrooms_built"].sum()) == s["added"]["classrooms"]
+    assert int(add["seats_built"].sum()) == s["added"]["seats"]
+    assert int(add["beds_built"].sum()) == s["added"]["beds"]
+    assert add["cost_yuan"].sum() == pytest.approx(s["costs_yuan"]["capital"])
+    assert add["new_school_cost_yuan"].sum() == pytest.approx(s["costs_yuan"]["planned_projects"])
+    # the new school appears once, in its opening year, with its seats
+    new = add[add["new_school_seats"] > 0]
+    assert new[["school_id", "year", "new_school_seats"]].values.tolist() == [["S0099", 2025, 450]]
+    # per school, the year's builds add up to the cumulative columns of schools.csv
+    last = plan.schools[plan.schools["year"] == YEARS[-1]].set_index("school_id")
+    for sid, grp in add.groupby("school_id"):
+        assert grp["classrooms_built"].sum() == last.loc[sid, "added_classrooms"]
+        assert grp["beds_built"].sum() == last.loc[sid, "added_beds"]
+        assert grp["added_classrooms"].iloc[-1] == last.loc[sid, "added_classrooms"] or grp["year"].iloc[-1] < YEARS[-1]
+    # nothing built, nothing listed
+    assert ((add["classrooms_built"] != 0) | (add["beds_built"] != 0) | (add["new_school_seats"] > 0)).all()
+
+
+def test_towns_sum_to_the_district(plan, tables):
+    towns = tables["towns"]
+    for y in YEARS:
+        t = towns[towns["year"] == y]
+        a = plan.assignments[plan.assignments["year"] == y]
+        sy = plan.schools[plan.schools["year"] == y]
+        assert int(t["pupils"].sum()) == int(a["pupils"].sum())
+        assert int(t["boarders"].sum()) == plan.summary["pupils"][str(y)]["boarding"]
+        assert int(t["day_pupils"].sum()) == plan.summary["pupils"][str(y)]["day"]
+        assert int(t["schools_open"].sum()) == int(sy["status"].isin(["open", "new"]).sum())
+        assert int(t["added_classrooms"].sum()) == int(sy["added_classrooms"].sum())
+        assert t["capital_cost_yuan"].sum() == pytest.approx(sy["capital_cost_yuan"].sum())
+        assert int(t["closed_this_year"].sum()) == int((plan.closures["year"] == y).sum())
+    last = towns[towns["year"] == YEARS[-1]].set_index("town")
+    assert int(last["schools_closed"].sum()) == len(plan.closures)
+    assert last.loc["城区街道", "boarding_rule_met"] is None  # a subdistrict: the rule names towns
+    assert last.loc["T000镇", "boarding_rule_met"] is True and last.loc["T001镇", "boarding_rule_met"] is True
+    assert int(last.loc["T000镇", "new_school_seats"]) == 450
+
+
+def _expected_compulsory(plan) -> tuple[int, int]:
+    last = plan.schools[plan.schools["year"] == YEARS[-1]]
+    comp = last[last["kind"].isin(report.COMPULSORY_KINDS)]
+    expansion = int(comp["added_seats"].sum())
+    opened = comp[comp["status"] == "new"]["school_id"]
+    new = int(plan.district.schools.set_index("school_id").loc[list(opened), "planned_seats"].sum())
+    return expansion, new
+
+
+def test_policy_comparison_states_the_differences(plan, tables):
+    pol = tables["policy"].set_index("item")
+    assert list(pol.index) == ["closures", "compulsory_seats", "compulsory_seats_new_schools", "compulsory_seats_expansion", "compulsory_seat_cost_yuan", "compulsory_build_yuan", "boarding_towns"]
+    n = len(plan.closures)
+    assert pol.loc["closures", ["policy", "plan", "difference"]].tolist() == [70, n, n - 70]
+    assert f"少{70 - n}所" in pol.loc["closures", "note"]
+    expansion, new = _expected_compulsory(plan)
+    assert new == 450
+    assert pol.loc["compulsory_seats", ["policy", "plan", "difference"]].tolist() == [5540, expansion + new, expansion + new - 5540]
+    assert f"少新增义务教育学位{5540 - expansion - new:,}个" in pol.loc["compulsory_seats", "note"]
+    assert "不是同口径" in pol.loc["compulsory_seats", "note"]  # fewer closures than the policy: not like for like
+    assert pol.loc["compulsory_seats_new_schools", ["policy", "plan"]].tolist() == [450, 450]
+    assert pol.loc["compulsory_seats_expansion", ["policy", "plan"]].tolist() == [5540 - 450, expansion]
+    sc = plan.scenario
+    policy_cost = 450 * sc.cost_per_new_school_seat_yuan + (5540 - 450) * sc.cost_per_added_seat_yuan
+    plan_cost = new * sc.cost_per_new_school_seat_yuan + expansion * sc.cost_per_added_seat_yuan
+    assert pol.loc["compulsory_seat_cost_yuan", "policy"] == pytest.approx(policy_cost)
+    assert pol.loc["compulsory_seat_cost_yuan", "plan"] == pytest.approx(plan_cost)
+    assert f"方案学位投资少{(policy_cost - plan_cost) / 1e4:,.1f}万元" in pol.loc["compulsory_seat_cost_yuan", "note"]
+    assert pol.loc["compulsory_build_yuan", "policy"] == 327_000_000
+    assert pol.loc["boarding_towns", ["policy", "plan"]].tolist() == [2, 2]
+
+
+def test_policy_note_for_the_same_closures(plan, monkeypatch):
+    n = len(plan.closures)
+    expansion, new = _expected_compulsory(plan)
+    monkeypatch.setattr(report, "POLICY_CLOSURES", n)
+    monkeypatch.setattr(report, "POLICY_COMPULSORY_SEATS", expansion + new + 123)
+    pol = report.policy_table(plan, POLICY_PROJECTS).set_index("item")
+    note = pol.loc["compulsory_seats", "note"]
+    assert f"不少于政策的{n}所" in note and "少新增义务教育学位123个" in note and "不是同口径" not in note
+    assert pol.loc["closures", "difference"] == 0
+    monkeypatch.setattr(report, "POLICY_COMPULSORY_SEATS", expansion + new - 7)
+    assert "多新增义务教育学位7个" in report.policy_table(plan, None).set_index("item").loc["compulsory_seats", "note"]
+
+
+def test_projects_compare_policy_and_plan_seats(plan, tables):
+    p = tables["projects"].set_index("school_id")
+    assert p.loc["S0099", ["policy_seats", "plan_seats", "difference", "plan_status"]].tolist() == [450, 450, 0, "new"]
+    assert p.loc["S0099", "plan_open_year"] == 2025
+    added = int(plan.schools.query("year == @YEARS[-1] and school_id == 'S0002'")["added_seats"].iloc[0])
+    assert p.loc["S0002", ["policy_seats", "plan_seats", "difference"]].tolist() == [300, added, added - 300]
+    assert p.loc["S9999", "note"] == "数据中没有这所学校"
+    # without a policy table, the district's planned projects stand in
+    alone = report.projects_table(plan, None)
+    assert alone[["school_id", "policy_seats", "plan_seats"]].values.tolist() == [["S0099", 450, 450]]
+
+
+def test_stranded_seats_follow_the_definition(plan, tables):
+    st = tables["stranded"]
+    assert (st["stranded_seats"] >= 0).all()
+    assert (st["stranded_seats"] <= st["added_seats"]).all()
+    assert (st["stranded_seats"] <= st["empty_seats_horizon"]).all()
+    assert (st["horizon_year"] == plan.scenario.horizon_year).all()
+    last = plan.schools[plan.schools["year"] == YEARS[-1]]
+    adders = set(last.loc[(last["added_seats"] > 0) & last["status"].isin(["open", "new"]), "school_id"]) | {"S0099"}
+    assert set(st["school_id"]) == adders
+    # recompute one school by hand: horizon pupils are half the base-year pupils of its catchment
+    row = st.set_index("school_id").loc["S0099"]
+    a = plan.assignments[(plan.assignments["year"] == YEARS[-1]) & (plan.assignments["school_id"] == "S0099")]
+    v = plan.district.villages.set_index("village_id")
+    cols = {"lower_primary": ["g1", "g2", "g3"], "upper_primary": ["g4", "g5", "g6"]}
+    expect_h = sum(int(np.round(v.loc[r.village_id, cols[r.band]].to_numpy() * 0.5).sum()) for r in a.itertuples())
+    assert row["pupils_horizon"] == expect_h
+    assert row["seats"] == 450 and row["added_seats"] == 450
+    assert row["stranded_seats"] == min(450, max(0, 450 - expect_h))
+    assert row["stranded_cost_yuan"] == pytest.approx(row["stranded_seats"] * plan.scenario.cost_per_new_school_seat_yuan)
+    assert st["stranded_seats"].sum() > 0
+
+
+def test_no_stranded_seats_when_pupils_grow(plan):
+    st = report.stranded_table(plan, horizon_forecast(plan, 3.0))
+    assert len(st) and (st["stranded_seats"] == 0).all() and (st["stranded_cost_yuan"] == 0).all()
+
+
+def test_senior_table_follows_the_closed_high_school(plan, tables):
+    sen = tables["senior"].set_index("name")
+    assert sen.loc["孟津二高", f"status_{YEARS[-1]}"] == "closed"
+    assert sen.loc["孟津二高", "plan_outcome"] == "2025年撤并"
+    dest = report.closed_school_destinations(plan, "S0012")
+    assert dest["name"].iloc[0] == "孟津一高"
+    assert sen.loc["孟津二高", "plan_destinations"].startswith("孟津一高 ")
+    assert sen.loc["孟津二高", ["policy_destination", "agrees"]].tolist() == ["孟津一高", True]
+    assert sen.loc["孟津一高", "agrees"] is True  # the old 一高 site stays and takes the merged school
+    # its pupils: the 2025 seniors of the villages it served in 2024, all accounted for
+    a = plan.assignments
+    served = a[(a["year"] == 2024) & (a["school_id"] == "S0012")]["village_id"]
+    assert len(served) > 0
+    assert dest["pupils"].sum() == a[(a["year"] == 2025) & (a["band"] == "senior") & a["village_id"].isin(served)]["pupils"].sum()
+    assert dest["share"].sum() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_workbook_sheets_are_chinese(plan):
+    sheets = report.workbook_sheets(plan, POLICY_PROJECTS, forecast=horizon_forecast(plan, 0.5))
+    assert list(sheets) == list(report.SHEET_NAMES.values())
+    for name, table in sheets.items():
+        assert len(name) <= 31 and CJK.search(name), name
+        assert all(CJK.search(str(c)) for c in table.columns), (name, [c for c in table.columns if not CJK.search(str(c))])
+    add = sheets["新增学位教室床位"]
+    for col in ("年份", "学校代码", "学校名称", "镇街", "新增学位", "新增教室", "新增床位", "投资(元)"):
+        assert col in add.columns
+    assert set(sheets["划片安排"]["走读/寄宿"]) <= {"走读", "寄宿"}
+    assert "撤并" in set(sheets["学校逐年情况"]["状态"])
+    # the sheets write to an Excel workbook (in memory) and read back with the same names
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        for name, table in sheets.items():
+            table.to_excel(xl, sheet_name=name, index=False)
+    back = pd.read_excel(io.BytesIO(buf.getvalue()), sheet_name=None)
+    assert list(back) == list(sheets)
+    assert len(back["划片安排"]) == len(plan.assignments)
+
+
+@pytest.fixture(scope="module")
+def page(plan) -> str:
+    from layout_opt.routing import route_district
+
+    bus = route_district(plan.assignments, plan.district, year=YEARS[-1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text = report.render_html(plan, POLICY_PROJECTS, bus_plan=bus, forecast=horizon_forecast(plan, 0.5))
+    glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert not glyphs, glyphs[:3]
+    return text
+
+
+def test_html_shows_the_key_figures_first(plan, page):
+    s = plan.summary
+    sol = s["solver"]
+    key = page.index("关键数字")
+    assert key < page.index("布局地图") < page.index("与政策目标对比") < page.index("闲置学位</h2>")
+    for text in (
+        f"{s['closures']['total']}所",
+        f"{s['added']['classrooms']:,}间",
+        f"{s['added']['beds']:,}张",
+        f"{s['costs_yuan']['capital'] / 1e4:,.1f}万元",
+        sol["status"],
+        f"{100 * sol['gap']:.2f}%",
+        "下界",
+        "目标值",
+        "校车线路",
+        "孟津二高",
+        "新城小学",
+    ):
+        assert text in page, text
+    assert page.index(f"{100 * sol['gap']:.2f}%") < page.index("布局地图")
+
+
+def test_html_is_self_contained(page):
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page)
+    assert refs and all(r.startswith("data:image/png;base64,") for r in refs)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    assert len(refs) == 4  # before/after, catchments, travel times, bus routes
+    for r in refs:
+        assert base64.b64decode(r.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_html_without_optional_inputs(plan):
+    text = report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
+    assert "校车线路" not in text and "政策列名的学位项目" in text and "新城小学" in text
