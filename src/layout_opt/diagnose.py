@@ -24,6 +24,10 @@ from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND
 
 logger = logging.getLogger(__name__)
 
+#: Penalty per pupil of a village band left without a school in the elastic copy (other
+#: rules cost 1 per classroom, pupil, bed, school or closure).
+UNPLACED_PENALTY = 1000.0
+
 _BAND_ZH = {"lower_primary": "grades 1-3", "upper_primary": "grades 4-6", "junior": "grades 7-9", "senior": "grades 10-12"}
 
 
@@ -66,14 +70,29 @@ def presolve_checks(problem: PlanningProblem) -> None:
                 reasons.append(f"In {year}, {len(missing)} village(s) have no school for {_BAND_ZH[band]} within {limit}: {_names(problem, missing)}.")
                 details["unreachable"] += [{"year": int(year), "band": band, "village_id": problem.village_ids[v]} for v in missing]
     if problem.boarding_schools_per_town > 0:
+        # A school can board when it has the beds, or may add beds for a band that boards,
+        # and is open that year; the rule holds every year.
+        boarding_band = problem.boarding_limit_min > 0
+        can_add = problem.may_add_beds & (problem.teaches & boarding_band[None, :]).any(axis=1)
+        with_pupils = [bb for bb in range(len(BANDS)) if bd[:, :, bb].sum() > 0]
         for t in np.flatnonzero(problem.town_needs_boarding):
             for level, b in (("primary", BANDS.index("upper_primary")), ("junior", BANDS.index("junior"))):
-                if b not in [bb for bb in range(len(BANDS)) if bd[:, :, bb].sum() > 0]:
+                if b not in with_pupils:
                     continue
-                elig = (problem.town == t) & problem.teaches[:, b] & ((problem.beds >= problem.min_boarding_beds) | problem.may_add_beds)
-                if not (elig[:, None] & avail.T).any():
-                    reasons.append(f"Town {problem.town_names[t]} cannot have a boarding {level} school: none of its {level} schools has {problem.min_boarding_beds} beds, and none stands where beds may be added (three concentrations).")
-                    details["towns_without_boarding"].append({"town": str(problem.town_names[t]), "level": level})
+                elig = (problem.town == t) & problem.teaches[:, b] & ((problem.beds >= problem.min_boarding_beds) | can_add)
+                n_open = (elig[None, :] & avail).sum(axis=1)  # (K,)
+                short = [int(y) for y, n in zip(problem.years, n_open) if n < problem.boarding_schools_per_town]
+                if not short:
+                    continue
+                when = "" if len(short) == len(problem.years) else f"In {', '.join(map(str, short))}, "
+                town = f"town {problem.town_names[t]}" if when else f"Town {problem.town_names[t]}"
+                need = "a boarding" if problem.boarding_schools_per_town == 1 else f"{problem.boarding_schools_per_town} boarding"
+                reasons.append(
+                    f"{when}{town} cannot have {need} {level} school: not enough of its open {level} schools have {problem.min_boarding_beds} beds "
+                    "or stand where beds may be added (three concentrations)."
+                )
+                entry = {"town": str(problem.town_names[t]), "level": level}
+                details["towns_without_boarding"] += [entry] if not when else [entry | {"year": y} for y in short]
     for k, year in enumerate(problem.years):
         for level in ("primary", "junior", "senior"):
             bands = [b for b, band in enumerate(BANDS) if LEVEL_OF_BAND[band] == level]
@@ -102,8 +121,12 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
     """Find the rules that must give, with an elastic copy of each failing component.
 
     Every assignment, classroom, school-size, bed, boarding-town and closure-target row
-    gets a slack with a penalty far above any real cost; the slacks the solver needs are
-    the rules that cannot all hold.
+    gets a slack; the elastic copy minimises the slacks alone (the real costs are
+    dropped), and the slacks it needs are the rules that cannot all hold.  A classroom,
+    a pupil over a size cap, a bed, a boarding school or a closure costs 1; leaving a
+    village band without a school costs :data:`UNPLACED_PENALTY` per pupil, so the
+    explanation names the capacity, town or target that must give before it says that
+    pupils cannot be placed.
 
     Returns
     -------
@@ -123,7 +146,6 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
             continue
         labelled = np.array(sorted(m.row_labels), dtype=np.int64)
         n = len(labelled)
-        big = 1e12
         lo_fin = np.isfinite(m.row_lo[labelled])
         hi_fin = np.isfinite(m.row_hi[labelled])
         # slack up (helps a >= or = row) and down (helps a <= or = row)
@@ -132,13 +154,15 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
         up = np.flatnonzero(lo_fin)
         down = np.flatnonzero(hi_fin)
         cols = len(m.c)
+        bd = problem.band_demand()
+        weight = np.array([UNPLACED_PENALTY * max(float(bd[lab[1], lab[2], lab[3]]), 1.0) if lab[0] == "assign" else 1.0 for lab in (m.row_labels[int(r)] for r in labelled)])
         extra = sp.csr_matrix(
             (np.concatenate([np.ones(len(up)), -np.ones(len(down))]), (np.concatenate([labelled[up], labelled[down]]), np.arange(len(up) + len(down)))),
             shape=(m.A.shape[0], len(up) + len(down)),
         )
         elastic = dataclasses.replace(
             m,
-            c=np.concatenate([np.zeros(cols), np.full(len(up) + len(down), big)]),
+            c=np.concatenate([np.zeros(cols), weight[up], weight[down]]),
             lb=np.concatenate([m.lb, np.zeros(len(up) + len(down))]),
             ub=np.concatenate([m.ub, np.full(len(up) + len(down), np.inf)]),
             integer=np.concatenate([m.integer, np.zeros(len(up) + len(down), dtype=bool)]),
@@ -167,7 +191,7 @@ def _describe(problem: PlanningProblem, label: tuple, amount: float) -> str:
         return f"In {year}, the {_BAND_ZH[BANDS[b]]} pupils of {problem.village_names[v]} ({problem.village_ids[v]}) cannot be placed in any school within the limits."
     if kind == "classrooms":
         s = label[2]
-        return f"In {year}, {problem.school_names[s]} ({problem.school_ids[s]}) lacks {amount:.0f} classroom(s) even at its expansion limit."
+        return f"In {year}, {problem.school_names[s]} ({problem.school_ids[s]}) lacks {amount:.0f} classroom(s): it has {int(problem.rooms[s])} and may add {int(problem.max_added_rooms[s])}."
     if kind == "school_size":
         s = label[2]
         return f"In {year}, {problem.school_names[s]} ({problem.school_ids[s]}) would exceed its school-size cap by {amount:.0f} pupils."
