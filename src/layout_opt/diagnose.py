@@ -174,6 +174,12 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
             continue
         slack = r.values[cols:]
         rows = np.concatenate([labelled[up], labelled[down]])
+        if not (slack > 1e-6).any():
+            # every rule can hold: the search that failed was restricted or cut short
+            bands = ", ".join(_BAND_ZH[BANDS[b]] for b in comp.bands)
+            reasons.append(f"A plan for {bands} exists, but the solver did not find one: its search was limited to the nearest schools of each village or stopped early; allow more time.")
+            details.setdefault("not_found", []).append([BANDS[b] for b in comp.bands])
+            continue
         for row, amount in zip(rows, slack):
             if amount > 1e-6:
                 lab = m.row_labels[int(row)]
