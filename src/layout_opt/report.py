@@ -1010,9 +1010,6 @@ img{max-width:100%}
 def _fig_png(fig: Any, dpi: int = 110) -> str:
     buf = _io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
