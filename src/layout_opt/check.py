@@ -65,6 +65,15 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
     vpos = {vid: i for i, vid in enumerate(v["village_id"])}
     tm = travel.to_frame()
     central = s["village_id"].map(dict(zip(v["village_id"], v["central_village"]))).fillna(False) if "village_id" in s.columns else pd.Series(False, index=s.index)
+    status_of = {(r.school_id, int(r.year)): r.status for r in st.itertuples(index=False)}
+    # --- the schools table: one row per school of the district and planning year
+    for sid in s.index:
+        for y in years:
+            if (sid, y) not in status_of:
+                bad("school listed", y, sid, f"{s.loc[sid, 'name']} has no row for {y} in the schools table")
+    st = st[st["school_id"].isin(s.index) & st["year"].isin(years)]
+    for sid in sorted(set(plan.schools["school_id"]) - set(s.index)):
+        bad("known school", None, sid, "the schools table lists a school that is not in the district")
     status = st.pivot(index="school_id", columns="year", values="status")
 
     # --- every pupil assigned exactly once, pupils conserved
@@ -81,21 +90,35 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
                 have = int(got.get((y, vid, b), 0))
                 if have != int(need[i]):
                     bad("pupils conserved", y, f"{vid}/{b}", f"{int(need[i])} pupils live there, {have} are assigned")
-    # --- each assignment: school teaches the band, is open, trip within the rules
+    # --- each assignment: known records, school teaches the band, is open, trip within the rules
+    known = []
     for r in a.itertuples(index=False):
+        if r.year not in years:
+            bad("planning year", r.year, f"{r.village_id}/{r.band}", f"{r.year} is not a year of the scenario ({', '.join(map(str, years))})")
+            continue
+        if r.village_id not in vpos:
+            bad("known village", r.year, r.village_id, "village not in the district")
+            continue
+        if r.band not in BANDS:
+            bad("known band", r.year, f"{r.village_id}/{r.band}", f"unknown band {r.band!r}")
+            continue
         if r.school_id not in s.index:
             bad("known school", r.year, r.school_id, "school not in the district")
             continue
+        known.append(r)
         rec = s.loc[r.school_id]
         if r.band not in BANDS_OF_KIND[rec["kind"]]:
             bad("teaches band", r.year, r.school_id, f"{rec['name']} does not teach {r.band}")
-        if status.loc[r.school_id, r.year] not in ("open", "new"):
-            bad("school open", r.year, r.school_id, f"{rec['name']} is {status.loc[r.school_id, r.year]} in {r.year} but receives pupils from {r.village_id}")
+        state = status_of.get((r.school_id, int(r.year)), "missing")
+        if state not in ("open", "new"):
+            bad("school open", r.year, r.school_id, f"{rec['name']} is {state} in {r.year} but receives pupils from {r.village_id}")
         if rec["status"] == "planned" and r.year < int(rec["open_year"]):
             bad("school open", r.year, r.school_id, f"{rec['name']} opens in {int(rec['open_year'])}")
-        t = float(tm.loc[r.village_id, r.school_id])
+        t = float(tm.at[r.village_id, r.school_id]) if r.village_id in tm.index and r.school_id in tm.columns else math.nan
         if not math.isfinite(t) or abs(t - r.travel_min) > 0.01:
             bad("travel matches matrix", r.year, f"{r.village_id}->{r.school_id}", f"reported {r.travel_min} min, matrix {t:.2f} min")
+        if r.mode not in ("day", "boarding"):
+            bad("mode", r.year, f"{r.village_id}->{r.school_id}", f"mode {r.mode!r} is neither 'day' nor 'boarding'")
         day = scenario.day_limit(r.band)
         if r.mode == "day" and t > day + 1e-6:
             bad("day trip limit", r.year, f"{r.village_id}->{r.school_id}", f"{t:.1f} min exceeds the {day:.0f}-min day limit for {r.band}")
@@ -113,7 +136,7 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
     # --- capacity per school and year, recomputed from the assignments
     grade_pupils: dict[tuple, np.ndarray] = {}
     board: dict[tuple, int] = {}
-    for r in a.itertuples(index=False):
+    for r in known:
         k = years.index(r.year)
         i = vpos[r.village_id]
         key = (r.school_id, r.year)
@@ -149,6 +172,8 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
             bad("beds", r.year, r.school_id, f"{rec['name']}: {board.get(key, 0)} boarders, {int(rec['beds']) + int(r.added_beds)} beds")
         if board.get(key, 0) != r.boarding_pupils:
             bad("boarders reported", r.year, r.school_id, f"table says {r.boarding_pupils}, assignments give {board.get(key, 0)}")
+        if r.added_beds > 0 and not any(b in scenario.boarding_bands for b in BANDS_OF_KIND[rec["kind"]]):
+            bad("no boarding", r.year, r.school_id, f"{rec['name']} teaches no grade that may board but adds {int(r.added_beds)} beds")
         grows = r.added_classrooms > 0 or r.added_beds > 0
         if grows and not _may_grow(rec["kind"], int(rec["ur_code"]), bool(central.get(r.school_id, False)), scenario):
             bad("three concentrations", r.year, r.school_id, f"{rec['name']} (ur_code {int(rec['ur_code'])}) may not receive new classrooms or beds")
@@ -162,7 +187,7 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
     # --- closures: only candidates or forced; stay closed; target
     for sid, row in status.iterrows():
         rec = s.loc[sid]
-        seq = [row[y] for y in years]
+        seq = [status_of.get((sid, y), "missing") for y in years]
         closed_years = [y for y, x in zip(years, seq) if x == "closed"]
         if closed_years:
             first = closed_years[0]
@@ -175,13 +200,26 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
             for y, x in zip(years, seq):
                 if y >= scenario.senior_relocation_year and x != "closed":
                     bad("senior in main urban area", y, sid, f"{rec['name']} must close or relocate by {scenario.senior_relocation_year}")
-    closed_existing = [sid for sid in status.index if s.loc[sid, "status"] != "planned" and (status.loc[sid, years] == "closed").any()]
-    closed_candidates = [sid for sid in closed_existing if _is_candidate(s.loc[sid], scenario) and status.loc[sid, years[-1]] == "closed"]
+    first_closed = {}
+    for sid in s.index:
+        closed_in = [y for y in years if status_of.get((sid, y)) == "closed"]
+        if closed_in and s.loc[sid, "status"] != "planned":
+            first_closed[sid] = closed_in[0]
+    closed_candidates = [sid for sid in first_closed if _is_candidate(s.loc[sid], scenario) and status_of.get((sid, years[-1])) == "closed"]
     if scenario.closure_target > 0 and len(closed_candidates) < scenario.closure_target:
         bad("closure target", years[-1], "-", f"{len(closed_candidates)} small schools closed, the target is {scenario.closure_target}")
-    if len(plan.closures) != len(closed_existing):
-        bad("closures reported", years[-1], "-", f"closures table has {len(plan.closures)} rows, {len(closed_existing)} schools are closed")
+    # --- the closures table: each closed school once, in the year it closes
+    listed = plan.closures.groupby("school_id")["year"].apply(list).to_dict() if len(plan.closures) else {}
+    for sid, y in first_closed.items():
+        if sid not in listed:
+            bad("closures reported", y, sid, f"{s.loc[sid, 'name']} closes in {y} but is not in the closures table")
+        elif listed[sid] != [y]:
+            bad("closures reported", y, sid, f"{s.loc[sid, 'name']} closes in {y}; the closures table says {', '.join(map(str, listed[sid]))}")
+    for sid, ys in listed.items():
+        if sid not in first_closed:
+            bad("closures reported", ys[0], sid, "listed in the closures table but not closed in the schools table")
     # --- boarding schools per town
+    added_beds = {(r.school_id, int(r.year)): r.added_beds for r in st.itertuples(index=False)}
     if scenario.boarding_schools_per_town > 0:
         towns = district.towns
         for t in towns[towns["town_kind"] == "town"].itertuples():
@@ -190,8 +228,7 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
                 for y in years:
                     n = 0
                     for sid in in_town.index:
-                        row = st[(st["school_id"] == sid) & (st["year"] == y)].iloc[0]
-                        if row["status"] in ("open", "new") and int(s.loc[sid, "beds"]) + int(row["added_beds"]) >= scenario.min_boarding_beds:
+                        if status_of.get((sid, y)) in ("open", "new") and int(s.loc[sid, "beds"]) + int(added_beds[(sid, y)]) >= scenario.min_boarding_beds:
                             n += 1
                     if n < scenario.boarding_schools_per_town:
                         bad("boarding school per town", y, t.town_code, f"{t.town} has {n} boarding {level} school(s)")
