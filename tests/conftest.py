@@ -22,3 +22,11 @@ def mengjin():
 def small_district():
     """A seeded synthetic district of 3 towns x 6 villages."""
     return synthetic_district(n_towns=3, villages_per_town=6, seed=3)
+
+
+@pytest.fixture(scope="session")
+def mengjin_plan(mengjin):
+    """The bundled 2024-2026 plan under the policy defaults (solved once per session)."""
+    import layout_opt as lo
+
+    return lo.solve(mengjin, lo.Scenario(time_limit_s=60))

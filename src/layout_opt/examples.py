@@ -163,7 +163,8 @@ def synth_children(
         for g in grades:
             grade_total[g] = int(round(cohort[g] * scale))
     # Children not yet at school: a0 born in the base year, a5 five years before.
-    age_total = {a: int(round(births.get(y0 - a, births[max(births)]) * 0.985)) for a in range(6)}
+    people = total_pop / calibration.population  # births are the district's; scale to this population
+    age_total = {a: int(round(births.get(y0 - a, births[max(births)]) * 0.985 * people)) for a in range(6)}
     weights = population * rng.lognormal(mean=0.0, sigma=0.12, size=len(population))
     p = weights / weights.sum()
     out = {}
@@ -694,7 +695,7 @@ def synthetic_district(
     for code, grp in villages.groupby("town_code", sort=True):
         rural = grp[grp["ur_code"] == 220].sort_values("population", ascending=False)
         villages.loc[rural.index[: 1 if len(grp) < 12 else 2], "central_village"] = True
-    kids = synth_children(villages["population"].to_numpy(), Calibration(population=pop_total, base_year=base_year), rng)
+    kids = synth_children(villages["population"].to_numpy(), Calibration(population=486_000, base_year=base_year), rng)
     villages = pd.concat([villages, kids], axis=1)
     villages["coord_source"] = "synthetic"
     sites = school_sites(villages, towns, rng, high_schools=max(2, len(villages) // 90))

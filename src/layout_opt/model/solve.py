@@ -326,11 +326,15 @@ def solve_problem(
     comps = components(problem)
     models = [build_model(problem, bands=c, forbidden_pairs=forbidden_pairs, closure_target=closure_target) for c in comps]
     weight = np.array([max(m.A.nnz, 1) for m in models], dtype=float)
+    # Budgets depend on the sizes only, never on the clock, so that work limits (and
+    # hence plans) are the same on every run: each component gets its share of the
+    # time, at least a quarter of an equal split.
+    share = np.maximum(weight / weight.sum(), 0.25 / len(models))
+    budgets = time_limit_s * share / share.sum()
     order = np.argsort(weight, kind="stable")  # small components first
     solutions: list[ComponentSolution | None] = [None] * len(comps)
-    for rank, ci in enumerate(order):
-        share = weight[ci] / weight[order[rank:]].sum()
-        budget = max(time_limit_s - (time.perf_counter() - start), 1.0) * max(share, 1.0 / (2 * (len(order) - rank)))
+    for ci in order:
+        budget = float(budgets[ci])
         model = models[ci]
         stages: list[dict] = []
         if model.A.nnz < large_nonzeros:
