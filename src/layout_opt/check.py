@@ -82,7 +82,7 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
         bad("assigned once", r.year, f"{r.village_id}/{r.band}", "village band assigned to more than one school")
     got = a.groupby(["year", "village_id", "band"])["pupils"].sum()
     for k, y in enumerate(years):
-        for b in BANDS:
+        for b in scenario.bands:
             cols = [g - 1 for g in GRADES_OF_BAND[b]]
             need = demand[k][:, cols].sum(axis=1)
             for i in np.flatnonzero(need > 0):
@@ -224,6 +224,8 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
         towns = district.towns
         for t in towns[towns["town_kind"] == "town"].itertuples():
             for level, band in (("primary", "upper_primary"), ("junior", "junior")):
+                if band not in scenario.bands:
+                    continue
                 in_town = s[(s["town_code"] == t.town_code) & s["kind"].map(lambda k: band in BANDS_OF_KIND[k])]
                 for y in years:
                     n = 0

@@ -93,6 +93,28 @@ class District:
 
     # ------------------------------------------------------------------ views
 
+    def subset(self, towns: list[str], name: str | None = None) -> "District":
+        """The part of the district in ``towns`` (town codes or names), for quick studies.
+
+        Villages and schools of those towns and the roads touching them are kept; the
+        result is validated like any district.  Trips that left the towns are lost, so
+        plans of a subset are studies, not parts of the district's plan.
+        """
+        codes = {str(c) for c in self.towns.loc[self.towns["town_code"].isin(towns) | self.towns["town"].isin(towns), "town_code"]}
+        if not codes:
+            raise ValueError(f"no town matches {towns!r}; known: {', '.join(self.towns['town'])}")
+        villages = self.villages[self.villages["town_code"].isin(codes)]
+        schools = self.schools[self.schools["town_code"].isin(codes)]
+        roads = None
+        if self.roads is not None:
+            area = villages.geometry.union_all().union(schools.geometry.union_all()).convex_hull.buffer(3_000)
+            roads = self.roads[self.roads.intersects(area)]
+        return District.from_frames(
+            villages=villages, schools=schools, roads=roads, towns=self.towns[self.towns["town_code"].isin(codes)],
+            boundary=self.boundary, base_year=self.base_year, name=name or f"{self.name} ({', '.join(sorted(self.towns.loc[self.towns['town_code'].isin(codes), 'town']))})",
+            attribution=self.attribution, crs=self.crs,
+        )
+
     @property
     def crs(self):
         """The metric CRS of every table."""

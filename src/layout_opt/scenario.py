@@ -45,6 +45,7 @@ class Param:
 PARAMETERS: dict[str, Param] = {
     "name": Param("", "", help="label of the scenario"),
     "years": Param("school years", "policy document: 2024-2026 plan", 2000, 2100, "planning years, autumn of each"),
+    "bands": Param("bands", "", help="grade bands planned (others are left out, e.g. to study primary schools only)"),
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
@@ -112,6 +113,7 @@ class Scenario:
 
     name: str = "default"
     years: tuple[int, ...] = (2024, 2025, 2026)
+    bands: tuple[str, ...] = ("lower_primary", "upper_primary", "junior", "senior")
     class_cap_primary: int = 45
     class_cap_junior: int = 50
     class_cap_senior: int = 50
@@ -162,7 +164,7 @@ class Scenario:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("years", "boarding_bands", "senior_urban_ur_codes", "expand_ur_codes_senior", "expand_ur_codes_junior", "expand_ur_codes_primary"):
+            if f.name in ("years", "bands", "boarding_bands", "senior_urban_ur_codes", "expand_ur_codes_senior", "expand_ur_codes_junior", "expand_ur_codes_primary"):
                 if isinstance(value, (list, tuple)):
                     object.__setattr__(self, f.name, tuple(value))
                     value = tuple(value)
@@ -178,9 +180,9 @@ class Scenario:
                     raise ValueError(f"{f.name} = {v!r} is out of range: must be {p.low:g} to {p.high:g} ({p.unit})")
         if not self.years or list(self.years) != sorted(set(self.years)):
             raise ValueError(f"years must be increasing and distinct, got {self.years!r}")
-        bad = [b for b in self.boarding_bands if b not in BANDS]
+        bad = [b for b in (*self.boarding_bands, *self.bands) if b not in BANDS]
         if bad:
-            raise ValueError(f"boarding_bands has unknown bands {bad}; expected some of {list(BANDS)}")
+            raise ValueError(f"unknown bands {bad}; expected some of {list(BANDS)}")
         if "lower_primary" in self.boarding_bands:
             raise ValueError("boarding_bands: grades 1-3 do not board (国办发〔2018〕27号)")
         if self.backend not in ("highs", "scip", "cp-sat"):

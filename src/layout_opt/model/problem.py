@@ -214,6 +214,10 @@ class PlanningProblem:
         demand = np.asarray(demand, dtype=np.int64)
         if demand.shape != (K, V, 12):
             raise ValueError(f"demand must have shape {(K, V, 12)}, got {demand.shape}")
+        left_out = [g - 1 for b in BANDS if b not in scenario.bands for g in GRADES_OF_BAND[b]]
+        if left_out:
+            demand = demand.copy()
+            demand[:, :, left_out] = 0
         tm = travel.subset(v["village_id"].to_numpy(), s["school_id"].to_numpy()).minutes
         teaches = np.array([[b in BANDS_OF_KIND[k] for b in BANDS] for k in s["kind"]], dtype=bool)
         class_cap = np.zeros((S, 12), dtype=np.int64)
