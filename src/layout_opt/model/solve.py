@@ -313,7 +313,8 @@ def solve_problem(
         Size above which a component is solved in stages.
     node_limit : int
         Branch-and-bound nodes for small components (the deterministic stop; the
-        wall-clock limit is three times the component's share, as a safety net).
+        wall-clock limit, three times the component's share and at least two minutes, is
+        only a safety net).
 
     Returns
     -------
@@ -341,7 +342,7 @@ def solve_problem(
             ws = warm_start(problem, model)
             stages.append({"stage": "warm start", "objective": ws.objective})
             r = solve_model(
-                model, backend=backend, time_limit_s=3 * budget, work_limit=0.3 * budget, node_limit=node_limit, gap_target=gap_target, seed=seed, threads=threads,
+                model, backend=backend, time_limit_s=max(3 * budget, 120.0), work_limit=0.3 * budget, node_limit=node_limit, gap_target=gap_target, seed=seed, threads=threads,
                 hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
             )
             stages.append({"stage": f"full model ({backend})", "objective": r.objective, "bound": r.bound})
