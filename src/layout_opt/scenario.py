@@ -61,7 +61,7 @@ PARAMETERS: dict[str, Param] = {
     "boarding_bands": Param("bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board"),
     "small_school_pupils": Param("pupils", "国办发〔2018〕27号 (小规模学校 < 100)", 1, 1000),
     "small_schools_keep_own_village_only": Param("", "应留必留: a kept small school keeps its own village's pupils; receiving schools are the larger ones", help="closure candidates take pupils of their host village only"),
-    "closure_target": Param("schools", "policy document: 70", 0, 10_000, "closures required by the last year; -1 asks for as many as the rules allow"),
+    "closure_target": Param("schools", "policy document: 70", -1, 10_000, "closures required by the last year; -1 asks for as many as the rules allow"),
     "senior_urban_ur_codes": Param("ur_code", "policy document, annex 2 §四", help="sites where senior high schools may be"),
     "senior_relocation_year": Param("year", "policy document, annex 2 §四", 2000, 2100, "high schools outside the main urban area close by this year"),
     "expand_ur_codes_senior": Param("ur_code", "三个集中", help="sites that may receive senior capacity"),

@@ -494,7 +494,9 @@ def components(problem: PlanningProblem) -> list[tuple[int, ...]]:
 
     Two bands belong together when some school teaches both (they share its classrooms,
     size cap and beds), and all bands taught by closure candidates belong together (they
-    share the closure target).  In Mengjin: primary (grades 1-6), junior, senior.
+    share the closure target).  A planned band counts even without pupils (its closure
+    candidates and boarding rule still apply).  In Mengjin: primary (grades 1-6),
+    junior, senior.
 
     Returns
     -------
@@ -519,9 +521,9 @@ def components(problem: PlanningProblem) -> list[tuple[int, ...]]:
     cand_bands = np.flatnonzero(problem.teaches[problem.candidate].any(axis=0)) if problem.candidate.any() else []
     for b in cand_bands[1:]:
         union(int(cand_bands[0]), int(b))
-    demand = problem.band_demand().sum(axis=(0, 1)) > 0
+    relevant = problem.planned_bands & ((problem.band_demand().sum(axis=(0, 1)) > 0) | problem.teaches.any(axis=0))
     groups: dict[int, list[int]] = {}
     for b in range(len(BANDS)):
-        if demand[b]:
+        if relevant[b]:
             groups.setdefault(find(b), []).append(b)
     return [tuple(g) for g in sorted(groups.values())]

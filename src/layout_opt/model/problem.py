@@ -92,6 +92,8 @@ class PlanningProblem:
         Beds a boarding school needs.
     running_cost_yuan : float
         Yearly cost of each kept closure candidate.
+    planned_bands : numpy.ndarray
+        ``(4,)`` bool, the band is planned (its rules apply even in years without pupils).
     host_village : numpy.ndarray
         ``(S,)`` index of the village-level unit the school stands in (-1 if unknown).
     host_only : numpy.ndarray
@@ -133,6 +135,7 @@ class PlanningProblem:
     boarding_schools_per_town: int
     min_boarding_beds: int
     running_cost_yuan: float
+    planned_bands: np.ndarray = field(default_factory=lambda: np.ones(4, dtype=bool))
     host_village: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
     host_only: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
     school_names: np.ndarray = field(default_factory=lambda: np.array([]))
@@ -290,6 +293,7 @@ class PlanningProblem:
             boarding_schools_per_town=int(scenario.boarding_schools_per_town),
             min_boarding_beds=int(scenario.min_boarding_beds),
             running_cost_yuan=float(scenario.small_school_running_cost_yuan),
+            planned_bands=np.array([b in scenario.bands for b in BANDS]),
             host_village=host,
             host_only=candidate & scenario.small_schools_keep_own_village_only,
             school_names=s["name"].astype(str).to_numpy(),

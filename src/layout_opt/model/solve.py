@@ -338,15 +338,8 @@ def solve_problem(
         budget = float(budgets[ci])
         model = models[ci]
         stages: list[dict] = []
-        if model.A.nnz < large_nonzeros:
-            ws = warm_start(problem, model)
-            stages.append({"stage": "warm start", "objective": ws.objective})
-            r = solve_model(
-                model, backend=backend, time_limit_s=max(3 * budget, 120.0), work_limit=0.3 * budget, node_limit=node_limit, gap_target=gap_target, seed=seed, threads=threads,
-                hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
-            )
-            stages.append({"stage": f"full model ({backend})", "objective": r.objective, "bound": r.bound})
-        else:
+        restricted_plan = None
+        if model.A.nnz >= large_nonzeros:
             restricted = build_model(problem, bands=comps[ci], forbidden_pairs=forbidden_pairs, closure_target=closure_target, nearest_pairs=nearest_pairs)
             ws = warm_start(problem, restricted)
             stages.append({"stage": "warm start", "objective": ws.objective})
@@ -355,13 +348,26 @@ def solve_problem(
                 hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
             )
             stages.append({"stage": f"nearest {nearest_pairs} schools (cp-sat)", "objective": r1.objective, "bound_restricted": r1.bound})
+            if r1.has_plan:
+                restricted_plan = (restricted, r1)
+        if restricted_plan is None:
+            # small components, and large ones whose restricted model has no plan
+            ws = warm_start(problem, model)
+            stages.append({"stage": "warm start", "objective": ws.objective})
+            r = solve_model(
+                model, backend=backend, time_limit_s=max(3 * budget, 120.0), work_limit=0.3 * budget, node_limit=node_limit, gap_target=gap_target, seed=seed, threads=threads,
+                hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
+            )
+            stages.append({"stage": f"full model ({backend})", "objective": r.objective, "bound": r.bound})
+        else:
+            restricted, r1 = restricted_plan
             lp = solve_model(relaxation(model), backend="highs", time_limit_s=max(budget, 30.0), gap_target=0.0)
             bound = lp.objective if lp.status == "optimal" else -np.inf
             stages.append({"stage": "full model LP relaxation", "bound": bound})
-            values = transfer_values(restricted, r1.values, model) if r1.has_plan else None
-            objective = float(model.c @ values + model.objective_offset) if values is not None else float("inf")
-            gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if values is not None else float("inf")
-            status = r1.status if values is None else ("optimal" if gap <= gap_target else "feasible")
+            values = transfer_values(restricted, r1.values, model)
+            objective = float(model.c @ values + model.objective_offset)
+            gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+            status = "optimal" if gap <= gap_target else "feasible"
             r = SolveResult(status=status, objective=objective, bound=float(bound), gap=gap, seconds=r1.seconds + lp.seconds, values=values, backend="cp-sat+highs", detail=r1.detail)
         solutions[ci] = ComponentSolution(bands=comps[ci], model=model, result=r, stages=stages)
     sols = [s for s in solutions if s is not None]
