@@ -553,11 +553,8 @@ def test_a_trip_of_exactly_30_minutes_is_allowed():
 
 
 def as_many_as_possible(scenario: Scenario = EXACT, **changes) -> Scenario:
-    """``scenario`` with ``closure_target = -1``, set past the range check (see
-    :func:`test_scenario_accepts_as_many_closures_as_possible`)."""
-    sc = scenario.replace(**changes)  # a copy, also without changes
-    object.__setattr__(sc, "closure_target", -1)
-    return sc
+    """``scenario`` asking for as many closures as the rules allow."""
+    return scenario.replace(closure_target=-1, **changes)
 
 
 def test_scenario_accepts_as_many_closures_as_possible():
@@ -743,8 +740,7 @@ def test_a_school_closed_in_the_first_year_stays_closed_and_added_classrooms_acc
 
 def test_the_boarding_rule_holds_for_a_level_without_pupils():
     """A town with no junior pupils this year; its junior school (121, no beds) must still
-    be a boarding school: 50 beds (DESIGN §2; the plan check agrees).  The model leaves the
-    level out and adds none."""
+    be a boarding school: 50 beds (DESIGN §2; the plan check agrees)."""
     t = Tiny(
         villages=[V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10)), ur=121)],
         schools=[S("CP", "central_primary", "C", classrooms=6, beds=60), S("J", "junior", "C", classrooms=3)],
@@ -758,8 +754,7 @@ def test_the_boarding_rule_holds_for_a_level_without_pupils():
 
 def test_the_closure_target_counts_a_candidate_whose_band_has_no_pupils():
     """Teaching point A has no pupils of grades 1-3 to teach (nor has the district); a
-    target of one closure is met by closing it, at no cost.  The model returns a plan
-    with no closure."""
+    target of one closure is met by closing it, at no cost."""
     t = Tiny(
         villages=[V("C", grades(upper=(10, 10, 10)), ur=121), V("A", grades())],
         schools=[S("CP", "central_primary", "C", classrooms=6), S("TA", "teaching_point", "A", classrooms=1, enrol=5)],
@@ -767,6 +762,23 @@ def test_the_closure_target_counts_a_candidate_whose_band_has_no_pupils():
     )
     plan = t.solve(closure_target=1)
     assert closed_ids(plan) == {"TA"}
+    assert objective(plan) == pytest.approx(30 * DAY_MIN, abs=0.01)
+    assert_clean(t, plan)
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason="build_model fails ('need at least one array to concatenate') on a component with no pupils and no rule rows")
+def test_a_band_without_pupils_or_rules_is_planned_as_empty():
+    """A subdistrict (no boarding rule) whose junior school has no junior pupils this
+    year: the junior component has nothing to decide; the plan keeps the school open and
+    empty."""
+    t = Tiny(
+        villages=[V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10)), ur=121)],
+        schools=[S("CP", "central_primary", "C", classrooms=6), S("J", "junior", "C", classrooms=3)],
+        minutes={("C", "CP"): 1, ("C", "J"): 1},
+    )
+    plan = t.solve()
+    assert (school_row(plan, "J")["status"], school_row(plan, "J")["enrolment"]) == ("open", 0)
+    assert objective(plan) == pytest.approx(60 * DAY_MIN, abs=0.01)
     assert_clean(t, plan)
 
 
@@ -783,10 +795,8 @@ def tiny_districts(draw) -> tuple[Tiny, Scenario]:
     n_extra = draw(st.integers(1, 2))
     town = draw(st.sampled_from(["town", "subdistrict"]))
     pupils = st.integers(0, 30)
-    # every band taught has pupils somewhere (see the two tests of empty bands below)
-    lower_c = (draw(st.integers(1, 30)), draw(pupils), draw(pupils))
-    upper_c = (draw(st.integers(1, 30)), draw(pupils), draw(pupils))
-    villages = [V("C", grades(lower=lower_c, upper=upper_c, junior=(10, 10, 10) if town == "town" else ()), ur=121)]
+    lower_c = (draw(st.integers(1, 30)), draw(pupils), draw(pupils))  # see test_a_band_without_pupils_or_rules_is_planned_as_empty
+    villages = [V("C", grades(lower=lower_c, upper=tuple(draw(pupils) for _ in range(3)), junior=(10, 10, 10) if town == "town" else ()), ur=121)]
     schools = [S("CP", "central_primary", "C", classrooms=draw(st.integers(4, 12)), max_added=draw(st.integers(0, 4)), beds=draw(st.sampled_from([0, 30, 60])))]
     minutes = {("C", "CP"): 1.0}
     for i in range(n_extra):
@@ -827,7 +837,7 @@ def tiny_junior_districts(draw) -> tuple[Tiny, Scenario]:
     n_extra = draw(st.integers(1, 2))
     town = draw(st.sampled_from(["town", "subdistrict"]))
     few, some = st.integers(0, 15), st.integers(0, 30)
-    villages = [V("C", grades(lower=(10, 10, 10), upper=(draw(st.integers(1, 15)), 10, 10), junior=(draw(st.integers(1, 30)), draw(some), draw(some))), ur=121)]
+    villages = [V("C", grades(lower=(10, 10, 10), upper=(draw(few), 10, 10), junior=tuple(draw(some) for _ in range(3))), ur=121)]
     schools = [
         S("CP", "central_primary", "C", classrooms=12, beds=60),
         S("J", "junior", "C", classrooms=draw(st.integers(2, 6)), max_added=draw(st.integers(0, 3)), beds=draw(st.sampled_from([0, 20, 60]))),
@@ -905,36 +915,41 @@ def test_random_tiny_districts_match_brute_force(case):
 @given(
     seed=st.integers(0, 10_000),
     villages_per_town=st.integers(4, 6),
-    target=st.integers(0, 6),
+    target=st.integers(0, 4),
     two_years=st.booleans(),
+    forecast=st.booleans(),
 )
-def test_plans_of_random_synthetic_districts_keep_every_rule(seed, villages_per_town, target, two_years):
-    """Seeded synthetic districts (2 towns): every plan passes the independent check;
-    a refusal names its reasons and is right about the closure target when that is the
+def test_plans_of_random_synthetic_districts_keep_every_rule(seed, villages_per_town, target, two_years, forecast):
+    """Seeded synthetic districts (2 towns), with the cohort forecast or today's pupils
+    (a larger grade 1 in a second year): every plan passes the independent check; a
+    refusal names its reasons and is right about the closure target when that is the
     cause."""
     d = synthetic_district(n_towns=2, villages_per_town=villages_per_town, seed=seed)
     years = (2024, 2025) if two_years else (2024,)
-    base = d.villages[[f"g{g}" for g in range(1, 13)]].to_numpy(np.int64)
-    demand = np.repeat(base[None], len(years), axis=0)
-    if two_years:
-        demand[1, :, 0] = (demand[1, :, 0] * 1.1).round().astype(np.int64)  # a larger grade 1
+    demand = None
+    if not forecast:
+        base = d.villages[[f"g{g}" for g in range(1, 13)]].to_numpy(np.int64)
+        demand = np.repeat(base[None], len(years), axis=0)
+        if two_years:
+            demand[1, :, 0] = (demand[1, :, 0] * 1.1).round().astype(np.int64)
     sc = Scenario(years=years, closure_target=target, time_limit_s=20)
     n_cand = int(d.closure_candidates().sum())
     try:
         plan = lo.solve(d, sc, demand=demand)
     except InfeasibleError as e:
-        event("infeasible")
+        event("infeasible: " + ("target above the candidates" if target > n_cand else e.reasons[0][:50]))
         assert e.reasons
         if target > n_cand:
             assert any("closure target" in r for r in e.reasons)
         return
     assert target <= n_cand
-    event(f"plan, {len(years)} year(s)")
+    event(f"plan, {len(years)} year(s), {'forecast' if forecast else 'given'} pupils")
     bad = plan.check()
     assert bad.empty, bad.to_string()
     assert plan.summary["closures"]["total"] >= target
     assert plan.summary["unserved_pupils"] == 0
-    assert plan.summary["solver"]["gap"] <= 0.05
+    sol = plan.summary["solver"]
+    assert sol["bound_yuan"] <= sol["objective_yuan"] + 1e-6 and 0.0 <= sol["gap"] < 0.1
 
 
 def test_a_restricted_search_without_a_plan_is_not_a_proof_of_infeasibility():
@@ -942,21 +957,22 @@ def test_a_restricted_search_without_a_plan_is_not_a_proof_of_infeasibility():
     village band in the restricted model: village X's nearest school (its own primary,
     220, 7 classes needed in 6 rooms) cannot take all its pupils, so the restricted model
     is infeasible; the full model sends X's grades 4-6 to the central primary (optimum
-    1,295,800 yuan)."""
+    1,295,800 yuan), and the solve falls back to it."""
     t = growth_site(ur=220)
     problem = PlanningProblem.from_district(t.district, EXACT, t.travel, demand=t.demand((2024,)))
     assert solve_problem(problem, time_limit_s=10, gap_target=0.0).objective == pytest.approx(1_295_800.0, abs=0.01)
-    staged = solve_problem(problem, large_nonzeros=0, nearest_pairs=1, time_limit_s=10)
-    assert staged.status != "infeasible"
-    assert staged.components[0].result.status != "infeasible"
+    staged = solve_problem(problem, large_nonzeros=0, nearest_pairs=1, time_limit_s=10, gap_target=0.0)
+    assert staged.components[0].stages[1]["objective"] == np.inf  # the restricted model has no plan
+    assert staged.status == "optimal"
+    assert staged.objective == pytest.approx(1_295_800.0, abs=0.01)
 
 
 # --------------------------------------------------------------------------- regression on the bundled data
 
 #: Objective of the one-year (2024) Mengjin plan under the policy defaults with a 40-s
-#: budget, yuan, as measured (249.45-249.71 M over repeated runs; the bound, 243.2 M, is
-#: proven on the full model).
-MENGJIN_2024_OBJECTIVE_YUAN = 249.6e6
+#: budget, yuan, as measured (the same on repeated runs; the bound, 243.19 M, is proven
+#: on the full model: gap 2.2%).
+MENGJIN_2024_OBJECTIVE_YUAN = 248.73e6
 
 
 @pytest.mark.slow
