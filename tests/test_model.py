@@ -766,7 +766,6 @@ def test_the_closure_target_counts_a_candidate_whose_band_has_no_pupils():
     assert_clean(t, plan)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="build_model fails ('need at least one array to concatenate') on a component with no pupils and no rule rows")
 def test_a_band_without_pupils_or_rules_is_planned_as_empty():
     """A subdistrict (no boarding rule) whose junior school has no junior pupils this
     year: the junior component has nothing to decide; the plan keeps the school open and

@@ -237,8 +237,11 @@ def build_model(
     if len(cand):
         define_closures(blk, problem, open_idx, target)
 
-    c = np.concatenate(blk.cost) if blk.cost else np.zeros(0)
-    A = sp.csr_matrix((np.concatenate(blk.vals), (np.concatenate(blk.rows), np.concatenate(blk.cols))), shape=(blk.m, blk.n))
+    def cat(parts: list, dtype=float) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    c = cat(blk.cost)
+    A = sp.csr_matrix((cat(blk.vals), (cat(blk.rows, np.int64), cat(blk.cols, np.int64))), shape=(blk.m, blk.n))
     A.sum_duplicates()
     # Objective split by term, for reporting.
     capital = np.zeros_like(c)
@@ -255,12 +258,12 @@ def build_model(
     n_fixed_open_candidates = int(((fixed_open == 1) & problem.candidate[:, None]).any(axis=1).sum())
     model = MatrixModel(
         c=c,
-        lb=np.concatenate(blk.lb),
-        ub=np.concatenate(blk.ub),
-        integer=np.concatenate(blk.integer),
+        lb=cat(blk.lb),
+        ub=cat(blk.ub),
+        integer=cat(blk.integer, bool),
         A=A,
-        row_lo=np.concatenate(blk.lo),
-        row_hi=np.concatenate(blk.hi),
+        row_lo=cat(blk.lo),
+        row_hi=cat(blk.hi),
         index={"x": x_idx, "open": open_idx, "classes": classes_idx, "rooms_add": rooms_idx, "beds_add": beds_idx, "board": board_idx},
         pairs=pairs,
         cost_terms={"capital": capital, "travel": travel, "running": run},

@@ -344,7 +344,7 @@ def solve_problem(
             ws = warm_start(problem, restricted)
             stages.append({"stage": "warm start", "objective": ws.objective})
             r1 = solve_model(
-                restricted, backend="cp-sat", time_limit_s=3 * budget, work_limit=0.3 * budget, gap_target=gap_target, seed=seed, threads=threads,
+                restricted, backend="cp-sat", time_limit_s=4 * budget, work_limit=0.5 * budget, gap_target=gap_target, seed=seed, threads=threads,
                 hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
             )
             stages.append({"stage": f"nearest {nearest_pairs} schools (cp-sat)", "objective": r1.objective, "bound_restricted": r1.bound})
