@@ -1,8 +1,10 @@
 """The :class:`Scenario`: every rule and number of a planning run, with its default.
 
 A scenario is frozen; derive variants with :meth:`Scenario.replace`, read one from TOML
-with :meth:`Scenario.from_toml`.  Each parameter carries its unit and source in
-:data:`PARAMETERS`, which is also what the docs and the default TOML are made from.
+with :meth:`Scenario.from_toml` (and write one with :meth:`Scenario.to_toml`).  Each
+parameter carries its unit, source and valid range in :data:`PARAMETERS`, which is also
+what :meth:`Scenario.describe`, the ``Parameters`` section of the :class:`Scenario`
+docstring and ``scenarios/default.toml`` are made from.
 
 Examples
 --------
@@ -10,42 +12,97 @@ Examples
 >>> s = Scenario()
 >>> s.class_cap_primary, s.closure_target
 (45, 70)
->>> t = s.replace(day_limit_lower_primary_min=25)
->>> t.day_limit_lower_primary_min
+>>> t = s.replace(name="25 min", day_limit_lower_primary_min=25)
+>>> t
+Scenario(name='25 min', day_limit_lower_primary_min=25.0)
+>>> t.day_limit("lower_primary")
 25.0
 >>> s.replace(class_cap_primary=0)
 Traceback (most recent call last):
 ...
 ValueError: class_cap_primary = 0 is out of range: must be 10 to 80 (pupils per class)
+>>> s.replace(class_cap_primry=40)
+Traceback (most recent call last):
+...
+TypeError: unknown scenario parameter 'class_cap_primry' (did you mean 'class_cap_primary'?)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import html
+import json
+import math
+import numbers
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .schema import BANDS, LEVEL_OF_BAND
+from .schema import BANDS, LEVEL_OF_BAND, UR_CODES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .demand import ForecastParams
 
 
 @dataclass(frozen=True)
 class Param:
-    """Documentation of one scenario parameter."""
+    """Documentation of one scenario parameter.
+
+    Attributes
+    ----------
+    unit : str
+        Unit of the value (``"pupils per class"``, ``"minutes one way"``, ...).
+    source : str
+        Where the default comes from (policy document, national rule, scenario default).
+    low, high : float, optional
+        Valid range, inclusive (for lists: of every element).
+    help : str
+        What the parameter does, when the name and unit do not say it.
+    also : tuple
+        Values allowed outside the range, with a meaning given in ``help``.
+    choices : tuple
+        The values the parameter (or each element of a list) may take (empty: any).
+    """
 
     unit: str
     source: str
     low: float | None = None
     high: float | None = None
     help: str = ""
+    also: tuple = ()
+    choices: tuple = ()
 
+    def range_text(self) -> str:
+        """The valid values in words, e.g. ``"10 to 80"`` (empty if any value goes)."""
+        if self.choices:
+            return ", ".join(repr(c) if isinstance(c, str) else str(c) for c in self.choices)
+        if self.low is None:
+            return ""
+        text = f"{_num(self.low)} to {_num(self.high)}"
+        if self.also:
+            text += ", or " + " or ".join(_num(a) for a in self.also)
+        return text
+
+    def comment(self) -> str:
+        """Unit, source and help joined by ``"; "`` (the comment of a TOML key)."""
+        return "; ".join(x for x in (self.unit, self.source, self.help) if x)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+_UR = tuple(sorted(UR_CODES))
 
 #: Unit, source and valid range of every scenario parameter.
 PARAMETERS: dict[str, Param] = {
     "name": Param("", "", help="label of the scenario"),
     "years": Param("school years", "policy document: 2024-2026 plan", 2000, 2100, "planning years, autumn of each"),
-    "bands": Param("bands", "", help="grade bands planned (others are left out, e.g. to study primary schools only)"),
+    "bands": Param("bands", "", help="grade bands planned (others are left out, e.g. to study primary schools only)", choices=BANDS),
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
@@ -58,15 +115,15 @@ PARAMETERS: dict[str, Param] = {
     "day_limit_junior_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_senior_min": Param("minutes one way", "scenario default", 5, 180),
     "boarding_limit_min": Param("minutes one way (weekly trip)", "scenario default", 5, 300),
-    "boarding_bands": Param("bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board"),
+    "boarding_bands": Param("bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:]),
     "small_school_pupils": Param("pupils", "国办发〔2018〕27号 (小规模学校 < 100)", 1, 1000),
     "small_schools_keep_own_village_only": Param("", "应留必留: a kept small school keeps its own village's pupils; receiving schools are the larger ones", help="closure candidates take pupils of their host village only"),
-    "closure_target": Param("schools", "policy document: 70", -1, 10_000, "closures required by the last year; -1 asks for as many as the rules allow"),
-    "senior_urban_ur_codes": Param("ur_code", "policy document, annex 2 §四", help="sites where senior high schools may be"),
+    "closure_target": Param("schools", "policy document: 70", 0, 10_000, "closures required by the last year; -1 asks for as many as the rules allow", also=(-1,)),
+    "senior_urban_ur_codes": Param("ur_code", "policy document, annex 2 §四", help="sites where senior high schools may be", choices=_UR),
     "senior_relocation_year": Param("year", "policy document, annex 2 §四", 2000, 2100, "high schools outside the main urban area close by this year"),
-    "expand_ur_codes_senior": Param("ur_code", "三个集中", help="sites that may receive senior capacity"),
-    "expand_ur_codes_junior": Param("ur_code", "三个集中", help="sites that may receive junior capacity"),
-    "expand_ur_codes_primary": Param("ur_code", "三个集中", help="sites that may receive primary capacity (and central villages)"),
+    "expand_ur_codes_senior": Param("ur_code", "三个集中", help="sites that may receive senior capacity", choices=_UR),
+    "expand_ur_codes_junior": Param("ur_code", "三个集中", help="sites that may receive junior capacity", choices=_UR),
+    "expand_ur_codes_primary": Param("ur_code", "三个集中", help="sites that may receive primary capacity (and central villages)", choices=_UR),
     "boarding_schools_per_town": Param("schools", "policy document: 每镇至少1所寄宿制初中、小学", 0, 10),
     "min_boarding_beds": Param("beds", "scenario default", 1, 5000, "beds a school needs to count as a boarding school"),
     "cost_per_added_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
@@ -84,31 +141,92 @@ PARAMETERS: dict[str, Param] = {
     "retention": Param("pupils next grade per pupil", "scenario default (九年义务教育巩固率 about 96%)", 0.5, 1.2),
     "senior_entry_share": Param("grade-10 per grade-9 pupil", "普职比大体相当", 0, 1),
     "urban_drift_per_year": Param("share of village pupils per year", "scenario default (进城上学)", 0, 0.5),
-    "drift_destination": Param("", "scenario default", help="'town_seat' or 'main_urban'"),
+    "drift_destination": Param("", "scenario default", help="'town_seat' or 'main_urban'", choices=("town_seat", "main_urban")),
     "births_trend_per_year": Param("relative change per year", "scenario default", -0.5, 0.5),
     "walk_speed_kmh": Param("km/h", "scenario default", 1, 10),
     "time_limit_s": Param("seconds", "", 1, 86_400, "solver time limit"),
     "gap_target": Param("relative gap", "", 0, 1, "stop when the gap is at most this"),
-    "backend": Param("", "", help="solver backend: 'highs', 'scip' or 'cp-sat'"),
+    "backend": Param("", "", help="solver backend: 'highs', 'scip' or 'cp-sat'", choices=("highs", "scip", "cp-sat")),
     "seed": Param("", "", 0, 2**31 - 1, "solver random seed"),
     "threads": Param("threads", "", 1, 64),
+}
+
+#: Tables of the scenario TOML file and the parameters each groups (for reading only:
+#: ``[class_caps] class_cap_primary = 45`` and a top-level ``class_cap_primary = 45``
+#: mean the same).
+TOML_SECTIONS: dict[str, tuple[str, ...]] = {
+    "planning": ("name", "years", "bands"),
+    "class_caps": ("class_cap_primary", "class_cap_junior", "class_cap_senior"),
+    "school_caps": ("school_cap_primary", "school_cap_junior", "school_cap_nine_year", "school_cap_senior"),
+    "travel_limits": (
+        "day_limit_lower_primary_min", "day_limit_upper_primary_min", "day_limit_junior_min", "day_limit_senior_min",
+        "boarding_limit_min", "boarding_bands", "walk_speed_kmh",
+    ),
+    "closures": ("small_school_pupils", "small_schools_keep_own_village_only", "closure_target"),
+    "concentration": (
+        "senior_urban_ur_codes", "senior_relocation_year", "expand_ur_codes_senior", "expand_ur_codes_junior",
+        "expand_ur_codes_primary", "boarding_schools_per_town", "min_boarding_beds",
+    ),
+    "costs": (
+        "cost_per_added_seat_yuan", "cost_per_new_school_seat_yuan", "cost_per_added_bed_yuan", "value_of_time_yuan_per_hour",
+        "school_days_per_year", "boarding_weeks_per_year", "boarding_cost_yuan_per_pupil_year", "appraisal_years",
+        "small_school_running_cost_yuan",
+    ),
+    "forecast": (
+        "horizon_year", "enrolment_age", "enrolment_factor", "retention", "senior_entry_share", "urban_drift_per_year",
+        "drift_destination", "births_trend_per_year",
+    ),
+    "solver": ("time_limit_s", "gap_target", "backend", "seed", "threads"),
 }
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A planning scenario: the rules of ``DESIGN.md`` §2 with their defaults.
+    """A planning scenario: every rule and number of ``DESIGN.md`` §2, with its default.
 
-    Every field is documented in :data:`PARAMETERS` (unit, source, range).  Times are
-    one-way minutes; money is yuan; caps are pupils.
+    ``Scenario()`` is the policy default (the Mengjin 2024-2026 plan).  A scenario is
+    frozen: derive variants with :meth:`replace`, read one from a file with
+    :meth:`from_toml`, write one with :meth:`to_toml`.  Every value is checked when the
+    scenario is made: an unknown parameter, a value of the wrong type or out of its range
+    raises an error that names the parameter and the valid values.
+
+    Times are one-way minutes, money is yuan, caps are pupils.  :meth:`describe` gives all
+    parameters as a table (value, default, unit, valid range, source); in Jupyter a
+    scenario shows the parameters that differ from the defaults.  The parameters, their
+    defaults, units, ranges and sources are listed below (from :data:`PARAMETERS`).
 
     Examples
     --------
     >>> from layout_opt import Scenario
-    >>> Scenario().day_limit("lower_primary")
-    30.0
-    >>> Scenario().class_cap("junior")
-    50
+    >>> s = Scenario()
+    >>> s.day_limit("lower_primary"), s.class_cap("junior"), s.school_cap("nine_year")
+    (30.0, 50, 2500)
+    >>> tight = s.replace(name="tight", class_cap_primary=40, closure_target=-1)
+    >>> tight
+    Scenario(name='tight', class_cap_primary=40, closure_target=-1)
+    >>> tight.describe(changed_only=True)[["value", "default", "unit"]]
+                                value  default              unit
+    parameter
+    name                        tight  default
+    class_cap_primary              40       45  pupils per class
+    closure_target                 -1       70           schools
+
+    Reading a scenario from TOML (tables such as ``[class_caps]`` only group the keys):
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "short_trips.toml"
+    >>> _ = path.write_text('name = "short trips"\\n[travel_limits]\\nday_limit_lower_primary_min = 25\\n', encoding="utf-8")
+    >>> Scenario.from_toml(path)
+    Scenario(name='short trips', day_limit_lower_primary_min=25.0)
+    >>> _ = path.write_text("[travel_limits]\\nday_limit_lower_primery_min = 25\\n", encoding="utf-8")
+    >>> Scenario.from_toml(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: short_trips.toml: unknown parameter 'day_limit_lower_primery_min' in [travel_limits] (did you mean 'day_limit_lower_primary_min'?)
+    >>> Scenario(boarding_limit_min=400)
+    Traceback (most recent call last):
+    ...
+    ValueError: boarding_limit_min = 400.0 is out of range: must be 5 to 300 (minutes one way (weekly trip))
     """
 
     name: str = "default"
@@ -163,32 +281,24 @@ class Scenario:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("years", "bands", "boarding_bands", "senior_urban_ur_codes", "expand_ur_codes_senior", "expand_ur_codes_junior", "expand_ur_codes_primary"):
-                if isinstance(value, (list, tuple)):
-                    object.__setattr__(self, f.name, tuple(value))
-                    value = tuple(value)
-                else:
-                    raise ValueError(f"{f.name} must be a list, got {value!r}")
-            elif f.type in ("float",) and isinstance(value, int) and not isinstance(value, bool):
-                object.__setattr__(self, f.name, float(value))
-                value = float(value)
+            value = _coerce(f.name, str(f.type), getattr(self, f.name))
+            object.__setattr__(self, f.name, value)
             p = PARAMETERS[f.name]
-            values = value if isinstance(value, tuple) else (value,)
-            for v in values:
-                if p.low is not None and isinstance(v, (int, float)) and not (p.low <= v <= p.high):
-                    raise ValueError(f"{f.name} = {v!r} is out of range: must be {p.low:g} to {p.high:g} ({p.unit})")
+            for v in value if isinstance(value, tuple) else (value,):
+                if p.choices and v not in p.choices:
+                    raise ValueError(f"{f.name}: {v!r} is not allowed; must be one of {p.range_text()}")
+                if p.low is not None and not (p.low <= v <= p.high) and v not in p.also:
+                    raise ValueError(f"{f.name} = {v!r} is out of range: must be {p.range_text()} ({p.unit})")
+        if not self.name.strip():
+            raise ValueError("name must not be empty")
         if not self.years or list(self.years) != sorted(set(self.years)):
-            raise ValueError(f"years must be increasing and distinct, got {self.years!r}")
-        bad = [b for b in (*self.boarding_bands, *self.bands) if b not in BANDS]
-        if bad:
-            raise ValueError(f"unknown bands {bad}; expected some of {list(BANDS)}")
-        if "lower_primary" in self.boarding_bands:
-            raise ValueError("boarding_bands: grades 1-3 do not board (国办发〔2018〕27号)")
-        if self.backend not in ("highs", "scip", "cp-sat"):
-            raise ValueError(f"backend must be 'highs', 'scip' or 'cp-sat', got {self.backend!r}")
-        if self.closure_target < -1:
-            raise ValueError("closure_target must be a number of schools, or -1 for as many as the rules allow")
+            raise ValueError(f"years must be increasing and distinct, got {list(self.years)!r}")
+        if not self.bands:
+            raise ValueError(f"bands must name at least one band of {', '.join(BANDS)}")
+        for name in ("bands", "boarding_bands"):
+            value = getattr(self, name)
+            if len(set(value)) != len(value):
+                raise ValueError(f"{name} lists a band twice: {list(value)!r}")
 
     # ---------------------------------------------------------------- accessors
 
@@ -209,7 +319,7 @@ class Scenario:
         """Settlement classes that may receive new capacity for ``level``."""
         return getattr(self, f"expand_ur_codes_{level}")
 
-    def forecast_params(self) -> "ForecastParams":  # noqa: F821
+    def forecast_params(self) -> "ForecastParams":
         """The forecast parameters of this scenario (:class:`layout_opt.demand.ForecastParams`)."""
         from .demand import ForecastParams
 
@@ -237,27 +347,57 @@ class Scenario:
     # ---------------------------------------------------------------- derivation & I/O
 
     def replace(self, **changes: Any) -> "Scenario":
-        """A copy with ``changes`` applied (validated).
+        """A copy with ``changes`` applied, checked like a new scenario.
+
+        Parameters
+        ----------
+        **changes
+            Parameter names and their new values (see :data:`PARAMETERS`).
+
+        Returns
+        -------
+        Scenario
 
         Raises
         ------
         TypeError
-            For a parameter that does not exist.
+            For a parameter that does not exist (the message suggests the closest name),
+            or a value of the wrong type.
         ValueError
             For a value out of range.
+
+        Examples
+        --------
+        >>> from layout_opt import Scenario
+        >>> Scenario().replace(years=[2024], class_cap_junior=45)
+        Scenario(years=(2024,), class_cap_junior=45)
         """
         unknown = sorted(set(changes) - {f.name for f in fields(self)})
         if unknown:
-            raise TypeError(f"unknown scenario parameter(s): {', '.join(unknown)}")
+            raise TypeError("; ".join(f"unknown scenario parameter {k!r}{_did_you_mean(k)}" for k in unknown))
         return dataclasses.replace(self, **changes)
+
+    def changes(self) -> dict[str, Any]:
+        """The parameters whose value differs from the default, in field order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != f.default}
+
+    def __repr__(self) -> str:
+        return "Scenario(" + ", ".join(f"{k}={v!r}" for k, v in self.changes().items()) + ")"
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "scenario") -> "Scenario":
-        """Build a scenario from a flat mapping; unknown keys are an error naming ``source``."""
+        """Build a scenario from a flat mapping of parameters (others keep their default).
+
+        Raises
+        ------
+        ValueError
+            For an unknown key, a value of the wrong type or out of range; the message
+            starts with ``source``.
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"{source}: unknown parameter(s) {', '.join(unknown)}")
+            raise ValueError(f"{source}: " + "; ".join(f"unknown parameter {k!r}{_did_you_mean(k)}" for k in unknown))
         try:
             return cls(**values)
         except (ValueError, TypeError) as exc:
@@ -265,37 +405,204 @@ class Scenario:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> "Scenario":
-        """Read a scenario from a TOML file (flat keys, or grouped in tables).
+        """Read a scenario from a TOML file; parameters it leaves out keep their default.
 
-        Tables are only for readability: ``[class_caps] class_cap_primary = 45`` and a
-        top-level ``class_cap_primary = 45`` mean the same.
+        Keys may be at the top level or grouped in tables: tables are only for reading
+        (``[class_caps] class_cap_primary = 45`` and a top-level ``class_cap_primary = 45``
+        mean the same; :data:`TOML_SECTIONS` lists the usual grouping).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file, e.g. ``scenarios/default.toml``.
+
+        Raises
+        ------
+        ValueError
+            Naming the file and the key: a missing file, invalid TOML, an unknown key
+            (with the table it is in), a key given twice, a value of the wrong type or out
+            of range.
         """
         path = Path(path)
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
             raise ValueError(f"{path.name}: scenario file not found") from exc
+        return cls.from_toml_text(text, source=path.name)
+
+    @classmethod
+    def from_toml_text(cls, text: str, source: str = "scenario") -> "Scenario":
+        """Read a scenario from TOML text (as :meth:`from_toml`; errors start with ``source``)."""
+        try:
+            raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path.name}: not valid TOML: {exc}") from exc
+            raise ValueError(f"{source}: not valid TOML: {exc}") from exc
         flat: dict[str, Any] = {}
+        where: dict[str, str] = {}
+
+        def put(key: str, value: Any, place: str) -> None:
+            if isinstance(value, dict):
+                raise ValueError(f"{source}: [{place.strip('[]')}.{key}]: tables only group parameters and do not nest")
+            if key in flat:
+                raise ValueError(f"{source}: parameter {key!r} is given twice ({where[key]} and {place})")
+            flat[key], where[key] = value, place
+
         for key, value in raw.items():
             if isinstance(value, dict):
-                flat.update(value)
+                for k, v in value.items():
+                    put(k, v, f"[{key}]")
             else:
-                flat[key] = value
-        return cls.from_dict(flat, source=path.name)
+                put(key, value, "top level")
+        known = {f.name for f in fields(cls)}
+        unknown = [k for k in flat if k not in known]
+        if unknown:
+            raise ValueError(f"{source}: " + "; ".join(f"unknown parameter {k!r} {'at the top level' if where[k] == 'top level' else 'in ' + where[k]}{_did_you_mean(k)}" for k in unknown))
+        return cls.from_dict(flat, source=source)
 
     def to_dict(self) -> dict[str, Any]:
-        """All parameters as plain values (lists for tuples)."""
+        """All parameters as plain values (lists for tuples), ready for JSON."""
         return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
 
-    def describe(self) -> "pd.DataFrame":  # noqa: F821
-        """A table of every parameter: value, default, unit, source."""
+    def to_toml(self) -> str:
+        """The scenario as TOML text, every parameter with its unit and source as a comment.
+
+        :meth:`from_toml` reads it back to an equal scenario.  Nothing is written to disk:
+        save the text where you like, e.g. ``Path("my.toml").write_text(s.to_toml(), encoding="utf-8")``.
+
+        Examples
+        --------
+        >>> from layout_opt import Scenario
+        >>> text = Scenario(name="tight", class_cap_primary=40).to_toml()
+        >>> print("\\n".join(text.splitlines()[8:10]))
+        [class_caps]
+        class_cap_primary = 40  # pupils per class; policy document; 国发〔2016〕40号
+        >>> Scenario.from_toml_text(text) == Scenario(name="tight", class_cap_primary=40)
+        True
+        """
+        lines = [
+            f"# Scenario {self.name!r} of layout_opt: every rule and number of a planning run; units and sources in comments.",
+            "# Tables only group the keys for reading: [class_caps] class_cap_primary = 45 equals a top-level key.",
+        ]
+        for section, names in TOML_SECTIONS.items():
+            lines += ["", f"[{section}]"]
+            for name in names:
+                comment = PARAMETERS[name].comment()
+                lines.append(f"{name} = {_toml_value(getattr(self, name))}" + (f"  # {comment}" if comment else ""))
+        return "\n".join(lines) + "\n"
+
+    def describe(self, changed_only: bool = False) -> "pd.DataFrame":
+        """A table of the parameters: value, default, unit, valid range, source and help.
+
+        Parameters
+        ----------
+        changed_only : bool
+            Only the parameters whose value differs from the default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``parameter``; columns ``value, default, unit, range, source, help``.
+        """
         import pandas as pd
 
-        default = Scenario()
         rows = []
         for f in fields(self):
+            value = getattr(self, f.name)
+            if changed_only and value == f.default:
+                continue
             p = PARAMETERS[f.name]
-            rows.append({"parameter": f.name, "value": getattr(self, f.name), "default": getattr(default, f.name), "unit": p.unit, "source": p.source, "help": p.help})
-        return pd.DataFrame(rows).set_index("parameter")
+            rows.append({"parameter": f.name, "value": value, "default": f.default, "unit": p.unit, "range": p.range_text(), "source": p.source, "help": p.help})
+        columns = ["parameter", "value", "default", "unit", "range", "source", "help"]
+        return pd.DataFrame(rows, columns=columns).set_index("parameter")
+
+    def _repr_html_(self) -> str:
+        changed = self.describe(changed_only=True)
+        years = f"{self.years[0]}–{self.years[-1]}" if len(self.years) > 1 else str(self.years[0])
+        head = (
+            f"<p><b>Scenario {html.escape(repr(self.name))}</b>: years {years}, bands {html.escape(', '.join(self.bands))}; "
+            f"{len(changed) if len(changed) else 'no'} parameter{'' if len(changed) == 1 else 's'} differ{'s' if len(changed) == 1 else ''} from the policy defaults.</p>"
+        )
+        body = changed[["value", "default", "unit", "source"]].to_html() if len(changed) else ""
+        full = self.describe()[["value", "unit", "range", "source", "help"]].to_html()
+        return f"<div>{head}{body}<details><summary>All {len(fields(self))} parameters</summary>{full}</details></div>"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _did_you_mean(name: str) -> str:
+    close = difflib.get_close_matches(name, list(PARAMETERS), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _coerce(name: str, kind: str, value: Any) -> Any:
+    """``value`` as the field's type (``int``, ``float``, ``bool``, ``str`` or a tuple of them).
+
+    Numpy scalars become Python numbers, whole floats become ints where an int is expected
+    and lists become tuples; anything else of the wrong type raises :class:`TypeError`.
+    """
+    if kind.startswith("tuple["):
+        element = kind[len("tuple[") :].split(",")[0].strip()
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{name} must be a list of {_PLURAL_WORDS[element]}, got {value!r}")
+        return tuple(_coerce(name, element, v) for v in value)
+    if kind == "bool":
+        if _is_bool(value):
+            return bool(value)
+    elif kind == "int":
+        if isinstance(value, numbers.Integral) and not _is_bool(value):
+            return int(value)
+        if isinstance(value, numbers.Real) and not _is_bool(value) and math.isfinite(value) and float(value).is_integer():
+            return int(value)
+    elif kind == "float":
+        if isinstance(value, numbers.Real) and not _is_bool(value):
+            return float(value)
+    elif kind == "str":
+        if isinstance(value, str):
+            return value
+    else:  # pragma: no cover - a field of a new type
+        raise TypeError(f"{name}: no check for fields of type {kind}")
+    raise TypeError(f"{name} must be {_KIND_WORDS[kind]}, got {value!r}")
+
+
+def _is_bool(value: Any) -> bool:
+    """True for ``True``/``False`` and numpy booleans."""
+    return isinstance(value, bool) or (getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "ndim", 1) == 0)
+
+
+_KIND_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "a text"}
+_PLURAL_WORDS = {"int": "whole numbers", "float": "numbers", "bool": "true or false values", "str": "texts"}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return "inf" if value == math.inf else ("-inf" if value == -math.inf else ("nan" if value != value else repr(value)))
+    return str(value)
+
+
+def _parameter_doc() -> str:
+    """The numpy-style ``Parameters`` section of :class:`Scenario`, from :data:`PARAMETERS`."""
+    lines = ["", "    Parameters", "    ----------"]
+    for f in fields(Scenario):
+        p = PARAMETERS[f.name]
+        default = f.default
+        lines.append(f"    {f.name} : {f.type}, default {list(default) if isinstance(default, tuple) else default!r}")
+        text = (p.help[:1].upper() + p.help[1:]) if p.help else ""
+        parts = [text.rstrip(".") + "." if text else ""]
+        if p.unit:
+            parts.append(f"Unit: {p.unit}.")
+        if p.range_text():
+            parts.append(f"Valid: {p.range_text()}.")
+        if p.source:
+            parts.append(f"Source: {p.source}.")
+        lines.append("        " + " ".join(x for x in parts if x))
+    return "\n".join(lines) + "\n"
+
+
+Scenario.__doc__ = (Scenario.__doc__ or "").rstrip() + "\n" + _parameter_doc()
