@@ -20,7 +20,6 @@ import argparse
 import csv
 import json
 import logging
-import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,8 +27,8 @@ import numpy as np
 import pandas as pd
 import prcoords
 import shapely
-from shapely import Point, Polygon
-from shapely.geometry import mapping, shape
+from shapely import Point
+from shapely.geometry import shape
 
 from layout_opt.examples import (
     FILE_CRS,
@@ -41,7 +40,6 @@ from layout_opt.examples import (
     scatter_points,
     school_row,
     school_sites,
-    stem_of,
     synth_children,
     synth_population,
 )

@@ -15,13 +15,11 @@ import pandas as pd
 import pytest
 
 from layout_opt.check import VIOLATION_COLUMNS, check_plan
-from layout_opt.travel import TravelMatrix
 
 from .test_model import (
     EXACT,
     JUNIOR,
     LOWER,
-    SENIOR,
     TOWN_CODE,
     UPPER,
     S,

@@ -4,7 +4,6 @@ enumeration of :func:`tests.test_model.brute_force`."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import layout_opt.api

@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import InfeasibleError
 from .model.problem import PlanningProblem
-from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND
+from .schema import BANDS, GRADES_OF_BAND, LEVEL_OF_BAND
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,6 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
             reasons.append(f"The solver found no plan for {', '.join(BANDS[b] for b in comp.bands)} within the time limit, and could not prove that none exists; allow more time.")
             continue
         labelled = np.array(sorted(m.row_labels), dtype=np.int64)
-        n = len(labelled)
         lo_fin = np.isfinite(m.row_lo[labelled])
         hi_fin = np.isfinite(m.row_hi[labelled])
         # slack up (helps a >= or = row) and down (helps a <= or = row)

@@ -16,10 +16,9 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -29,6 +28,9 @@ from shapely import LineString, Point, Polygon, box
 from shapely.prepared import prep
 
 from .schema import AGE_COLUMNS, BANDS_OF_KIND, GRADE_COLUMNS, GRADES_OF_BAND
+
+if TYPE_CHECKING:
+    from .district import District
 
 logger = logging.getLogger(__name__)
 

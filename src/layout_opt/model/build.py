@@ -34,7 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..schema import BANDS, GRADES_OF_BAND
-from .problem import BOARDING, DAY, PlanningProblem
+from .problem import BOARDING, PlanningProblem
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +180,6 @@ def build_model(
     MatrixModel
     """
     K, V, S = problem.shape
-    years = problem.years
     target = problem.closure_target if closure_target is None else closure_target
     bd = problem.band_demand()  # (K, V, 4)
     if bands is not None:

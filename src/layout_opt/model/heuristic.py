@@ -113,7 +113,6 @@ def warm_start(problem: PlanningProblem, model: MatrixModel, sweeps: int = 8) ->
     """
     st = _State(problem, model)
     K, V, S = problem.shape
-    P = len(model.pairs)
     avail = problem.available()  # (K, S)
     closed = np.zeros(S, dtype=bool)
     closed |= ~avail.any(axis=0)
@@ -123,17 +122,6 @@ def warm_start(problem: PlanningProblem, model: MatrixModel, sweeps: int = 8) ->
     order = np.argsort(keys, kind="stable")
     uniq, start = np.unique(keys[order], return_index=True)
     groups = {int(k): order[a:b] for k, a, b in zip(uniq, start, np.append(start[1:], len(order)))}
-
-    def pair_total(pid: int) -> float:
-        """Cost of a pair summed over the years it is active; inf if a needed year is missing."""
-        v, b, s = st.pv[pid], st.pb[pid], st.ps[pid]
-        total = 0.0
-        for k in range(K):
-            if st.bd[k, v, b] > 0:
-                if not st.pair_active[pid, k] or closed[s]:
-                    return np.inf
-                total += st.pair_cost[pid, k]
-        return total
 
     # Per-year assignment (pairs may be unavailable some years: planned schools open later)
     assign = np.full((len(uniq), K), -1)

@@ -549,7 +549,6 @@ def extract_plan(problem: PlanningProblem, report, district, scenario, travel=No
             classes[s, k] += round(val[cl[s, g, k]])
     assignments = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS).sort_values(["year", "village_id", "band"], kind="stable").reset_index(drop=True)
     # enrolment and boarders per school and year, from the assignments
-    grade_cols = [f"g{g}" for g in range(1, 13)]
     enrol = np.zeros((S, K), dtype=np.int64)
     board = np.zeros((S, K), dtype=np.int64)
     s_index = {s: i for i, s in enumerate(sid)}
