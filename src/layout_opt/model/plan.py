@@ -183,7 +183,7 @@ class Plan:
             village_id, village, band, pupils`` (closing year), ``to_school_id,
             to_school, mode, travel_min`` (one way, to the receiving school) and
             ``travel_before_min`` (one way from the village to the closed school, NaN if
-            not known; 0 for its host village's own pupils).
+            not known; for its host village, usually under a minute).
         """
         from ..schema import BANDS_OF_KIND
 
