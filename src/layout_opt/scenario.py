@@ -592,7 +592,7 @@ def _parameter_doc() -> str:
     for f in fields(Scenario):
         p = PARAMETERS[f.name]
         default = f.default
-        lines.append(f"    {f.name} : {f.type}, default {list(default) if isinstance(default, tuple) else default!r}")
+        lines.append(f"    {f.name} : {f.type}, default {default!r}")
         text = (p.help[:1].upper() + p.help[1:]) if p.help else ""
         parts = [text.rstrip(".") + "." if text else ""]
         if p.unit:
@@ -605,4 +605,11 @@ def _parameter_doc() -> str:
     return "\n".join(lines) + "\n"
 
 
-Scenario.__doc__ = (Scenario.__doc__ or "").rstrip() + "\n" + _parameter_doc()
+def _with_parameters(doc: str) -> str:
+    """``doc`` with the generated ``Parameters`` section before its ``Examples``."""
+    marker = "\n    Examples\n    --------"
+    head, sep, tail = doc.partition(marker)
+    return head.rstrip() + "\n" + _parameter_doc() + (sep + tail if sep else "")
+
+
+Scenario.__doc__ = _with_parameters(Scenario.__doc__ or "")
