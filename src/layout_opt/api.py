@@ -22,6 +22,7 @@ import pandas as pd
 
 from .demand import forecast
 from .district import District
+from .errors import InfeasibleError
 from .model.plan import Plan, extract_plan
 from .model.problem import PlanningProblem
 from .model.solve import solve_problem
@@ -166,6 +167,11 @@ def _max_closures(problem: PlanningProblem, scenario: Scenario, forbidden) -> in
         if model.index["open"].max() < 0:
             continue
         r = solve_model(model, backend=scenario.backend, time_limit_s=scenario.time_limit_s / 3, gap_target=0.0, seed=scenario.seed, threads=scenario.threads)
+        if not r.has_plan:
+            raise InfeasibleError([
+                "Could not find how many closures the rules allow within the time limit "
+                f"({scenario.time_limit_s / 3:.0f} s for this step); allow more time or give a closure target."
+            ])
         if r.has_plan:
             last = model.index["open"][:, -1]
             kept = int(round(sum(r.values[i] for i in last if i >= 0)))

@@ -91,6 +91,24 @@ class District:
         b = None if boundary is None else boundary.to_crs(crs)
         return cls(villages=v, schools=s, roads=r, towns=t, boundary=b, base_year=int(base_year), name=name, attribution=attribution)
 
+    def __repr__(self) -> str:
+        kinds = self.schools["kind"].value_counts()
+        return (
+            f"District({self.name!r}, base year {self.base_year}: {len(self.villages)} villages, {len(self.schools)} schools "
+            f"({', '.join(f'{n} {k}' for k, n in kinds.items())}), {0 if self.roads is None else len(self.roads)} road segments)"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = [
+            ("villages", s["villages"]), ("residents", f"{s['residents']:,}"),
+            *[(f"pupils {b}", f"{n:,}") for b, n in s["pupils_by_band"].items()],
+            *[(f"schools: {k}", n) for k, n in s["schools_by_kind"].items()],
+            ("planned projects", ", ".join(s["planned_projects"])), ("closure candidates", s["closure_candidates"]),
+        ]
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        return f"<b>{self.name}</b> (base year {self.base_year})<table>{body}</table>"
+
     # ------------------------------------------------------------------ views
 
     def subset(self, towns: list[str], name: str | None = None) -> "District":

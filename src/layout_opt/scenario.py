@@ -134,7 +134,7 @@ PARAMETERS: dict[str, Param] = {
     "boarding_weeks_per_year": Param("weeks", "national school calendar", 1, 53),
     "boarding_cost_yuan_per_pupil_year": Param("yuan per boarder-year", "scenario default (board, lodging and supervision; 寄宿生生活补助 is about 1,000)", 0, 1e6, "yearly cost of each boarding pupil, valued over the appraisal period like travel time"),
     "appraisal_years": Param("years", "scenario default", 1, 100, "years over which the yearly travel time is valued"),
-    "small_school_running_cost_yuan": Param("yuan per school-year", "scenario default (off)", 0, 1e8, "running cost of each kept small school"),
+    "small_school_running_cost_yuan": Param("yuan per school-year", "scenario default (off); about 200,000 covers two teachers and the upkeep of a teaching point", 0, 1e8, "yearly running cost of each kept closure candidate; with 0, closures wait for the last plan year (pupils keep short trips as long as the rules allow)"),
     "horizon_year": Param("year", "scenario default", 2000, 2100, "last year of the school-age forecast (stranded seats are judged there)"),
     "enrolment_age": Param("years", "义务教育法: school starts at 6", 6, 7),
     "enrolment_factor": Param("grade-1 entrants per child", "scenario default", 0.01, 1.5),
