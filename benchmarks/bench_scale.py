@@ -48,6 +48,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 DATA = HERE.parent.parent / "data"
+BAND_NAMES = ("lower_primary", "upper_primary", "junior", "senior")
 MENGJIN = {"villages": 270, "schools": 225, "roads": 643}
 
 
@@ -97,6 +98,27 @@ def solve_root(problem, time_limit_s: float, gap_target: float, seed: int, threa
     return SimpleNamespace(status=status, objective=objective, bound=bound, gap=gap, components=out, size=size)
 
 
+def build_only(problem) -> dict:
+    """Build every component's full and restricted model and convert the full one to a
+    MathOpt model (the first thing a solve does), without solving: sizes, seconds."""
+    import layout_opt.model.build as build_mod
+    import layout_opt.model.solve as solve_mod
+
+    out = {"build_s": 0.0, "convert_s": 0.0, "components": []}
+    for bands in build_mod.components(problem):
+        t = time.perf_counter()
+        full = build_mod.build_model(problem, bands=bands)
+        restricted = build_mod.build_model(problem, bands=bands, nearest_pairs=6)
+        out["build_s"] += time.perf_counter() - t
+        t = time.perf_counter()
+        solve_mod.to_mathopt(full)
+        conv = time.perf_counter() - t
+        out["convert_s"] += conv
+        out["components"].append({"bands": list(bands), "size": full.size, "restricted_size": restricted.size, "convert_s": conv})
+        del full, restricted
+    return out
+
+
 def run_case(size: float, n_years: int, time_limit_s: float, seed: int, nearest: int | None = None, strategy: str = "default") -> dict:
     """One case, in this process; returns the figures as a dict."""
     import numpy as np
@@ -134,6 +156,11 @@ def run_case(size: float, n_years: int, time_limit_s: float, seed: int, nearest:
     out["closure_target"] = target
     out["candidates"] = int(problem.candidate.sum())
     out["rss_before_solve_mib"] = _rss_mib()
+    if strategy == "build-only":
+        out |= build_only(problem)
+        out["peak_rss_mib"] = _rss_mib()
+        out["load_end"] = os.getloadavg()[0]
+        return out
 
     timers = {"build": 0.0, "warm": 0.0}
     orig_build, orig_warm = build_mod.build_model, heur_mod.warm_start
@@ -192,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=120.0, help="solve_problem's time limit, seconds")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mengjin", action="store_true", help="also the bundled Mengjin district (size 0 in --worker)")
-    ap.add_argument("--strategy", nargs="+", default=["default"], choices=["default", "root"], help="default: solve_problem as shipped; root: the prototype (full model, HiGHS root node; see solve_root)")
+    ap.add_argument("--strategy", nargs="+", default=["default"], choices=["default", "root", "build-only"], help="default: solve_problem as shipped; root: the prototype (full model, HiGHS root node; see solve_root); build-only: build and convert the models, no solve")
     ap.add_argument("--nearest", type=int, default=None, help="solve_problem's nearest_pairs (its default if omitted)")
     ap.add_argument("--case-timeout", type=float, default=3600.0, help="kill a case after this many seconds")
     ap.add_argument("--memory-limit-gib", type=float, default=14.0, help="address-space limit of each case's process (protects a shared machine); 0 for none")
@@ -230,6 +257,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         res = json.loads(line[len("RESULT "):])
         res["label"] = label
+        if strategy == "build-only":
+            print(f"\n== {label}, {n_years} year(s): {res['villages']} villages, {res['schools']} schools, {res['roads']} road segments; build only: {res['build_s']:.1f} s (full and restricted models), MathOpt conversion of the full models {res['convert_s']:.1f} s; peak memory {res['peak_rss_mib'] / 1024:.2f} GiB (before building {res['rss_before_solve_mib'] / 1024:.2f} GiB)")
+            for comp in res["components"]:
+                f, r = comp["size"], comp["restricted_size"]
+                names = "+".join(BAND_NAMES[b] for b in comp["bands"])
+                print(f"   [{names}] full: {f['variables']:,} variables ({f['binary']:,} binary), {f['constraints']:,} constraints, {f['nonzeros']:,} nonzeros; nearest 6: {r['variables']:,} variables, {r['nonzeros']:,} nonzeros")
+            continue
         results.append(res)
         c = res["size_model"]
         print(
