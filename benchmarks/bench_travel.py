@@ -108,14 +108,8 @@ def bench(label: str, district, cutoff_min: float, repeat: int, repeat_nx: int, 
 
 
 def scaled_district(seed: int):
-    """About 16x Mengjin: ``synthetic_district(14, 19, scale=16)``, or, while that call
-    fails in ``school_sites`` (more urban high schools than numeral names), the nearest
-    size that builds: 17 x 16 at scale 16."""
-    try:
-        return "16x synthetic (14 towns x 19 villages, scale 16)", synthetic_district(14, 19, seed=seed, scale=16)
-    except IndexError:
-        print("note: synthetic_district(14, 19, scale=16) fails in school_sites; using 17 towns x 16 villages at scale 16 instead")
-        return "16x synthetic (17 towns x 16 villages, scale 16)", synthetic_district(17, 16, seed=seed, scale=16)
+    """About 16x Mengjin: ``synthetic_district(14, 19, scale=16)``."""
+    return "16x synthetic (14 towns x 19 villages, scale 16)", synthetic_district(14, 19, seed=seed, scale=16)
 
 
 def main(argv: list[str] | None = None) -> int:
