@@ -138,7 +138,6 @@ def compare(inst: Instance, backends: list[str], repeat: int, spopt_repeat: int,
     if not skip_spopt:
         runs = [spopt_solve(inst, time_limit_s, 1e-6, g.objective if g.has_solution else float(inst.demand.sum() * inst.cutoff)) for _ in range(max(1, spopt_repeat))]
         b = statistics.median(r[0] for r in runs)
-        s_ = statistics.median(r[1] for r in runs)
         last = runs[-1]
         status = {"Optimal": "Optimal", "Feasible": f"Feasible at {time_limit_s:g} s"}.get(last[3], f"no solution in {time_limit_s:g} s")
         rows.append({"solver": "spopt PMedian + CBC", "status": status + (" (used a prohibited pair!)" if last[4] and last[3] in ("Optimal", "Feasible") else ""), "objective": last[2], "raw_status": last[3], "gap": float("nan"), "build_s": b, "total_s": statistics.median(r[0] + r[1] for r in runs), "vars": last[5]})

@@ -144,7 +144,7 @@ PARAMETERS: dict[str, Param] = {
     "drift_destination": Param("", "scenario default", help="'town_seat' or 'main_urban'", choices=("town_seat", "main_urban")),
     "births_trend_per_year": Param("relative change per year", "scenario default", -0.5, 0.5),
     "walk_speed_kmh": Param("km/h", "scenario default", 1, 10),
-    "time_limit_s": Param("seconds", "", 1, 86_400, "solver time limit"),
+    "time_limit_s": Param("seconds", "", 1, 86_400, "solver budget, shared among the model's components and turned into deterministic work limits: equal inputs give equal plans, and the wall-clock time can run over it"),
     "gap_target": Param("relative gap", "", 0, 1, "stop when the gap is at most this"),
     "backend": Param("", "", help="solver backend: 'highs', 'scip' or 'cp-sat'", choices=("highs", "scip", "cp-sat")),
     "seed": Param("", "", 0, 2**31 - 1, "solver random seed"),
