@@ -36,6 +36,15 @@ def test_default_toml_is_the_default_scenario():
     assert Scenario.from_toml(DEFAULT_TOML) == Scenario()
 
 
+def test_forecast_defaults_agree_between_scenario_and_forecast_params():
+    """The forecast's own defaults (``ForecastParams()``) are the policy defaults too."""
+    from layout_opt.demand import ForecastParams
+
+    assert Scenario().forecast_params() == ForecastParams()
+    changed = Scenario(retention=0.98, urban_drift_per_year=0.0).forecast_params()
+    assert (changed.retention, changed.urban_drift_per_year) == (0.98, 0.0)
+
+
 def test_default_toml_lists_every_parameter_with_its_unit_and_source():
     """scenarios/default.toml is what Scenario().to_toml() writes (header comments aside)."""
     ours = [line for line in Scenario().to_toml().splitlines() if not line.startswith("#")]
