@@ -966,6 +966,34 @@ def test_a_restricted_search_without_a_plan_is_not_a_proof_of_infeasibility():
     assert staged.objective == pytest.approx(1_295_800.0, abs=0.01)
 
 
+def test_the_root_node_bound_is_valid_and_never_worse_than_the_lp_bound():
+    """Large components proven by HiGHS' root node instead of the LP relaxation: the
+    same CP-SAT plan or a better one, a bound at least the LP's and at most the plan's,
+    and the plan passes the independent check."""
+    from layout_opt.model.plan import extract_plan
+
+    district = synthetic_district(n_towns=2, villages_per_town=8, seed=5)
+    scenario = Scenario(years=(2024, 2025), closure_target=3, time_limit_s=20, bands=("lower_primary", "upper_primary"))
+    travel = lo.travel_matrix(district, scenario)
+    demand = lo.api.demand_forecast(district, scenario).for_years(scenario.years)
+    problem = PlanningProblem.from_district(district, scenario, travel, demand=demand)
+    kw = dict(time_limit_s=20, gap_target=0.0, large_nonzeros=0, nearest_pairs=2)
+    lp = solve_problem(problem, bound_method="lp", **kw)
+    root = solve_problem(problem, bound_method="root", **kw)
+    stages = [st["stage"] for c in root.components for st in c.stages]
+    assert "full model root node (highs)" in stages and "full model LP relaxation" not in stages
+    assert root.objective <= lp.objective + 1e-6
+    assert lp.bound - 1e-6 <= root.bound <= root.objective + 1e-6
+    assert root.gap < lp.gap  # here the root node proves what the LP cannot
+    assert root.gap == pytest.approx(max(root.objective - root.bound, 0.0) / root.objective, abs=1e-9)
+    plan = extract_plan(problem, root, district, scenario, travel=travel, demand=demand)
+    bad = plan.check()
+    assert bad.empty, bad.to_string()
+    assert plan.summary["closures"]["total"] >= 3
+    with pytest.raises(ValueError, match="bound_method"):
+        solve_problem(problem, bound_method="cuts", **kw)
+
+
 # --------------------------------------------------------------------------- regression on the bundled data
 
 #: Objective of the one-year (2024) Mengjin plan under the policy defaults with a 40-s

@@ -141,7 +141,7 @@ def solve(
     target = None
     if scenario.closure_target == -1:
         target = _max_closures(problem, scenario, forbidden)
-    report = solve_problem(problem, time_limit_s=scenario.time_limit_s, gap_target=scenario.gap_target, backend=scenario.backend, seed=scenario.seed, threads=scenario.threads, forbidden_pairs=forbidden, closure_target=target)
+    report = solve_problem(problem, time_limit_s=scenario.time_limit_s, gap_target=scenario.gap_target, backend=scenario.backend, bound_method=scenario.bound_method, seed=scenario.seed, threads=scenario.threads, forbidden_pairs=forbidden, closure_target=target)
     if not all(c.result.has_plan for c in report.components):
         raise explain_infeasible(problem, report)
     return extract_plan(problem, report, district, scenario, travel=travel, demand=demand)

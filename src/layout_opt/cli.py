@@ -103,6 +103,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.time_limit is not None:
         scenario = scenario.replace(time_limit_s=args.time_limit)
+    if args.bound_method is not None:
+        scenario = scenario.replace(bound_method=args.bound_method)
     with _Step("load and validate the district", timings):
         district = io.read_district(args.data)
         projects = io.read_policy_projects(args.data)
@@ -156,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing plan folder")
     p.add_argument("--quiet", action="store_true", help="no progress messages (the log still goes to the folder)")
     p.add_argument("--time-limit", type=float, default=None, help="solver budget in seconds (overrides the scenario)")
+    p.add_argument("--bound-method", choices=("lp", "root"), default=None, help="'root' proves the plan much tighter (and often improves it) for several minutes more (overrides the scenario)")
     p.add_argument("--no-routes", dest="routes", action="store_false", help="skip the school-bus routes")
     p.set_defaults(func=cmd_plan)
     return parser

@@ -147,6 +147,7 @@ PARAMETERS: dict[str, Param] = {
     "time_limit_s": Param("seconds", "", 1, 86_400, "solver budget, shared among the model's components and turned into deterministic work limits: equal inputs give equal plans, and the wall-clock time can run over it"),
     "gap_target": Param("relative gap", "", 0, 1, "stop when the gap is at most this"),
     "backend": Param("", "", help="solver backend: 'highs', 'scip' or 'cp-sat'", choices=("highs", "scip", "cp-sat")),
+    "bound_method": Param("", "", help="proof of the large components: 'lp' (the full model's LP relaxation, fast) or 'root' (HiGHS' root node on the full model, started from the best plan: a much tighter bound and often a better plan, for several minutes more)", choices=("lp", "root")),
     "seed": Param("", "", 0, 2**31 - 1, "solver random seed"),
     "threads": Param("threads", "", 1, 64),
 }
@@ -176,7 +177,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "horizon_year", "enrolment_age", "enrolment_factor", "retention", "senior_entry_share", "urban_drift_per_year",
         "drift_destination", "births_trend_per_year",
     ),
-    "solver": ("time_limit_s", "gap_target", "backend", "seed", "threads"),
+    "solver": ("time_limit_s", "gap_target", "backend", "bound_method", "seed", "threads"),
 }
 
 
@@ -276,6 +277,7 @@ class Scenario:
     time_limit_s: float = 60.0
     gap_target: float = 0.001
     backend: str = "highs"
+    bound_method: str = "lp"
     seed: int = 0
     threads: int = 2
 

@@ -273,6 +273,7 @@ def solve_problem(
     closure_target: int | None = None,
     large_nonzeros: int = 60_000,
     node_limit: int = 2_000,
+    bound_method: str = "lp",
 ) -> SolveReport:
     """Solve the layout problem, component by component, with a proven bound.
 
@@ -286,8 +287,12 @@ def solve_problem(
       and a deterministic work limit on the model restricted to the ``nearest_pairs``
       cheapest schools per village band — its plans are plans of the full model, and
       its large-neighbourhood search finds far better plans than branch-and-bound does
-      here; (3) the full model's LP relaxation with HiGHS, whose value is the proven
-      bound.  The restricted model's own bound is reported too.
+      here; (3) the proven bound on the full model: with ``bound_method="lp"`` its LP
+      relaxation (HiGHS, fast, but weak where integer classes per grade make capacity
+      lumpy); with ``"root"`` HiGHS' root node on the full model (cuts and heuristics,
+      one branch-and-bound node: deterministic), started from the CP-SAT plan, which
+      also keeps the better of the two plans.  The restricted model's own bound is
+      reported too.
 
     Parameters
     ----------
@@ -315,6 +320,10 @@ def solve_problem(
         Branch-and-bound nodes for small components (the deterministic stop; the
         wall-clock limit, three times the component's share and at least two minutes, is
         only a safety net).
+    bound_method : {"lp", "root"}
+        How large components are proven (see above).  On the bundled district the root
+        node takes about 1 minute for one year and 5 minutes for three, and brings the
+        gap of grades 1-6 from about 6 % to about 1.5 %.
 
     Returns
     -------
@@ -323,6 +332,8 @@ def solve_problem(
     from .build import build_model, components
     from .heuristic import warm_start
 
+    if bound_method not in ("lp", "root"):
+        raise ValueError(f"bound_method must be 'lp' or 'root', got {bound_method!r}")
     start = time.perf_counter()
     comps = components(problem)
     models = [build_model(problem, bands=c, forbidden_pairs=forbidden_pairs, closure_target=closure_target) for c in comps]
@@ -364,14 +375,27 @@ def solve_problem(
             stages.append({"stage": f"full model ({backend})", "objective": r.objective, "bound": r.bound})
         else:
             restricted, r1 = restricted_plan
-            lp = solve_model(relaxation(model), backend="highs", time_limit_s=max(budget, 30.0), gap_target=0.0)
-            bound = lp.objective if lp.status == "optimal" else -np.inf
-            stages.append({"stage": "full model LP relaxation", "bound": bound})
             values = transfer_values(restricted, r1.values, model)
             objective = float(model.c @ values + model.objective_offset)
+            bound = -np.inf
+            seconds = r1.seconds
+            if bound_method == "root":
+                root = solve_model(
+                    model, backend="highs", time_limit_s=max(20 * budget, 1_800.0), node_limit=1, gap_target=gap_target,
+                    seed=seed, threads=threads, hint=values, incumbent=objective,
+                )
+                stages.append({"stage": "full model root node (highs)", "objective": root.objective, "bound": root.bound})
+                bound, seconds = root.bound, seconds + root.seconds
+                if root.values is not None and root.objective < objective:
+                    values, objective = root.values, root.objective
+            if not np.isfinite(bound):  # "lp", or a root node stopped before its LP
+                lp = solve_model(relaxation(model), backend="highs", time_limit_s=max(budget, 30.0), gap_target=0.0)
+                bound = lp.objective if lp.status == "optimal" else -np.inf
+                stages.append({"stage": "full model LP relaxation", "bound": bound})
+                seconds += lp.seconds
             gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
             status = "optimal" if gap <= gap_target else "feasible"
-            r = SolveResult(status=status, objective=objective, bound=float(bound), gap=gap, seconds=r1.seconds + lp.seconds, values=values, backend="cp-sat+highs", detail=r1.detail)
+            r = SolveResult(status=status, objective=objective, bound=float(bound), gap=gap, seconds=seconds, values=values, backend="cp-sat+highs", detail=r1.detail)
         solutions[ci] = ComponentSolution(bands=comps[ci], model=model, result=r, stages=stages)
     sols = [s for s in solutions if s is not None]
     statuses = [s.result.status for s in sols]
