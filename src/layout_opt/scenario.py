@@ -40,12 +40,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .demand import ForecastParams
 from .schema import BANDS, LEVEL_OF_BAND, UR_CODES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-    from .demand import ForecastParams
 
 
 @dataclass(frozen=True)
@@ -265,14 +264,15 @@ class Scenario:
     boarding_cost_yuan_per_pupil_year: float = 2_000.0
     appraisal_years: int = 10
     small_school_running_cost_yuan: float = 0.0
-    horizon_year: int = 2030
-    enrolment_age: int = 6
-    enrolment_factor: float = 1.0
-    retention: float = 0.995
-    senior_entry_share: float = 0.5
-    urban_drift_per_year: float = 0.02
-    drift_destination: str = "town_seat"
-    births_trend_per_year: float = 0.0
+    # the forecast's defaults, with their reasons, are those of ForecastParams
+    horizon_year: int = ForecastParams.horizon_year
+    enrolment_age: int = ForecastParams.enrolment_age
+    enrolment_factor: float = ForecastParams.enrolment_factor
+    retention: float = ForecastParams.retention
+    senior_entry_share: float = ForecastParams.senior_entry_share
+    urban_drift_per_year: float = ForecastParams.urban_drift_per_year
+    drift_destination: str = ForecastParams.drift_destination
+    births_trend_per_year: float = ForecastParams.births_trend_per_year
     walk_speed_kmh: float = 4.0
     time_limit_s: float = 60.0
     gap_target: float = 0.001
@@ -323,8 +323,6 @@ class Scenario:
 
     def forecast_params(self) -> "ForecastParams":
         """The forecast parameters of this scenario (:class:`layout_opt.demand.ForecastParams`)."""
-        from .demand import ForecastParams
-
         return ForecastParams(
             horizon_year=max(self.horizon_year, self.years[-1]),
             enrolment_age=self.enrolment_age,
