@@ -50,6 +50,7 @@ import numpy as np
 import layout_opt as lo
 from layout_opt.examples import synthetic_district
 from layout_opt.model.pmedian import greedy_swap_pmedian, solve_pmedian
+from timing import median_run
 
 CUTOFF_MIN = 30.0
 CLASS_CAP = 45
@@ -83,16 +84,6 @@ def make_instance(scale: float, seed: int = 0, p_share: float = P_SHARE, cutoff:
     capacity = fac["classrooms"].to_numpy().astype(float) * CLASS_CAP
     p = int(round(p_share * len(fac)))
     return Instance(f"{scale:g}x seed {seed}", np.asarray(cost, float), demand, capacity, p, cutoff)
-
-
-def median_run(fn, repeat: int):
-    """Median wall seconds of ``repeat`` calls and the last result."""
-    times, out = [], None
-    for _ in range(max(1, repeat)):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def spopt_solve(inst: Instance, time_limit_s: float, gap: float, upper_bound: float):

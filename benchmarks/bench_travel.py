@@ -28,7 +28,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable
 
 import networkx as nx
 import numpy as np
@@ -36,18 +35,9 @@ import numpy as np
 from layout_opt import Scenario, load_district
 from layout_opt.examples import synthetic_district
 from layout_opt.travel import attach_points, build_road_graph, travel_time_matrix
+from timing import median_run
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-def timed(fn: Callable, repeat: int) -> tuple[float, object]:
-    """Median wall time (s) of ``repeat`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(max(1, repeat)):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def networkx_matrix(district, graph, cutoff_min: float, walk_speed_kmh: float = 4.0):
@@ -82,8 +72,8 @@ def networkx_matrix(district, graph, cutoff_min: float, walk_speed_kmh: float = 
 
 def bench(label: str, district, cutoff_min: float, repeat: int, repeat_nx: int, read_s: float | None) -> dict:
     v, s, r = district.villages, district.schools, district.roads
-    build_s, graph = timed(lambda: build_road_graph(r), repeat)
-    compute_s, tm = timed(lambda: travel_time_matrix(None, v, s, cutoff_min=cutoff_min, graph=graph), repeat)
+    build_s, graph = median_run(lambda: build_road_graph(r), repeat)
+    compute_s, tm = median_run(lambda: travel_time_matrix(None, v, s, cutoff_min=cutoff_min, graph=graph), repeat)
     runs = [networkx_matrix(district, graph, cutoff_min) for _ in range(max(1, repeat_nx))]
     nx_build_s = statistics.median(run[0] for run in runs)
     nx_compute_s = statistics.median(run[1] for run in runs)
