@@ -386,7 +386,7 @@ def solve_problem(
                 )
                 stages.append({"stage": "full model root node (highs)", "objective": root.objective, "bound": root.bound})
                 bound, seconds = root.bound, seconds + root.seconds
-                if root.values is not None and root.objective < objective:
+                if root.values is not None:  # the CP-SAT plan, or a better one
                     values, objective = root.values, root.objective
             if not np.isfinite(bound):  # "lp", or a root node stopped before its LP
                 lp = solve_model(relaxation(model), backend="highs", time_limit_s=max(budget, 30.0), gap_target=0.0)
