@@ -46,11 +46,11 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from timing import median_run
 
 import layout_opt as lo
 from layout_opt.examples import synthetic_district
 from layout_opt.model.pmedian import greedy_swap_pmedian, solve_pmedian
-from timing import median_run
 
 CUTOFF_MIN = 30.0
 CLASS_CAP = 45
@@ -97,14 +97,18 @@ def spopt_solve(inst: Instance, time_limit_s: float, gap: float, upper_bound: fl
     big = upper_bound / max(inst.demand[inst.demand > 0].min(), 1.0) + 10 * inst.cutoff
     dense = np.where(allowed, inst.cost, big)
     t0 = time.perf_counter()
-    model = PMedian.from_cost_matrix(dense, inst.demand, p_facilities=inst.p, facility_capacities=inst.capacity, name="capacitated-p-median")
+    model = PMedian.from_cost_matrix(
+        dense, inst.demand, p_facilities=inst.p, facility_capacities=inst.capacity, name="capacitated-p-median"
+    )
     t1 = time.perf_counter()
     solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=gap)
     try:
         model.solve(solver, results=False)
         # PuLP reports status "Optimal" for CBC stopped on its time limit with an integer
         # solution; the solution status tells them apart.
-        status = {pulp.LpSolutionOptimal: "Optimal", pulp.LpSolutionIntegerFeasible: "Feasible"}.get(model.problem.sol_status, pulp.LpStatus[model.problem.status])
+        status = {pulp.LpSolutionOptimal: "Optimal", pulp.LpSolutionIntegerFeasible: "Feasible"}.get(
+            model.problem.sol_status, pulp.LpStatus[model.problem.status]
+        )
     except Exception as exc:  # spopt raises when CBC stops without an optimal status
         status = f"error: {type(exc).__name__}: {str(exc)[:80]}"
     t2 = time.perf_counter()
@@ -115,28 +119,89 @@ def spopt_solve(inst: Instance, time_limit_s: float, gap: float, upper_bound: fl
     return t1 - t0, t2 - t1, float(obj) if obj is not None else float("nan"), status, used_big, n_vars
 
 
-def compare(inst: Instance, backends: list[str], repeat: int, spopt_repeat: int, time_limit_s: float, skip_spopt: bool) -> list[dict]:
+def compare(
+    inst: Instance, backends: list[str], repeat: int, spopt_repeat: int, time_limit_s: float, skip_spopt: bool
+) -> list[dict]:
     V, S = inst.cost.shape
-    print(f"\n== {inst.label}: {V} villages x {S} primaries, {inst.pairs} pairs within {inst.cutoff:g} min, p = {inst.p}, demand {inst.demand.sum():,.0f} pupils, capacity {inst.capacity.sum():,.0f} seats")
+    print(
+        f"\n== {inst.label}: {V} villages x {S} primaries, {inst.pairs} pairs within {inst.cutoff:g} min, p = {inst.p}, demand {inst.demand.sum():,.0f} pupils, capacity {inst.capacity.sum():,.0f} seats"
+    )
     rows = []
     for spec in backends:
         backend, _, extra = spec.partition("+")
         warm = extra == "warm"
-        sec, r = median_run(lambda: solve_pmedian(inst.cost, inst.demand, inst.capacity, inst.p, backend=backend, cutoff=inst.cutoff, time_limit_s=time_limit_s, warm_start=warm), repeat)
-        rows.append({"solver": f"layout_opt {spec}", "status": r.status, "objective": r.objective, "gap": r.gap, "build_s": r.build_seconds, "total_s": sec, "vars": r.size.get("variables")})
-    greedy_s, g = median_run(lambda: greedy_swap_pmedian(inst.cost, inst.demand, inst.capacity, inst.p, cutoff=inst.cutoff), 1)
-    rows.append({"solver": "greedy + swap", "status": g.status, "objective": g.objective, "gap": float("nan"), "build_s": 0.0, "total_s": greedy_s, "vars": None})
+        sec, r = median_run(
+            lambda backend=backend, warm=warm: solve_pmedian(
+                inst.cost,
+                inst.demand,
+                inst.capacity,
+                inst.p,
+                backend=backend,
+                cutoff=inst.cutoff,
+                time_limit_s=time_limit_s,
+                warm_start=warm,
+            ),
+            repeat,
+        )
+        rows.append(
+            {
+                "solver": f"layout_opt {spec}",
+                "status": r.status,
+                "objective": r.objective,
+                "gap": r.gap,
+                "build_s": r.build_seconds,
+                "total_s": sec,
+                "vars": r.size.get("variables"),
+            }
+        )
+    greedy_s, g = median_run(
+        lambda: greedy_swap_pmedian(inst.cost, inst.demand, inst.capacity, inst.p, cutoff=inst.cutoff), 1
+    )
+    rows.append(
+        {
+            "solver": "greedy + swap",
+            "status": g.status,
+            "objective": g.objective,
+            "gap": float("nan"),
+            "build_s": 0.0,
+            "total_s": greedy_s,
+            "vars": None,
+        }
+    )
     if not skip_spopt:
-        runs = [spopt_solve(inst, time_limit_s, 1e-6, g.objective if g.has_solution else float(inst.demand.sum() * inst.cutoff)) for _ in range(max(1, spopt_repeat))]
+        runs = [
+            spopt_solve(
+                inst, time_limit_s, 1e-6, g.objective if g.has_solution else float(inst.demand.sum() * inst.cutoff)
+            )
+            for _ in range(max(1, spopt_repeat))
+        ]
         b = statistics.median(r[0] for r in runs)
         last = runs[-1]
-        status = {"Optimal": "Optimal", "Feasible": f"Feasible at {time_limit_s:g} s"}.get(last[3], f"no solution in {time_limit_s:g} s")
-        rows.append({"solver": "spopt PMedian + CBC", "status": status + (" (used a prohibited pair!)" if last[4] and last[3] in ("Optimal", "Feasible") else ""), "objective": last[2], "raw_status": last[3], "gap": float("nan"), "build_s": b, "total_s": statistics.median(r[0] + r[1] for r in runs), "vars": last[5]})
+        status = {"Optimal": "Optimal", "Feasible": f"Feasible at {time_limit_s:g} s"}.get(
+            last[3], f"no solution in {time_limit_s:g} s"
+        )
+        rows.append(
+            {
+                "solver": "spopt PMedian + CBC",
+                "status": status
+                + (" (used a prohibited pair!)" if last[4] and last[3] in ("Optimal", "Feasible") else ""),
+                "objective": last[2],
+                "raw_status": last[3],
+                "gap": float("nan"),
+                "build_s": b,
+                "total_s": statistics.median(r[0] + r[1] for r in runs),
+                "vars": last[5],
+            }
+        )
     ref = next((r for r in rows if r["solver"] == "spopt PMedian + CBC"), None)
     # CBC stopped by the time limit leaves non-integer values behind: not a solution
-    solved = [r for r in rows if np.isfinite(r["objective"]) and (r is not ref or r["raw_status"] in ("Optimal", "Feasible"))]
+    solved = [
+        r for r in rows if np.isfinite(r["objective"]) and (r is not ref or r["raw_status"] in ("Optimal", "Feasible"))
+    ]
     best = min(r["objective"] for r in solved)
-    print(f"   {'solver':<25} {'status':<12} {'objective (pupil-min)':>22} {'vs best':>9} {'gap':>9} {'build s':>8} {'total s':>8} {'vars':>8} {'spopt/this':>10}")
+    print(
+        f"   {'solver':<25} {'status':<12} {'objective (pupil-min)':>22} {'vs best':>9} {'gap':>9} {'build s':>8} {'total s':>8} {'vars':>8} {'spopt/this':>10}"
+    )
     for r in rows:
         at_least = ">=" if ref is not None and ref["raw_status"] != "Optimal" else ""
         ratio = f"{at_least}{ref['total_s'] / r['total_s']:.1f}x" if ref is not None and r is not ref else ""
@@ -145,20 +210,26 @@ def compare(inst: Instance, backends: list[str], repeat: int, spopt_repeat: int,
         diff = f"{100 * (r['objective'] - best) / best:8.3f}%" if valid else f"{'-':>9}"
         gap = "" if not np.isfinite(r["gap"]) else f"{100 * r['gap']:.4f}%"
         vars_ = "" if r["vars"] is None else f"{r['vars']:,}"
-        print(f"   {r['solver']:<25} {r['status']:<12} {obj} {diff} {gap:>9} {r['build_s']:8.2f} {r['total_s']:8.2f} {vars_:>8} {ratio:>10}")
+        print(
+            f"   {r['solver']:<25} {r['status']:<12} {obj} {diff} {gap:>9} {r['build_s']:8.2f} {r['total_s']:8.2f} {vars_:>8} {ratio:>10}"
+        )
     return rows
 
 
 def greedy_quality(scales: list[float], seeds: list[int], shares: list[float], time_limit_s: float) -> None:
     print(f"\n== greedy + swap against the exact optimum (layout_opt HiGHS, {time_limit_s:g} s limit)")
-    print(f"   {'instance':<16} {'p':>5} {'exact':>14} {'status':<9} {'greedy':>14} {'above exact':>12} {'greedy s':>9} {'exact s':>8}")
+    print(
+        f"   {'instance':<16} {'p':>5} {'exact':>14} {'status':<9} {'greedy':>14} {'above exact':>12} {'greedy s':>9} {'exact s':>8}"
+    )
     above = []
     for scale in scales:
         for seed in seeds:
             for share in shares:
                 inst = make_instance(scale, seed, p_share=share)
                 t0 = time.perf_counter()
-                r = solve_pmedian(inst.cost, inst.demand, inst.capacity, inst.p, cutoff=inst.cutoff, time_limit_s=time_limit_s)
+                r = solve_pmedian(
+                    inst.cost, inst.demand, inst.capacity, inst.p, cutoff=inst.cutoff, time_limit_s=time_limit_s
+                )
                 ex_s = time.perf_counter() - t0
                 g = greedy_swap_pmedian(inst.cost, inst.demand, inst.capacity, inst.p, cutoff=inst.cutoff)
                 if not (r.has_solution and g.has_solution):
@@ -166,15 +237,24 @@ def greedy_quality(scales: list[float], seeds: list[int], shares: list[float], t
                     continue
                 pct = 100 * (g.objective - r.objective) / r.objective
                 above.append(pct)
-                print(f"   {inst.label:<16} {inst.p:5d} {r.objective:14,.1f} {r.status:<9} {g.objective:14,.1f} {pct:11.2f}% {g.seconds:9.2f} {ex_s:8.2f}")
+                print(
+                    f"   {inst.label:<16} {inst.p:5d} {r.objective:14,.1f} {r.status:<9} {g.objective:14,.1f} {pct:11.2f}% {g.seconds:9.2f} {ex_s:8.2f}"
+                )
     if above:
-        print(f"   greedy above the exact optimum: median {statistics.median(above):.2f}%, range {min(above):.2f}% to {max(above):.2f}% over {len(above)} instances")
+        print(
+            f"   greedy above the exact optimum: median {statistics.median(above):.2f}%, range {min(above):.2f}% to {max(above):.2f}% over {len(above)} instances"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=float, nargs="+", default=[1, 4], help="multiples of Mengjin")
-    ap.add_argument("--backends", nargs="+", default=["highs", "highs+warm", "scip", "cp-sat"], help="OR-Tools backends; '+warm' starts from the greedy solution")
+    ap.add_argument(
+        "--backends",
+        nargs="+",
+        default=["highs", "highs+warm", "scip", "cp-sat"],
+        help="OR-Tools backends; '+warm' starts from the greedy solution",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs of each layout_opt backend (median)")
     ap.add_argument("--spopt-repeat", type=int, default=1, help="runs of spopt (median)")
     ap.add_argument("--time-limit", type=float, default=600.0, help="per solve, seconds (both sides)")
@@ -187,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     for scale in args.sizes:
         t0 = time.perf_counter()
         inst = make_instance(scale)
-        print(f"\n(built the {scale:g}x instance, district and travel matrix, in {time.perf_counter() - t0:.1f} s, excluded)")
+        print(
+            f"\n(built the {scale:g}x instance, district and travel matrix, in {time.perf_counter() - t0:.1f} s, excluded)"
+        )
         results[scale] = compare(inst, args.backends, args.repeat, args.spopt_repeat, args.time_limit, args.skip_spopt)
     if not args.skip_greedy:
         greedy_quality([1.0], args.greedy_seeds, [0.9, 0.8, 0.7], args.time_limit)
@@ -200,10 +282,16 @@ def main(argv: list[str] | None = None) -> int:
                     fast = ref["total_s"] / r["total_s"] >= 10
                     if ref["raw_status"] != "Optimal":
                         proven = r["status"] == "optimal"
-                        print(f"{'PASS' if proven and fast else 'MISS'}  {scale:g}x {r['solver']}: {r['status']}; spopt/CBC {ref['status']}; at least {ref['total_s'] / r['total_s']:.1f}x faster")
+                        print(
+                            f"{'PASS' if proven and fast else 'MISS'}  {scale:g}x {r['solver']}: {r['status']}; spopt/CBC {ref['status']}; at least {ref['total_s'] / r['total_s']:.1f}x faster"
+                        )
                         continue
-                    same = np.isfinite(r["objective"]) and abs(r["objective"] - ref["objective"]) <= 1e-6 * abs(ref["objective"])
-                    print(f"{'PASS' if same and fast else 'MISS'}  {scale:g}x {r['solver']}: same optimum as spopt {same}, {ref['total_s'] / r['total_s']:.1f}x faster")
+                    same = np.isfinite(r["objective"]) and abs(r["objective"] - ref["objective"]) <= 1e-6 * abs(
+                        ref["objective"]
+                    )
+                    print(
+                        f"{'PASS' if same and fast else 'MISS'}  {scale:g}x {r['solver']}: same optimum as spopt {same}, {ref['total_s'] / r['total_s']:.1f}x faster"
+                    )
     return 0
 
 

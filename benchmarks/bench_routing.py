@@ -31,7 +31,9 @@ from layout_opt.travel import build_road_graph, travel_time_matrix
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def nearest_school_assignments(district, year: int, params: RoutingParams, graph=None, closed_kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+def nearest_school_assignments(
+    district, year: int, params: RoutingParams, graph=None, closed_kinds: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Each village's band to the nearest open school teaching it (a stand-in plan).
 
     Schools of ``closed_kinds`` (e.g. ``("teaching_point",)``) count as closed.  Returns
@@ -52,16 +54,32 @@ def nearest_school_assignments(district, year: int, params: RoutingParams, graph
             if not np.isfinite(t[i]) or pupils[i] <= 0:
                 continue
             mode = "day" if t[i] <= params.ride_limit_min[band] or band == "lower_primary" else "boarding"
-            rows.append({"year": year, "village_id": tm.origin_ids[i], "band": band, "school_id": tm.destination_ids[best[i]], "mode": mode, "pupils": int(pupils[i]), "travel_min": round(float(t[i]), 2)})
+            rows.append(
+                {
+                    "year": year,
+                    "village_id": tm.origin_ids[i],
+                    "band": band,
+                    "school_id": tm.destination_ids[best[i]],
+                    "mode": mode,
+                    "pupils": int(pupils[i]),
+                    "travel_min": round(float(t[i]), 2),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("assignments", nargs="?", help="a plan's assignments.csv (default: nearest-school stand-in)")
-    ap.add_argument("--year", type=int, default=None, help="year to route (default: the only or last year of the table)")
+    ap.add_argument(
+        "--year", type=int, default=None, help="year to route (default: the only or last year of the table)"
+    )
     ap.add_argument("--data", default=str(DATA), help="district data folder")
-    ap.add_argument("--close-teaching-points", action="store_true", help="stand-in plan with every teaching point closed (more pupils on buses)")
+    ap.add_argument(
+        "--close-teaching-points",
+        action="store_true",
+        help="stand-in plan with every teaching point closed (more pupils on buses)",
+    )
     ap.add_argument("--repeat", type=int, default=1, help="route this many times and check the results are identical")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
@@ -91,18 +109,31 @@ def main(argv: list[str] | None = None) -> int:
     ps = bus.per_school
     print(f"assignments: {source}, year {year}")
     print(f"graph + assignments: {t_prep:.2f} s")
-    print(f"routing: {seconds:.2f} s for {tot['receiving_schools']} receiving schools ({tot['schools_with_buses']} with buses)  [target: 60 s]")
+    print(
+        f"routing: {seconds:.2f} s for {tot['receiving_schools']} receiving schools ({tot['schools_with_buses']} with buses)  [target: 60 s]"
+    )
     print(f"day pupils {tot['day_pupils']}: bused {tot['pupils_bused']}, walking {tot['pupils_walking']}")
     seat_bound = int(np.ceil(ps["pupils_bused"] / params.max_seats).sum())
-    print(f"buses {tot['buses']} ({tot['bus_seats']} seats; seats alone need at least {seat_bound}), bus-km per day {tot['bus_km_per_day']:.1f}")
+    print(
+        f"buses {tot['buses']} ({tot['bus_seats']} seats; seats alone need at least {seat_bound}), bus-km per day {tot['bus_km_per_day']:.1f}"
+    )
     print(f"ride on board: mean {tot['ride_min_mean']:.1f} min, max {tot['ride_min_max']:.1f} min")
-    print(f"largest school fleet: {int(ps['buses'].max())} buses; longest school run {ps['longest_ride_min'].max():.1f} min")
-    print(f"solver solutions accepted: {tot['solver_solutions']}; schools stopped by the time cap: {len(tot['schools_stopped_by_time_cap'])}")
-    print(f"violations: {tot['violations']} groups, {tot['violation_pupils']} pupils (unserved {tot['unserved_pupils']})")
+    print(
+        f"largest school fleet: {int(ps['buses'].max())} buses; longest school run {ps['longest_ride_min'].max():.1f} min"
+    )
+    print(
+        f"solver solutions accepted: {tot['solver_solutions']}; schools stopped by the time cap: {len(tot['schools_stopped_by_time_cap'])}"
+    )
+    print(
+        f"violations: {tot['violations']} groups, {tot['violation_pupils']} pupils (unserved {tot['unserved_pupils']})"
+    )
     if len(bus.violations):
         print(bus.violations.groupby(["band", "cause"])["pupils"].agg(["count", "sum"]).to_string())
     if len(runs) > 1:
-        same = all(r.routes.equals(bus.routes) and r.per_school.equals(bus.per_school) and r.violations.equals(bus.violations) for _, r in runs[1:])
+        same = all(
+            r.routes.equals(bus.routes) and r.per_school.equals(bus.per_school) and r.violations.equals(bus.violations)
+            for _, r in runs[1:]
+        )
         print(f"repeat {len(runs)} runs: times {', '.join(f'{s:.2f}' for s, _ in runs)} s; identical results: {same}")
         if not same:
             return 1

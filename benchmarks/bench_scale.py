@@ -82,10 +82,24 @@ def solve_root(problem, time_limit_s: float, gap_target: float, seed: int, threa
         ws = heur_mod.warm_start(problem, model)
         small = model.A.nnz < 60_000
         r = solve_mod.solve_model(
-            model, backend="highs", time_limit_s=max(budget, 10.0), gap_target=gap_target, seed=seed, threads=threads,
-            node_limit=2_000 if small else node_limit, hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
+            model,
+            backend="highs",
+            time_limit_s=max(budget, 10.0),
+            gap_target=gap_target,
+            seed=seed,
+            threads=threads,
+            node_limit=2_000 if small else node_limit,
+            hint=ws.values if ws.feasible else None,
+            incumbent=ws.objective if ws.feasible else None,
         )
-        stages = [{"stage": "warm start", "objective": ws.objective}, {"stage": "full model (highs, root)" if not small else "full model (highs)", "objective": r.objective, "bound": r.bound}]
+        stages = [
+            {"stage": "warm start", "objective": ws.objective},
+            {
+                "stage": "full model (highs, root)" if not small else "full model (highs)",
+                "objective": r.objective,
+                "bound": r.bound,
+            },
+        ]
         out.append(SimpleNamespace(bands=comps[ci], model=model, result=r, stages=stages))
     objective = float(sum(c.result.objective for c in out))
     bound = float(sum(c.result.bound for c in out))
@@ -114,12 +128,16 @@ def build_only(problem) -> dict:
         solve_mod.to_mathopt(full)
         conv = time.perf_counter() - t
         out["convert_s"] += conv
-        out["components"].append({"bands": list(bands), "size": full.size, "restricted_size": restricted.size, "convert_s": conv})
+        out["components"].append(
+            {"bands": list(bands), "size": full.size, "restricted_size": restricted.size, "convert_s": conv}
+        )
         del full, restricted
     return out
 
 
-def run_case(size: float, n_years: int, time_limit_s: float, seed: int, nearest: int | None = None, strategy: str = "default") -> dict:
+def run_case(
+    size: float, n_years: int, time_limit_s: float, seed: int, nearest: int | None = None, strategy: str = "default"
+) -> dict:
     """One case, in this process; returns the figures as a dict."""
     import numpy as np
 
@@ -131,7 +149,13 @@ def run_case(size: float, n_years: int, time_limit_s: float, seed: int, nearest:
     from layout_opt.examples import synthetic_district
     from layout_opt.model.problem import PlanningProblem
 
-    out: dict = {"size": size, "years": n_years, "strategy": strategy, "time_limit_s": time_limit_s, "load_start": os.getloadavg()[0]}
+    out: dict = {
+        "size": size,
+        "years": n_years,
+        "strategy": strategy,
+        "time_limit_s": time_limit_s,
+        "load_start": os.getloadavg()[0],
+    }
     t0 = time.perf_counter()
     if size == 0:
         district = lo.load_district(DATA)
@@ -186,7 +210,15 @@ def run_case(size: float, n_years: int, time_limit_s: float, seed: int, nearest:
         if strategy == "root":
             report = solve_root(problem, time_limit_s, scenario.gap_target, scenario.seed, scenario.threads)
         else:
-            report = solve_mod.solve_problem(problem, time_limit_s=time_limit_s, gap_target=scenario.gap_target, backend=scenario.backend, seed=scenario.seed, threads=scenario.threads, **kwargs)
+            report = solve_mod.solve_problem(
+                problem,
+                time_limit_s=time_limit_s,
+                gap_target=scenario.gap_target,
+                backend=scenario.backend,
+                seed=scenario.seed,
+                threads=scenario.threads,
+                **kwargs,
+            )
     finally:
         build_mod.build_model, heur_mod.warm_start = orig_build, orig_warm
     total = time.perf_counter() - t0
@@ -194,14 +226,28 @@ def run_case(size: float, n_years: int, time_limit_s: float, seed: int, nearest:
     out["warm_s"] = timers["warm"]
     out["solve_s"] = total - timers["build"] - timers["warm"]
     out["total_s"] = total
-    out["status"], out["objective"], out["bound"], out["gap"] = report.status, report.objective, report.bound, report.gap
+    out["status"], out["objective"], out["bound"], out["gap"] = (
+        report.status,
+        report.objective,
+        report.bound,
+        report.gap,
+    )
     out["size_model"] = report.size
     comps = []
     for c in report.components:
         stages = []
         for s in c.stages:
             stages.append({k: (float(v) if isinstance(v, (int, float, np.floating)) else v) for k, v in s.items()})
-        comps.append({"bands": [lo.schema.BANDS[b] for b in c.bands], "size": c.model.size, "status": c.result.status, "gap": c.result.gap, "seconds": c.result.seconds, "stages": stages})
+        comps.append(
+            {
+                "bands": [lo.schema.BANDS[b] for b in c.bands],
+                "size": c.model.size,
+                "status": c.result.status,
+                "gap": c.result.gap,
+                "seconds": c.result.seconds,
+                "stages": stages,
+            }
+        )
     out["components"] = comps
     out["peak_rss_mib"] = _rss_mib()
     out["load_end"] = os.getloadavg()[0]
@@ -219,10 +265,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=120.0, help="solve_problem's time limit, seconds")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mengjin", action="store_true", help="also the bundled Mengjin district (size 0 in --worker)")
-    ap.add_argument("--strategy", nargs="+", default=["default"], choices=["default", "root", "build-only"], help="default: solve_problem as shipped; root: the prototype (full model, HiGHS root node; see solve_root); build-only: build and convert the models, no solve")
+    ap.add_argument(
+        "--strategy",
+        nargs="+",
+        default=["default"],
+        choices=["default", "root", "build-only"],
+        help="default: solve_problem as shipped; root: the prototype (full model, HiGHS root node; see solve_root); build-only: build and convert the models, no solve",
+    )
     ap.add_argument("--nearest", type=int, default=None, help="solve_problem's nearest_pairs (its default if omitted)")
     ap.add_argument("--case-timeout", type=float, default=3600.0, help="kill a case after this many seconds")
-    ap.add_argument("--memory-limit-gib", type=float, default=14.0, help="address-space limit of each case's process (protects a shared machine); 0 for none")
+    ap.add_argument(
+        "--memory-limit-gib",
+        type=float,
+        default=14.0,
+        help="address-space limit of each case's process (protects a shared machine); 0 for none",
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write every case's figures to this file")
     ap.add_argument("--worker", type=float, nargs=2, metavar=("SIZE", "YEARS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -236,11 +293,27 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = ([0.0] if args.mengjin else []) + list(args.sizes)
     results = []
-    print(f"cpu cores {os.cpu_count()}, load average at start {os.getloadavg()[0]:.2f}; time limit {args.time_limit:g} s; Mengjin: {MENGJIN['villages']} villages, {MENGJIN['schools']} schools, {MENGJIN['roads']} road segments")
+    print(
+        f"cpu cores {os.cpu_count()}, load average at start {os.getloadavg()[0]:.2f}; time limit {args.time_limit:g} s; Mengjin: {MENGJIN['villages']} villages, {MENGJIN['schools']} schools, {MENGJIN['roads']} road segments"
+    )
     cases = [(size, n, strat) for size in sizes for n in args.years for strat in args.strategy]
     for size, n_years, strategy in cases:
         label = ("Mengjin" if size == 0 else f"{size:g}x") + ("" if strategy == "default" else f" [{strategy}]")
-        cmd = [sys.executable, str(HERE), "--worker", str(size), str(n_years), "--time-limit", str(args.time_limit), "--seed", str(args.seed), "--memory-limit-gib", str(args.memory_limit_gib), "--strategy", strategy]
+        cmd = [
+            sys.executable,
+            str(HERE),
+            "--worker",
+            str(size),
+            str(n_years),
+            "--time-limit",
+            str(args.time_limit),
+            "--seed",
+            str(args.seed),
+            "--memory-limit-gib",
+            str(args.memory_limit_gib),
+            "--strategy",
+            strategy,
+        ]
         if args.nearest is not None:
             cmd += ["--nearest", str(args.nearest)]
         t0 = time.perf_counter()
@@ -252,17 +325,25 @@ def main(argv: list[str] | None = None) -> int:
         line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
         if line is None:
             err = proc.stderr.strip().splitlines()
-            why = "out of memory (over the --memory-limit-gib address space)" if any("MemoryError" in ln or "bad_alloc" in ln for ln in err) else (err[-1] if err else f"exit code {proc.returncode}")
+            why = (
+                "out of memory (over the --memory-limit-gib address space)"
+                if any("MemoryError" in ln or "bad_alloc" in ln for ln in err)
+                else (err[-1] if err else f"exit code {proc.returncode}")
+            )
             print(f"\n== {label}, {n_years} year(s): failed after {time.perf_counter() - t0:.0f} s: {why}", flush=True)
             continue
-        res = json.loads(line[len("RESULT "):])
+        res = json.loads(line[len("RESULT ") :])
         res["label"] = label
         if strategy == "build-only":
-            print(f"\n== {label}, {n_years} year(s): {res['villages']} villages, {res['schools']} schools, {res['roads']} road segments; build only: {res['build_s']:.1f} s (full and restricted models), MathOpt conversion of the full models {res['convert_s']:.1f} s; peak memory {res['peak_rss_mib'] / 1024:.2f} GiB (before building {res['rss_before_solve_mib'] / 1024:.2f} GiB)")
+            print(
+                f"\n== {label}, {n_years} year(s): {res['villages']} villages, {res['schools']} schools, {res['roads']} road segments; build only: {res['build_s']:.1f} s (full and restricted models), MathOpt conversion of the full models {res['convert_s']:.1f} s; peak memory {res['peak_rss_mib'] / 1024:.2f} GiB (before building {res['rss_before_solve_mib'] / 1024:.2f} GiB)"
+            )
             for comp in res["components"]:
                 f, r = comp["size"], comp["restricted_size"]
                 names = "+".join(BAND_NAMES[b] for b in comp["bands"])
-                print(f"   [{names}] full: {f['variables']:,} variables ({f['binary']:,} binary), {f['constraints']:,} constraints, {f['nonzeros']:,} nonzeros; nearest 6: {r['variables']:,} variables, {r['nonzeros']:,} nonzeros")
+                print(
+                    f"   [{names}] full: {f['variables']:,} variables ({f['binary']:,} binary), {f['constraints']:,} constraints, {f['nonzeros']:,} nonzeros; nearest 6: {r['variables']:,} variables, {r['nonzeros']:,} nonzeros"
+                )
             continue
         results.append(res)
         c = res["size_model"]
@@ -276,20 +357,29 @@ def main(argv: list[str] | None = None) -> int:
         )
         for comp in res["components"]:
             st = "; ".join(
-                f"{s['stage']}: " + ", ".join(f"{k} {v:.5g}" for k, v in s.items() if k != "stage" and isinstance(v, float))
+                f"{s['stage']}: "
+                + ", ".join(f"{k} {v:.5g}" for k, v in s.items() if k != "stage" and isinstance(v, float))
                 for s in comp["stages"]
             )
-            print(f"   [{'+'.join(comp['bands'])}] {comp['size']['variables']:,} vars, {comp['status']}, gap {_fmt_gap(comp['gap'])}, {comp['seconds']:.1f} s | {st}")
+            print(
+                f"   [{'+'.join(comp['bands'])}] {comp['size']['variables']:,} vars, {comp['status']}, gap {_fmt_gap(comp['gap'])}, {comp['seconds']:.1f} s | {st}"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    print(f"\n{'case':<20} {'villages':>8} {'schools':>8} {'roads':>7} {'variables':>11} {'constraints':>11} {'build s':>8} {'solve s':>8} {'status':<11} {'gap':>7} {'peak GiB':>9}")
+    print(
+        f"\n{'case':<20} {'villages':>8} {'schools':>8} {'roads':>7} {'variables':>11} {'constraints':>11} {'build s':>8} {'solve s':>8} {'status':<11} {'gap':>7} {'peak GiB':>9}"
+    )
     for r in results:
         c = r["size_model"]
-        print(f"{r['label'] + ' ' + str(r['years']) + 'y':<20} {r['villages']:8d} {r['schools']:8d} {r['roads']:7d} {c['variables']:11,} {c['constraints']:11,} {r['build_s']:8.1f} {r['warm_s'] + r['solve_s']:8.1f} {r['status']:<11} {_fmt_gap(r['gap']):>7} {r['peak_rss_mib'] / 1024:9.2f}")
+        print(
+            f"{r['label'] + ' ' + str(r['years']) + 'y':<20} {r['villages']:8d} {r['schools']:8d} {r['roads']:7d} {c['variables']:11,} {c['constraints']:11,} {r['build_s']:8.1f} {r['warm_s'] + r['solve_s']:8.1f} {r['status']:<11} {_fmt_gap(r['gap']):>7} {r['peak_rss_mib'] / 1024:9.2f}"
+        )
     big = [r for r in results if r["size"] == 16 and r["strategy"] == "default"]
     for r in big:
         ok = r["gap"] is not None and r["gap"] <= 0.01 and r["total_s"] <= 120 and r["peak_rss_mib"] <= 4096
-        print(f"{'PASS' if ok else 'MISS'}  16x {r['years']}y: gap {_fmt_gap(r['gap'])} (target <= 1%), {r['build_s'] + r['warm_s'] + r['solve_s']:.0f} s (target 120 s), {r['peak_rss_mib'] / 1024:.2f} GiB (target 4 GiB)")
+        print(
+            f"{'PASS' if ok else 'MISS'}  16x {r['years']}y: gap {_fmt_gap(r['gap'])} (target <= 1%), {r['build_s'] + r['warm_s'] + r['solve_s']:.0f} s (target 120 s), {r['peak_rss_mib'] / 1024:.2f} GiB (target 4 GiB)"
+        )
     return 0
 
 

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from timing import median_run
 
 from layout_opt import Scenario, load_district
 from layout_opt.examples import synthetic_district
 from layout_opt.travel import attach_points, build_road_graph, travel_time_matrix
-from timing import median_run
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -83,7 +83,9 @@ def bench(label: str, district, cutoff_min: float, repeat: int, repeat_nx: int, 
     max_diff = float(np.abs(tm.minutes[fin] - nx_minutes[fin]).max()) if fin.any() and same_pattern else float("nan")
     total = build_s + compute_s
     nx_total = build_s + nx_build_s + nx_compute_s
-    print(f"\n== {label}: {len(v)} villages x {len(s)} schools, {len(r)} road lines; graph {graph.n_nodes} nodes, {graph.n_edges} edges; cutoff {cutoff_min:.0f} min")
+    print(
+        f"\n== {label}: {len(v)} villages x {len(s)} schools, {len(r)} road lines; graph {graph.n_nodes} nodes, {graph.n_edges} edges; cutoff {cutoff_min:.0f} min"
+    )
     if read_s is not None:
         print(f"   file reading (excluded)        {read_s:8.3f} s")
     print(f"   scipy   build graph            {build_s:8.3f} s")
@@ -93,7 +95,9 @@ def bench(label: str, district, cutoff_min: float, repeat: int, repeat_nx: int, 
     print(f"   networkx per-school loop       {nx_compute_s:8.3f} s")
     print(f"   networkx total                 {nx_total:8.3f} s")
     print(f"   ratio networkx/scipy: compute {nx_compute_s / compute_s:6.1f}x, total {nx_total / total:6.1f}x")
-    print(f"   reachable pairs {int(fin.sum())} ({fin.mean():.1%}); same matrix as networkx: {same_pattern} (max |diff| {max_diff:.2e} min)")
+    print(
+        f"   reachable pairs {int(fin.sum())} ({fin.mean():.1%}); same matrix as networkx: {same_pattern} (max |diff| {max_diff:.2e} min)"
+    )
     return {"label": label, "total_s": total, "ratio_total": nx_total / total, "same": same_pattern and max_diff < 1e-6}
 
 
@@ -105,7 +109,12 @@ def scaled_district(seed: int):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=7, help="timed runs of both paths on Mengjin (median)")
-    ap.add_argument("--repeat-scaled", type=int, default=3, help="timed runs of the scipy path on the scaled district (networkx runs once)")
+    ap.add_argument(
+        "--repeat-scaled",
+        type=int,
+        default=3,
+        help="timed runs of the scipy path on the scaled district (networkx runs once)",
+    )
     ap.add_argument("--seed", type=int, default=0, help="seed of the scaled district")
     ap.add_argument("--skip-scaled", action="store_true", help="Mengjin only")
     args = ap.parse_args(argv)

@@ -54,9 +54,26 @@ ATTRIBUTION = (
     "Vonng/adcode (CC BY 4.0); 2023 town codes from xiangyuecn/AreaCity-JsSpider-StatsGov (MIT)."
 )
 ADCODE_COLUMNS = [
-    "code", "parent", "name", "level", "rank", "adcode", "post_code", "area_code", "ur_code",
-    "municipality", "virtual", "dummy", "longitude", "latitude", "center", "province", "city",
-    "county", "town", "village",
+    "code",
+    "parent",
+    "name",
+    "level",
+    "rank",
+    "adcode",
+    "post_code",
+    "area_code",
+    "ur_code",
+    "municipality",
+    "virtual",
+    "dummy",
+    "longitude",
+    "latitude",
+    "center",
+    "province",
+    "city",
+    "county",
+    "town",
+    "village",
 ]
 
 #: Synthetic seats (WGS84) for the three Jili subdistricts without official coordinates.
@@ -90,17 +107,26 @@ def to_metric(geom):
 
 def main(geo: Path, out: Path) -> None:
     rng = np.random.default_rng(SEED)
-    adcode = pd.concat([read_adcode(geo / "adcode_410322_mengjin.csv"), read_adcode(geo / "adcode_410306_jili.csv")], ignore_index=True)
+    adcode = pd.concat(
+        [read_adcode(geo / "adcode_410322_mengjin.csv"), read_adcode(geo / "adcode_410306_jili.csv")], ignore_index=True
+    )
     towns23 = pd.read_csv(geo / "towns_2023_410308.csv", dtype=str, encoding="utf-8-sig")
     towns23 = towns23[towns23["deep"] == "3"]
     code23 = dict(zip(towns23["ext_name"], towns23["id"]))
 
     # ---------------------------------------------------------------- boundary
     banks = {}
-    for key, file, label in (("south", "fence_410322_mengjin.geojson", "原孟津县 (410322)"), ("north", "fence_410306_jili.geojson", "原吉利区 (410306)")):
+    for key, file, label in (
+        ("south", "fence_410322_mengjin.geojson", "原孟津县 (410322)"),
+        ("north", "fence_410306_jili.geojson", "原吉利区 (410306)"),
+    ):
         g = shape(json.loads((geo / file).read_text(encoding="utf-8")))
         banks[key] = (label, shapely.transform(g, _vec_gcj))
-    boundary = gpd.GeoDataFrame({"name": [v[0] for v in banks.values()], "bank": list(banks)}, geometry=[v[1] for v in banks.values()], crs=FILE_CRS)
+    boundary = gpd.GeoDataFrame(
+        {"name": [v[0] for v in banks.values()], "bank": list(banks)},
+        geometry=[v[1] for v in banks.values()],
+        crs=FILE_CRS,
+    )
     bank_metric = {k: to_metric(v[1]) for k, v in banks.items()}
     river = bank_metric["south"].intersection(bank_metric["north"])
     river = shapely.line_merge(river) if river.geom_type == "MultiLineString" else river
@@ -115,7 +141,17 @@ def main(geo: Path, out: Path) -> None:
         else:
             lon, lat = SYNTHETIC_SEATS[name]
             src = "synthetic"
-        town_rows.append({"town_code": code23[name], "town": name, "town_kind": "subdistrict" if name.endswith("街道") else "town", "adcode_2016": r["code"], "lon": lon, "lat": lat, "coord_source": src})
+        town_rows.append(
+            {
+                "town_code": code23[name],
+                "town": name,
+                "town_kind": "subdistrict" if name.endswith("街道") else "town",
+                "adcode_2016": r["code"],
+                "lon": lon,
+                "lat": lat,
+                "coord_source": src,
+            }
+        )
     towns = pd.DataFrame(town_rows).sort_values("town_code").reset_index(drop=True)
     seat_metric = gpd.GeoSeries(gpd.points_from_xy(towns["lon"], towns["lat"]), crs=FILE_CRS).to_crs(METRIC_CRS)
     towns["x"], towns["y"] = seat_metric.x.to_numpy(), seat_metric.y.to_numpy()
@@ -130,7 +166,9 @@ def main(geo: Path, out: Path) -> None:
     cells = {}
     for bank, area in bank_metric.items():
         sub = towns[towns["bank"] == bank]
-        vor = shapely.voronoi_polygons(shapely.MultiPoint(list(zip(sub["x"], sub["y"]))), extend_to=area.envelope.buffer(5000))
+        vor = shapely.voronoi_polygons(
+            shapely.MultiPoint(list(zip(sub["x"], sub["y"]))), extend_to=area.envelope.buffer(5000)
+        )
         for poly in vor.geoms:
             for _, t in sub.iterrows():
                 if poly.contains(Point(t["x"], t["y"])):
@@ -158,7 +196,9 @@ def main(geo: Path, out: Path) -> None:
                 far = cell.difference(Point(t["x"], t["y"]).buffer(1500))
                 pts = scatter_points(far if not far.is_empty else cell, len(idx), rng, 900.0, existing=placed)
             else:
-                pts = scatter_points(cell, len(idx), rng, 500.0, existing=placed, centre=(t["x"], t["y"]), radius_m=ring[ur])
+                pts = scatter_points(
+                    cell, len(idx), rng, 500.0, existing=placed, centre=(t["x"], t["y"]), radius_m=ring[ur]
+                )
             vil.loc[idx, "x"], vil.loc[idx, "y"] = pts[:, 0], pts[:, 1]
             placed = np.vstack([placed, pts])
     official = vil["longitude"] != ""
@@ -170,17 +210,42 @@ def main(geo: Path, out: Path) -> None:
 
     vil["population"] = synth_population(vil["ur_code"].to_numpy(), 486_000, rng)
     vil["central_village"] = False
-    for code, grp in vil.groupby("town_code", sort=True):
-        rural = grp[grp["ur_code"].isin([112, 122, 220]) & grp["name"].str.endswith("村民委员会")].sort_values("population", ascending=False)
+    for _code, grp in vil.groupby("town_code", sort=True):
+        rural = grp[grp["ur_code"].isin([112, 122, 220]) & grp["name"].str.endswith("村民委员会")].sort_values(
+            "population", ascending=False
+        )
         n = 2 if len(rural) >= 15 else 1
         vil.loc[rural.index[:n], "central_village"] = True
     kids = synth_children(vil["population"].to_numpy(), Calibration(population=486_000, base_year=BASE_YEAR), rng)
     vil = pd.concat([vil.reset_index(drop=True), kids], axis=1)
 
     # ---------------------------------------------------------------- schools
-    sites = school_sites(vil[["village_id", "name", "town_code", "ur_code", "central_village", "population", "x", "y", *[f"g{g}" for g in range(1, 13)]]], towns, rng, high_schools=0, teaching_point_share=0.72, primary_min_population=1_600)
+    sites = school_sites(
+        vil[
+            [
+                "village_id",
+                "name",
+                "town_code",
+                "ur_code",
+                "central_village",
+                "population",
+                "x",
+                "y",
+                *[f"g{g}" for g in range(1, 13)],
+            ]
+        ],
+        towns,
+        rng,
+        high_schools=0,
+        teaching_point_share=0.72,
+        primary_min_population=1_600,
+    )
     sites = name_mengjin_schools(sites, vil, towns, rng)
-    over = [n for n in sites["name"] if n in ("城关中心小学", "城关第二小学", "孟庄小学", "城关一中", "城关二中", "麻屯中心小学", "麻屯初中")]
+    over = [
+        n
+        for n in sites["name"]
+        if n in ("城关中心小学", "城关第二小学", "孟庄小学", "城关一中", "城关二中", "麻屯中心小学", "麻屯初中")
+    ]
     provisional = equip_schools(sites, vil, np.random.default_rng(SEED + 1))
     over_ids = provisional.loc[provisional["name"].isin(over), "school_id"].tolist()
     schools = equip_schools(sites, vil, np.random.default_rng(SEED + 1), overcrowded_ids=over_ids)
@@ -189,8 +254,28 @@ def main(geo: Path, out: Path) -> None:
     # ---------------------------------------------------------------- roads
     nodes = pd.concat(
         [
-            pd.DataFrame({"x": towns["x"], "y": towns["y"], "bank": towns["bank"], "town_code": towns["town_code"], "is_seat": True, "ur_code": 121, "central_village": False}),
-            pd.DataFrame({"x": vil["x"], "y": vil["y"], "bank": vil["bank"], "town_code": vil["town_code"], "is_seat": False, "ur_code": vil["ur_code"], "central_village": vil["central_village"]}),
+            pd.DataFrame(
+                {
+                    "x": towns["x"],
+                    "y": towns["y"],
+                    "bank": towns["bank"],
+                    "town_code": towns["town_code"],
+                    "is_seat": True,
+                    "ur_code": 121,
+                    "central_village": False,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "x": vil["x"],
+                    "y": vil["y"],
+                    "bank": vil["bank"],
+                    "town_code": vil["town_code"],
+                    "is_seat": False,
+                    "ur_code": vil["ur_code"],
+                    "central_village": vil["central_village"],
+                }
+            ),
         ],
         ignore_index=True,
     )
@@ -198,22 +283,77 @@ def main(geo: Path, out: Path) -> None:
     for frac, name in BRIDGES:
         p = river.interpolate(frac, normalized=True)
         bridges.append(((p.x, p.y), (p.x, p.y), name))
-    roads = build_road_network(nodes, {k: bank_metric[k] for k in bank_metric}, bridges=bridges, rng=rng, max_edge_m=6_500.0, extra_edge_share=0.3)
-    roads = add_access_roads(roads, schools[["x", "y"]], vil.set_index("village_id").loc[schools["village_id"], ["x", "y"]])
+    roads = build_road_network(
+        nodes,
+        {k: bank_metric[k] for k in bank_metric},
+        bridges=bridges,
+        rng=rng,
+        max_edge_m=6_500.0,
+        extra_edge_share=0.3,
+    )
+    roads = add_access_roads(
+        roads, schools[["x", "y"]], vil.set_index("village_id").loc[schools["village_id"], ["x", "y"]]
+    )
 
     # ---------------------------------------------------------------- write
     out.mkdir(parents=True, exist_ok=True)
-    vcols = ["village_id", "name", "town_code", "town", "ur_code", "central_village", "population", *[f"g{g}" for g in range(1, 13)], *[f"a{a}" for a in range(6)], "coord_source"]
-    write_geojson(gpd.GeoDataFrame(vil[vcols], geometry=gpd.points_from_xy(vil["x"], vil["y"]), crs=METRIC_CRS), out / "villages.geojson")
-    scols = ["school_id", "name", "town_code", "town", "kind", "village_id", "ur_code", "grades", "classrooms", "classes", *[f"g{g}" for g in range(1, 13)], "beds", "max_added_classrooms", "status", "open_year", "planned_seats"]
-    write_geojson(gpd.GeoDataFrame(schools[scols], geometry=gpd.points_from_xy(schools["x"], schools["y"]), crs=METRIC_CRS), out / "schools.geojson")
+    vcols = [
+        "village_id",
+        "name",
+        "town_code",
+        "town",
+        "ur_code",
+        "central_village",
+        "population",
+        *[f"g{g}" for g in range(1, 13)],
+        *[f"a{a}" for a in range(6)],
+        "coord_source",
+    ]
+    write_geojson(
+        gpd.GeoDataFrame(vil[vcols], geometry=gpd.points_from_xy(vil["x"], vil["y"]), crs=METRIC_CRS),
+        out / "villages.geojson",
+    )
+    scols = [
+        "school_id",
+        "name",
+        "town_code",
+        "town",
+        "kind",
+        "village_id",
+        "ur_code",
+        "grades",
+        "classrooms",
+        "classes",
+        *[f"g{g}" for g in range(1, 13)],
+        "beds",
+        "max_added_classrooms",
+        "status",
+        "open_year",
+        "planned_seats",
+    ]
+    write_geojson(
+        gpd.GeoDataFrame(schools[scols], geometry=gpd.points_from_xy(schools["x"], schools["y"]), crs=METRIC_CRS),
+        out / "schools.geojson",
+    )
     write_geojson(roads, out / "roads.geojson")
     tcols = ["town_code", "town", "town_kind", "adcode_2016", "coord_source"]
-    write_geojson(gpd.GeoDataFrame(towns[tcols], geometry=gpd.points_from_xy(towns["x"], towns["y"]), crs=METRIC_CRS), out / "towns.geojson")
+    write_geojson(
+        gpd.GeoDataFrame(towns[tcols], geometry=gpd.points_from_xy(towns["x"], towns["y"]), crs=METRIC_CRS),
+        out / "towns.geojson",
+    )
     write_geojson(boundary, out / "boundary.geojson")
     river_gdf = gpd.GeoDataFrame({"name": ["黄河 (孟津—吉利界)"]}, geometry=[river], crs=METRIC_CRS)
     write_geojson(river_gdf, out / "river.geojson")
-    write_json({"name": "孟津区 Mengjin district", "base_year": BASE_YEAR, "seed": SEED, "attribution": ATTRIBUTION, "generator": "scripts/build_dataset.py"}, out / "district.json")
+    write_json(
+        {
+            "name": "孟津区 Mengjin district",
+            "base_year": BASE_YEAR,
+            "seed": SEED,
+            "attribution": ATTRIBUTION,
+            "generator": "scripts/build_dataset.py",
+        },
+        out / "district.json",
+    )
     projects = planned_projects_table(schools)
     projects.to_csv(out / "policy_projects.csv", index=False, encoding="utf-8", lineterminator="\n")
     logger.info("wrote %d villages, %d schools, %d road segments to %s", len(vil), len(schools), len(roads), out)
@@ -224,7 +364,9 @@ def _vec_gcj(coords: np.ndarray) -> np.ndarray:
     return np.array([gcj_to_wgs(float(a), float(b)) for a, b in coords])
 
 
-def name_mengjin_schools(sites: pd.DataFrame, vil: pd.DataFrame, towns: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def name_mengjin_schools(
+    sites: pd.DataFrame, vil: pd.DataFrame, towns: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Rename generic sites after the schools the policy names; add its other schools.
 
     Named in the policy (孟发〔2023〕13号): town juniors (白鹤初中, 会盟初中, ...), central
@@ -244,7 +386,14 @@ def name_mengjin_schools(sites: pd.DataFrame, vil: pd.DataFrame, towns: pd.DataF
         elif tname[s["town_code"]].endswith("街道"):
             sites.at[k, "name"] = s["name"].replace("街道第", "第").replace("初级中学", "初中")
     # Boarding as the policy describes (寄宿制学校 named in 四(三)).
-    boarding = {"会盟中心小学": 320, "白鹤初中": 560, "白鹤中心小学": 260, "麻屯初中": 480, "平乐中心小学": 240, "会盟初中": 420}
+    boarding = {
+        "会盟中心小学": 320,
+        "白鹤初中": 560,
+        "白鹤中心小学": 260,
+        "麻屯初中": 480,
+        "平乐中心小学": 240,
+        "会盟初中": 420,
+    }
     for name, beds in boarding.items():
         sites.loc[sites["name"] == name, "beds"] = beds
     # Two towns without a boarding primary today, one without a boarding junior: the
@@ -279,7 +428,9 @@ def name_mengjin_schools(sites: pd.DataFrame, vil: pd.DataFrame, towns: pd.DataF
     host_named("张盘村", "primary", "张盘小学")
     host_named("小寨村", "primary", "小寨小学")
     host_named("霍村村", "primary", "霍村小学")
-    chaoyang = vil[(vil["town"] == "朝阳镇") & (vil["ur_code"] == 122)].sort_values("population", ascending=False).iloc[0]
+    chaoyang = (
+        vil[(vil["town"] == "朝阳镇") & (vil["ur_code"] == 122)].sort_values("population", ascending=False).iloc[0]
+    )
     host_named(chaoyang["village_id"], "primary", "朝阳三小", beds=220)
     host_named("龙马社区", "primary", "城关第二小学")
     host_named("八一社区", "junior", "城关二中", offset=300.0)
@@ -294,11 +445,48 @@ def name_mengjin_schools(sites: pd.DataFrame, vil: pd.DataFrame, towns: pd.DataF
     draw = {"孟津一高": 3.0, "孟津一中": 2.2, "孟津二高": 1.0, "吉利高中": 1.6, "老城高中": 1.0, "平乐高中": 0.8}
     sites["draw_weight"] = sites["name"].map(draw).fillna(1.0)
     # Planned projects (status planned): seats as the policy plans them.
-    host_named("长华社区", "primary", "永和路小学", offset=600.0, status="planned", open_year=2025, planned_seats=1620, classrooms=36)
+    host_named(
+        "长华社区",
+        "primary",
+        "永和路小学",
+        offset=600.0,
+        status="planned",
+        open_year=2025,
+        planned_seats=1620,
+        classrooms=36,
+    )
     mt = vil[(vil["town"] == "麻屯镇") & (vil["ur_code"] == 122)].sort_values("population", ascending=False).iloc[0]
-    host_named(mt["village_id"], "primary", "麻屯三小", offset=400.0, status="planned", open_year=2026, planned_seats=1620, classrooms=36)
-    host_named("泰康社区", "junior", "兴华路中学", offset=500.0, status="planned", open_year=2026, planned_seats=1500, classrooms=30)
-    host_named("康窑村", "high", "孟津一高新校区", offset=500.0, status="planned", open_year=2025, planned_seats=3000, classrooms=60, beds=1500)
+    host_named(
+        mt["village_id"],
+        "primary",
+        "麻屯三小",
+        offset=400.0,
+        status="planned",
+        open_year=2026,
+        planned_seats=1620,
+        classrooms=36,
+    )
+    host_named(
+        "泰康社区",
+        "junior",
+        "兴华路中学",
+        offset=500.0,
+        status="planned",
+        open_year=2026,
+        planned_seats=1500,
+        classrooms=30,
+    )
+    host_named(
+        "康窑村",
+        "high",
+        "孟津一高新校区",
+        offset=500.0,
+        status="planned",
+        open_year=2025,
+        planned_seats=3000,
+        classrooms=60,
+        beds=1500,
+    )
     # Planned projects are new schools: a new primary lives under the primary kind.
     return sites.sort_values(["town_code", "kind", "name"], kind="stable").reset_index(drop=True)
 
@@ -309,11 +497,19 @@ def planned_projects_table(schools: pd.DataFrame) -> pd.DataFrame:
         ("永和路小学", "new", 1620, "新建永和路小学，新增学位1620个"),
         ("麻屯三小", "new", 1620, "筹建麻屯镇第三中心小学，新增学位1620个"),
         ("孟庄小学", "expansion", 1080, "孟庄小学和原城关一中校舍扩容整合改建寄宿制小学，新增学位1080个"),
-        ("城关一中", "expansion", 150, "利用原孟津二高腾退校舍改建寄宿制初中，城关一中、城关二中整体迁入，增加学位150个"),
+        (
+            "城关一中",
+            "expansion",
+            150,
+            "利用原孟津二高腾退校舍改建寄宿制初中，城关一中、城关二中整体迁入，增加学位150个",
+        ),
     ]
     ids = dict(zip(schools["name"], schools["school_id"]))
     return pd.DataFrame(
-        [{"project": n, "school_id": ids.get(n, ""), "type": t, "seats": s, "policy_text": txt} for n, t, s, txt in rows]
+        [
+            {"project": n, "school_id": ids.get(n, ""), "type": t, "seats": s, "policy_text": txt}
+            for n, t, s, txt in rows
+        ]
     )
 
 

@@ -153,7 +153,10 @@ def three_years():
     """Teaching point closed from 2024, a classroom added at the central primary by 2025."""
     t = Tiny(
         villages=[V("C", grades(lower=(35, 35, 35)), ur=121), V("A", grades(lower=(10, 10, 10)))],
-        schools=[S("CP", "central_primary", "C", classrooms=3, max_added=2, enrol=120), S("TP", "teaching_point", "A", classrooms=1, enrol=30)],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=3, max_added=2, enrol=120),
+            S("TP", "teaching_point", "A", classrooms=1, enrol=30),
+        ],
         minutes={("C", "CP"): 1, ("A", "CP"): 10, ("A", "TP"): 1},
         demand_by_year=[{}, {"C": grades(lower=(36, 35, 35))}, {}],
     )
@@ -164,8 +167,14 @@ def three_years():
 def planned():
     """A primary project opening in 2025."""
     t = Tiny(
-        villages=[V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10)), ur=121), V("Y", grades(lower=(30, 30, 30), upper=(30, 30, 30)), ur=122)],
-        schools=[S("CP", "central_primary", "C", classrooms=12), S("NP", "primary", "Y", classrooms=12, status="planned", open_year=2025, planned_seats=540)],
+        villages=[
+            V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10)), ur=121),
+            V("Y", grades(lower=(30, 30, 30), upper=(30, 30, 30)), ur=122),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=12),
+            S("NP", "primary", "Y", classrooms=12, status="planned", open_year=2025, planned_seats=540),
+        ],
         minutes={("C", "CP"): 1, ("Y", "CP"): 20, ("Y", "NP"): 2, ("C", "NP"): 20},
     )
     return solved(t, years=(2024, 2025))
@@ -460,7 +469,10 @@ def test_seniors_outside_the_main_urban_area_in_2026(seniors):
     s.loc[row(s, school_id="H2", year=2026), ["enrolment", "classes"]] = [30, 3]
     bad = seniors.check(assignments=a, schools=s, closures=seniors.c.iloc[0:0])
     assert found(bad) == {("senior in main urban area", 2026, "H1")}
-    assert set(bad["message"]) == {"H1校 lies outside the main urban area but teaches seniors in 2026", "H1校 must close or relocate by 2026"}
+    assert set(bad["message"]) == {
+        "H1校 lies outside the main urban area but teaches seniors in 2026",
+        "H1校 must close or relocate by 2026",
+    }
     assert bad["rule"].eq("senior in main urban area").sum() == 2
 
 

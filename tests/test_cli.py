@@ -31,18 +31,34 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 def _run(data: Path, out: Path, *extra: str) -> int:
-    return cli.main(["plan", "--data", str(data), "--scenario", str(data / "scenario.toml"), "--out", str(out), "--quiet", *extra])
+    return cli.main(
+        ["plan", "--data", str(data), "--scenario", str(data / "scenario.toml"), "--out", str(out), "--quiet", *extra]
+    )
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".json") and p.name != "timings.json"}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.suffix in (".csv", ".json") and p.name != "timings.json"
+    }
 
 
 def test_plan_folder_contract_and_determinism(data_dir, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert _run(data_dir, a) == 0
     assert _run(data_dir, b) == 0
-    for name in ("summary.json", "assignments.csv", "schools.csv", "closures.csv", "plan.gpkg", "plan.xlsx", "report.html", "run.log", "timings.json"):
+    for name in (
+        "summary.json",
+        "assignments.csv",
+        "schools.csv",
+        "closures.csv",
+        "plan.gpkg",
+        "plan.xlsx",
+        "report.html",
+        "run.log",
+        "timings.json",
+    ):
         assert (a / name).exists(), name
     assert _digest(a) == _digest(b)
     summary = json.loads((a / "summary.json").read_text(encoding="utf-8"))

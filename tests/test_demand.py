@@ -171,7 +171,13 @@ def test_no_drift_when_district_has_no_receiving_unit(caplog):
 
 @pytest.mark.parametrize("destination", ["town_seat", "main_urban"])
 def test_drift_moves_pupils_and_creates_none(mengjin, destination):
-    p = ForecastParams(retention=1.0, senior_entry_share=1.0, urban_drift_per_year=0.05, drift_destination=destination, drift_last_grade=12)
+    p = ForecastParams(
+        retention=1.0,
+        senior_entry_share=1.0,
+        urban_drift_per_year=0.05,
+        drift_destination=destination,
+        drift_last_grade=12,
+    )
     with_drift = forecast_district(mengjin, p)
     without = forecast_district(mengjin, p.replace(urban_drift_per_year=0.0))
     np.testing.assert_array_equal(with_drift.pupils.sum(axis=1), without.pupils.sum(axis=1))

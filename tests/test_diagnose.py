@@ -9,9 +9,9 @@ import pytest
 import layout_opt.api
 from layout_opt import InfeasibleError
 from layout_opt.diagnose import explain_infeasible, presolve_checks
+from layout_opt.model.build import build_model
 from layout_opt.model.problem import PlanningProblem
 from layout_opt.model.solve import ComponentSolution, SolveReport, SolveResult, solve_problem
-from layout_opt.model.build import build_model
 
 from .test_model import EXACT, LOWER, S, Tiny, V, grades, thirty_minute_rule, two_teaching_points
 
@@ -81,7 +81,10 @@ def test_a_town_whose_only_boarding_school_opens_later_is_named(no_solver):
     """The town's only school that may board is a project opening in 2025: in 2024 the
     town has no boarding primary (the model cannot express the rule that year)."""
     t = Tiny(
-        villages=[V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10), junior=(10, 10, 10)), ur=121), V("X", grades(lower=(5, 5, 5), upper=(5, 5, 5)))],
+        villages=[
+            V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10), junior=(10, 10, 10)), ur=121),
+            V("X", grades(lower=(5, 5, 5), upper=(5, 5, 5))),
+        ],
         schools=[
             S("NP", "central_primary", "C", classrooms=6, status="planned", open_year=2025, planned_seats=270),
             S("J", "junior", "C", classrooms=3, beds=60),
@@ -99,7 +102,9 @@ def test_a_town_whose_only_boarding_school_opens_later_is_named(no_solver):
 def test_a_closure_target_above_the_candidates_is_named(no_solver):
     e = reasons_of(two_teaching_points(), closure_target=3)
     assert e.details["closure_target"] == {"target": 3, "candidates": 2}
-    assert e.reasons == ["The closure target is 3 but only 2 schools are closure candidates (teaching points and schools under the small-school threshold)."]
+    assert e.reasons == [
+        "The closure target is 3 but only 2 schools are closure candidates (teaching points and schools under the small-school threshold)."
+    ]
 
 
 def test_capacity_short_even_at_maximum_expansion_is_named(no_solver):
@@ -136,7 +141,9 @@ def test_a_closure_target_the_travel_rules_forbid_is_explained():
     t = thirty_minute_rule()
     presolve_checks(problem_of(t, closure_target=2))  # nothing visible before solving
     e = reasons_of(t, closure_target=2)
-    assert e.reasons == ["Only 1 of the 2 closures asked for can be made without breaking the travel or capacity rules."]
+    assert e.reasons == [
+        "Only 1 of the 2 closures asked for can be made without breaking the travel or capacity rules."
+    ]
     assert e.details["broken"] == [{"rule": "closure_target", "amount": 1.0}]
 
 
@@ -144,8 +151,14 @@ def test_a_school_that_may_not_grow_is_named_with_its_shortage():
     """Village X's primary (220) needs 7 classrooms and has 6; the central primary is out
     of reach; the district as a whole has seats to spare."""
     t = Tiny(
-        villages=[V("C", grades(lower=(20, 20, 20), upper=(20, 20, 20)), ur=121), V("X", grades(lower=(46, 40, 40), upper=(40, 40, 40)))],
-        schools=[S("CP", "central_primary", "C", classrooms=12), S("P", "primary", "X", classrooms=6, max_added=5, enrol=200)],
+        villages=[
+            V("C", grades(lower=(20, 20, 20), upper=(20, 20, 20)), ur=121),
+            V("X", grades(lower=(46, 40, 40), upper=(40, 40, 40))),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=12),
+            S("P", "primary", "X", classrooms=6, max_added=5, enrol=200),
+        ],
         minutes={("C", "CP"): 1, ("X", "P"): 1},
     )
     presolve_checks(problem_of(t))
@@ -158,8 +171,24 @@ def test_a_component_stopped_without_a_plan_asks_for_more_time():
     t = two_teaching_points()
     problem = problem_of(t)
     model = build_model(problem)
-    stopped = SolveResult(status="no_solution", objective=float("inf"), bound=0.0, gap=float("inf"), seconds=1.0, values=None, backend="highs")
-    report = SolveReport(status="no_solution", objective=float("inf"), bound=0.0, gap=float("inf"), seconds=1.0, backend="highs", components=[ComponentSolution(bands=(0, 1), model=model, result=stopped, stages=[])])
+    stopped = SolveResult(
+        status="no_solution",
+        objective=float("inf"),
+        bound=0.0,
+        gap=float("inf"),
+        seconds=1.0,
+        values=None,
+        backend="highs",
+    )
+    report = SolveReport(
+        status="no_solution",
+        objective=float("inf"),
+        bound=0.0,
+        gap=float("inf"),
+        seconds=1.0,
+        backend="highs",
+        components=[ComponentSolution(bands=(0, 1), model=model, result=stopped, stages=[])],
+    )
     e = explain_infeasible(problem, report)
     assert isinstance(e, InfeasibleError)
     assert len(e.reasons) == 1 and "time limit" in e.reasons[0] and "allow more time" in e.reasons[0]
@@ -177,14 +206,38 @@ def test_a_search_that_missed_an_existing_plan_is_not_called_infeasible():
     each village's nearest schools could): the elastic copy needs no slack, so the
     explanation says the plan exists instead of blaming the rules."""
     t = Tiny(
-        villages=[V("C", grades(lower=(20, 20, 20), upper=(20, 20, 20)), ur=121), V("X", grades(lower=(46, 40, 40), upper=(40, 40, 40)))],
-        schools=[S("CP", "central_primary", "C", classrooms=12), S("P", "primary", "X", classrooms=6, max_added=5, enrol=200)],
+        villages=[
+            V("C", grades(lower=(20, 20, 20), upper=(20, 20, 20)), ur=121),
+            V("X", grades(lower=(46, 40, 40), upper=(40, 40, 40))),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=12),
+            S("P", "primary", "X", classrooms=6, max_added=5, enrol=200),
+        ],
         minutes={("C", "CP"): 1, ("X", "CP"): 15, ("X", "P"): 1, ("C", "P"): 15},
     )
     problem = problem_of(t)
     assert solve_problem(problem, time_limit_s=10).status == "optimal"
-    missed = SolveResult(status="infeasible", objective=float("inf"), bound=float("inf"), gap=float("inf"), seconds=1.0, values=None, backend="cp-sat")
-    report = SolveReport(status="infeasible", objective=float("inf"), bound=float("inf"), gap=float("inf"), seconds=1.0, backend="highs", components=[ComponentSolution(bands=(0, 1), model=build_model(problem), result=missed, stages=[])])
+    missed = SolveResult(
+        status="infeasible",
+        objective=float("inf"),
+        bound=float("inf"),
+        gap=float("inf"),
+        seconds=1.0,
+        values=None,
+        backend="cp-sat",
+    )
+    report = SolveReport(
+        status="infeasible",
+        objective=float("inf"),
+        bound=float("inf"),
+        gap=float("inf"),
+        seconds=1.0,
+        backend="highs",
+        components=[ComponentSolution(bands=(0, 1), model=build_model(problem), result=missed, stages=[])],
+    )
     e = explain_infeasible(problem, report)
-    assert e.reasons == ["A plan for grades 1-3, grades 4-6 exists, but the solver did not find one: its search was limited to the nearest schools of each village or stopped early; allow more time."]
+    assert e.reasons == [
+        "A plan for grades 1-3, grades 4-6 exists, but the solver did not find one: its search was limited to the nearest schools of each village or stopped early; allow more time."
+    ]
     assert e.details["broken"] == []

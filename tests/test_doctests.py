@@ -33,7 +33,9 @@ def test_docstring_examples(module):
     assert result.failed == 0, out.getvalue()
 
 
-@pytest.mark.parametrize("obj", [layout_opt.Scenario, layout_opt.solve, layout_opt.Plan, layout_opt.compare], ids=lambda o: o.__name__)
+@pytest.mark.parametrize(
+    "obj", [layout_opt.Scenario, layout_opt.solve, layout_opt.Plan, layout_opt.compare], ids=lambda o: o.__name__
+)
 def test_the_entry_points_have_runnable_examples(obj):
     """Scenario, solve, Plan and compare each show an example in their own docstring."""
     examples = doctest.DocTestParser().get_examples(obj.__doc__ or "")

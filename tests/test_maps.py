@@ -11,15 +11,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib import font_manager as fm  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ft2font import FT2Font  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib import font_manager as fm
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 
-from layout_opt import maps  # noqa: E402
+from layout_opt import maps
 
-from .test_report import YEARS, build_plan  # noqa: E402
+from .test_report import YEARS, build_plan
 
 
 @pytest.fixture(scope="module")

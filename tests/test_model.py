@@ -139,7 +139,9 @@ class Tiny:
             base = np.array([v.pupils for v in self.villages], dtype=np.int64)
             return np.repeat(base[None], len(years), axis=0)
         assert len(self.demand_by_year) == len(years)
-        return np.array([[yr.get(v.key, v.pupils) for v in self.villages] for yr in self.demand_by_year], dtype=np.int64)
+        return np.array(
+            [[yr.get(v.key, v.pupils) for v in self.villages] for yr in self.demand_by_year], dtype=np.int64
+        )
 
     def solve(self, scenario: Scenario = EXACT, **changes) -> lo.Plan:
         sc = scenario.replace(**changes) if changes else scenario
@@ -148,7 +150,7 @@ class Tiny:
     def check(self, plan: lo.Plan) -> pd.DataFrame:
         return check_plan(plan, self.district, plan.scenario, self.travel, self.demand(plan.scenario.years))
 
-    def brute(self, scenario: Scenario = EXACT, allow_reopen: bool = False, **changes) -> "Brute | None":
+    def brute(self, scenario: Scenario = EXACT, allow_reopen: bool = False, **changes) -> Brute | None:
         sc = scenario.replace(**changes) if changes else scenario
         return brute_force(self.district, sc, self.travel, self.demand(sc.years), allow_reopen=allow_reopen)
 
@@ -210,7 +212,9 @@ def make_district(t: Tiny) -> lo.District:
         geometry=[Point(X0 + 2_000.0 * k, Y0 + 1_000.0) for k in range(len(t.towns))],
         crs=METRIC_CRS,
     )
-    return lo.District.from_frames(villages=villages, schools=schools, roads=None, towns=towns, base_year=2023, name="tiny")
+    return lo.District.from_frames(
+        villages=villages, schools=schools, roads=None, towns=towns, base_year=2023, name="tiny"
+    )
 
 
 # --------------------------------------------------------------------------- brute force
@@ -228,7 +232,14 @@ class Brute:
     n_closed: int
 
 
-def brute_force(district: lo.District, sc: Scenario, travel: TravelMatrix, demand: np.ndarray, max_plans: int = 400_000, allow_reopen: bool = False) -> Brute | None:
+def brute_force(
+    district: lo.District,
+    sc: Scenario,
+    travel: TravelMatrix,
+    demand: np.ndarray,
+    max_plans: int = 400_000,
+    allow_reopen: bool = False,
+) -> Brute | None:
     """The cheapest plan, by enumerating every open/closed pattern of the closure
     candidates, every school for every village band and year, and every boarding top-up.
 
@@ -249,26 +260,49 @@ def brute_force(district: lo.District, sc: Scenario, travel: TravelMatrix, deman
     info = {}
     for r in sch.itertuples(index=False):
         enrol = sum(getattr(r, f"g{g}") for g in range(1, 13))
-        cand = r.status == "open" and (r.kind == "teaching_point" or (enrol < sc.small_school_pupils and r.kind in ("primary", "central_primary", "junior", "nine_year")))
+        cand = r.status == "open" and (
+            r.kind == "teaching_point"
+            or (enrol < sc.small_school_pupils and r.kind in ("primary", "central_primary", "junior", "nine_year"))
+        )
         levels = {BAND_LEVEL[b] for b in KIND_BANDS[r.kind]}
-        grow = all(r.ur_code in getattr(sc, f"expand_ur_codes_{lv}") or (lv == "primary" and central_of.get(r.village_id, False)) for lv in levels)
+        grow = all(
+            r.ur_code in getattr(sc, f"expand_ur_codes_{lv}")
+            or (lv == "primary" and central_of.get(r.village_id, False))
+            for lv in levels
+        )
         avail = []
         for y in years:
             ok = not (r.status == "planned" and y < r.open_year)
-            ok &= not (r.kind == "high" and r.ur_code not in sc.senior_urban_ur_codes and y >= sc.senior_relocation_year)
+            ok &= not (
+                r.kind == "high" and r.ur_code not in sc.senior_urban_ur_codes and y >= sc.senior_relocation_year
+            )
             avail.append(ok)
         main = "senior" if r.kind == "high" else ("junior" if r.kind == "junior" else "primary")
         info[r.school_id] = dict(
-            kind=r.kind, cand=cand, grow=grow, avail=avail, rooms=r.classrooms, beds=r.beds, host=r.village_id, town=str(r.town_code),
+            kind=r.kind,
+            cand=cand,
+            grow=grow,
+            avail=avail,
+            rooms=r.classrooms,
+            beds=r.beds,
+            host=r.village_id,
+            town=str(r.town_code),
             max_rooms=(r.max_added_classrooms if grow and r.status != "planned" else 0),
             can_board=grow and any(b in sc.boarding_bands for b in KIND_BANDS[r.kind]),
             room_cost=getattr(sc, f"class_cap_{main}") * sc.cost_per_added_seat_yuan,
-            size_cap=getattr(sc, "school_cap_" + {"high": "senior", "junior": "junior", "nine_year": "nine_year"}.get(r.kind, "primary")),
+            size_cap=getattr(
+                sc,
+                "school_cap_" + {"high": "senior", "junior": "junior", "nine_year": "nine_year"}.get(r.kind, "primary"),
+            ),
         )
     sids = list(info)
     cands = [s for s in sids if info[s]["cand"]]
     towns = district.towns
-    rule_towns = towns.loc[towns["town_kind"] == "town", "town_code"].astype(str).tolist() if sc.boarding_schools_per_town > 0 else []
+    rule_towns = (
+        towns.loc[towns["town_kind"] == "town", "town_code"].astype(str).tolist()
+        if sc.boarding_schools_per_town > 0
+        else []
+    )
     rule_levels = [("primary", UPPER), ("junior", JUNIOR)]
 
     def options(k: int, open_: dict[str, bool]):
@@ -293,7 +327,9 @@ def brute_force(district: lo.District, sc: Scenario, travel: TravelMatrix, deman
                         mode = "boarding"
                     else:
                         continue
-                    cost = n * t * trips[mode] * per_min * w + (n * sc.boarding_cost_yuan_per_pupil_year * w if mode == "boarding" else 0.0)
+                    cost = n * t * trips[mode] * per_min * w + (
+                        n * sc.boarding_cost_yuan_per_pupil_year * w if mode == "boarding" else 0.0
+                    )
                     opts.append((s, mode, cost))
                 if not opts:
                     return None
@@ -345,7 +381,11 @@ def brute_force(district: lo.District, sc: Scenario, travel: TravelMatrix, deman
                     if d["kind"] == "teaching_point":
                         classes = math.ceil(sum(load[0:3]) / sc.class_cap_primary)
                     else:
-                        classes = sum(math.ceil(load[g - 1] / getattr(sc, f"class_cap_{BAND_LEVEL[b]}")) for b in KIND_BANDS[d["kind"]] for g in BAND_GRADES[b])
+                        classes = sum(
+                            math.ceil(load[g - 1] / getattr(sc, f"class_cap_{BAND_LEVEL[b]}"))
+                            for b in KIND_BANDS[d["kind"]]
+                            for g in BAND_GRADES[b]
+                        )
                     extra = max(classes - d["rooms"], 0)
                     if extra > d["max_rooms"] or sum(load) > d["size_cap"]:
                         ok = False
@@ -357,16 +397,33 @@ def brute_force(district: lo.District, sc: Scenario, travel: TravelMatrix, deman
                 if not ok:
                     continue
                 # boarding schools per town: top up some eligible schools to the minimum
-                eligible = [s for s in sids if info[s]["town"] in rule_towns and open_by_year[k][s] and (info[s]["beds"] >= sc.min_boarding_beds or info[s]["can_board"])]
+                eligible = [
+                    s
+                    for s in sids
+                    if info[s]["town"] in rule_towns
+                    and open_by_year[k][s]
+                    and (info[s]["beds"] >= sc.min_boarding_beds or info[s]["can_board"])
+                ]
                 for r in range(len(eligible) + 1):
                     for topped in itertools.combinations(eligible, r):
-                        beds_need = {s: max(boarders[s] - info[s]["beds"], (sc.min_boarding_beds - info[s]["beds"]) if s in topped else 0, 0) for s in sids}
+                        beds_need = {
+                            s: max(
+                                boarders[s] - info[s]["beds"],
+                                (sc.min_boarding_beds - info[s]["beds"]) if s in topped else 0,
+                                0,
+                            )
+                            for s in sids
+                        }
                         good = True
                         for town in rule_towns:
-                            for lv, b in rule_levels:
+                            for _lv, b in rule_levels:
                                 n_board = sum(
-                                    1 for s in sids
-                                    if info[s]["town"] == town and open_by_year[k][s] and b in KIND_BANDS[info[s]["kind"]] and info[s]["beds"] + beds_need[s] >= sc.min_boarding_beds
+                                    1
+                                    for s in sids
+                                    if info[s]["town"] == town
+                                    and open_by_year[k][s]
+                                    and b in KIND_BANDS[info[s]["kind"]]
+                                    and info[s]["beds"] + beds_need[s] >= sc.min_boarding_beds
                                 )
                                 good &= n_board >= sc.boarding_schools_per_town
                         if good:
@@ -381,7 +438,11 @@ def brute_force(district: lo.District, sc: Scenario, travel: TravelMatrix, deman
         for combo in itertools.product(*per_year):
             rooms = {s: max(c[1][s] for c in combo) for s in sids}
             beds = {s: max(c[2][s] for c in combo) for s in sids}
-            cost = sum(c[0] for c in combo) + running + sum(rooms[s] * info[s]["room_cost"] + beds[s] * sc.cost_per_added_bed_yuan for s in sids)
+            cost = (
+                sum(c[0] for c in combo)
+                + running
+                + sum(rooms[s] * info[s]["room_cost"] + beds[s] * sc.cost_per_added_bed_yuan for s in sids)
+            )
             key = (-n_closed, cost) if sc.closure_target == -1 else (0, cost)
             if best_key is None or key < best_key:
                 best_key = key
@@ -389,7 +450,14 @@ def brute_force(district: lo.District, sc: Scenario, travel: TravelMatrix, deman
                 for c in combo:
                     assignment |= c[3]
                 closed = {s: years[pat[s].index(False)] for s in cands if not all(pat[s])}
-                best = Brute(cost=cost, closed=closed, assignment=assignment, rooms_added=rooms, beds_added=beds, n_closed=n_closed)
+                best = Brute(
+                    cost=cost,
+                    closed=closed,
+                    assignment=assignment,
+                    rooms_added=rooms,
+                    beds_added=beds,
+                    n_closed=n_closed,
+                )
     return best
 
 
@@ -440,8 +508,16 @@ def two_teaching_points(a_minutes: float = 10.0, b_minutes: float = 20.0) -> Tin
     """A central primary in the town seat C; teaching points in villages A (10 pupils) and
     B (12 pupils), ``a_minutes`` and ``b_minutes`` from the central primary."""
     return Tiny(
-        villages=[V("C", grades(lower=(20, 20, 20)), ur=121), V("A", grades(lower=(4, 3, 3))), V("B", grades(lower=(4, 4, 4)))],
-        schools=[S("CP", "central_primary", "C", classrooms=6), S("TPA", "teaching_point", "A", classrooms=1, enrol=10), S("TPB", "teaching_point", "B", classrooms=1, enrol=12)],
+        villages=[
+            V("C", grades(lower=(20, 20, 20)), ur=121),
+            V("A", grades(lower=(4, 3, 3))),
+            V("B", grades(lower=(4, 4, 4))),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=6),
+            S("TPA", "teaching_point", "A", classrooms=1, enrol=10),
+            S("TPB", "teaching_point", "B", classrooms=1, enrol=12),
+        ],
         minutes={("C", "CP"): 1, ("A", "CP"): a_minutes, ("B", "CP"): b_minutes, ("A", "TPA"): 1, ("B", "TPB"): 1},
     )
 
@@ -467,7 +543,11 @@ def test_the_teaching_point_whose_pupils_lose_least_closes(target, closed, pupil
     assert (added["seats"], added["classrooms"], added["beds"]) == (0, 0, 0)
     if closed:
         c = plan.closures.set_index("school_id")
-        assert c.loc["TPA", "year"] == 2024 and c.loc["TPA", "pupils_moved"] == 10 and c.loc["TPA", "receiving_school_ids"] == "CP"
+        assert (
+            c.loc["TPA", "year"] == 2024
+            and c.loc["TPA", "pupils_moved"] == 10
+            and c.loc["TPA", "receiving_school_ids"] == "CP"
+        )
     brute = t.brute(closure_target=target)
     assert brute.cost == pytest.approx(objective(plan), abs=0.01)
     assert set(brute.closed) == closed
@@ -482,7 +562,12 @@ def test_a_grade_of_46_needs_exactly_one_added_classroom():
     )
     plan = t.solve()
     row = school_row(plan, "CP")
-    assert (row["classes"], row["added_classrooms"], row["added_seats"], row["capital_cost_yuan"]) == (7, 1, 45, ROOM_PRIMARY)
+    assert (row["classes"], row["added_classrooms"], row["added_seats"], row["capital_cost_yuan"]) == (
+        7,
+        1,
+        45,
+        ROOM_PRIMARY,
+    )
     assert row["enrolment"] == 246
     assert plan.summary["costs_yuan"]["capital"] == ROOM_PRIMARY
     assert objective(plan) == pytest.approx(246 * DAY_MIN + ROOM_PRIMARY, abs=0.01)
@@ -507,8 +592,15 @@ def test_classes_are_rounded_up_grade_by_grade_but_a_teaching_point_mixes_grades
     the central primary (2 added; pooling the band would say 4 and none added), while 36
     pupils over three grades make one mixed class at a teaching point."""
     t = Tiny(
-        villages=[V("C", grades(lower=(23, 23, 23)), ur=121), V("D", grades(lower=(23, 23, 23)), ur=122), V("E", grades(lower=(12, 12, 12)))],
-        schools=[S("CP", "central_primary", "C", classrooms=4, max_added=5), S("TP", "teaching_point", "E", classrooms=1, enrol=36)],
+        villages=[
+            V("C", grades(lower=(23, 23, 23)), ur=121),
+            V("D", grades(lower=(23, 23, 23)), ur=122),
+            V("E", grades(lower=(12, 12, 12))),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=4, max_added=5),
+            S("TP", "teaching_point", "E", classrooms=1, enrol=36),
+        ],
         minutes={("C", "CP"): 1, ("D", "CP"): 5, ("E", "CP"): 8, ("E", "TP"): 1},
     )
     plan = t.solve()
@@ -524,8 +616,16 @@ def thirty_minute_rule(a_minutes: float = 35.0) -> Tiny:
     """Teaching point A (2 pupils) is ``a_minutes`` from the central primary, teaching
     point B (12 pupils) 25 minutes."""
     return Tiny(
-        villages=[V("C", grades(lower=(20, 20, 20)), ur=121), V("A", grades(lower=(1, 1, 0))), V("B", grades(lower=(4, 4, 4)))],
-        schools=[S("CP", "central_primary", "C", classrooms=6), S("TPA", "teaching_point", "A", classrooms=1, enrol=2), S("TPB", "teaching_point", "B", classrooms=1, enrol=12)],
+        villages=[
+            V("C", grades(lower=(20, 20, 20)), ur=121),
+            V("A", grades(lower=(1, 1, 0))),
+            V("B", grades(lower=(4, 4, 4))),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=6),
+            S("TPA", "teaching_point", "A", classrooms=1, enrol=2),
+            S("TPB", "teaching_point", "B", classrooms=1, enrol=12),
+        ],
         minutes={("C", "CP"): 1, ("A", "CP"): a_minutes, ("B", "CP"): 25, ("A", "TPA"): 1, ("B", "TPB"): 1},
     )
 
@@ -609,8 +709,14 @@ def growth_site(ur: int = 220, central: bool = False) -> Tiny:
     """Primary P in village X (7 classes needed, 6 rooms, room for 5 more on site) and a
     central primary 15 minutes away with 6 spare classrooms."""
     return Tiny(
-        villages=[V("C", grades(lower=(20, 20, 20), upper=(20, 20, 20)), ur=121), V("X", grades(lower=(46, 40, 40), upper=(40, 40, 40)), ur=ur, central=central)],
-        schools=[S("CP", "central_primary", "C", classrooms=12), S("P", "primary", "X", classrooms=6, max_added=5, enrol=200)],
+        villages=[
+            V("C", grades(lower=(20, 20, 20), upper=(20, 20, 20)), ur=121),
+            V("X", grades(lower=(46, 40, 40), upper=(40, 40, 40)), ur=ur, central=central),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=12),
+            S("P", "primary", "X", classrooms=6, max_added=5, enrol=200),
+        ],
         minutes={("C", "CP"): 1, ("X", "CP"): 15, ("X", "P"): 1, ("C", "P"): 15},
     )
 
@@ -641,7 +747,10 @@ def test_a_town_seat_or_central_village_school_adds_a_classroom_instead(ur, cent
 def boarding_town(cp_beds: int = 30, j_beds: int = 60) -> Tiny:
     """A town (镇) whose central primary has ``cp_beds`` beds and no boarders."""
     return Tiny(
-        villages=[V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10), junior=(10, 10, 10)), ur=121), V("X", grades(lower=(5, 5, 5), upper=(5, 5, 5)))],
+        villages=[
+            V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10), junior=(10, 10, 10)), ur=121),
+            V("X", grades(lower=(5, 5, 5), upper=(5, 5, 5))),
+        ],
         schools=[
             S("CP", "central_primary", "C", classrooms=6, beds=cp_beds),
             S("J", "junior", "C", classrooms=3, beds=j_beds),
@@ -670,8 +779,14 @@ def test_every_town_gets_a_boarding_primary():
 
 def test_a_planned_school_takes_pupils_from_its_opening_year():
     t = Tiny(
-        villages=[V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10)), ur=121), V("Y", grades(lower=(30, 30, 30), upper=(30, 30, 30)), ur=122)],
-        schools=[S("CP", "central_primary", "C", classrooms=12), S("NP", "primary", "Y", classrooms=12, status="planned", open_year=2025, planned_seats=540)],
+        villages=[
+            V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10)), ur=121),
+            V("Y", grades(lower=(30, 30, 30), upper=(30, 30, 30)), ur=122),
+        ],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=12),
+            S("NP", "primary", "Y", classrooms=12, status="planned", open_year=2025, planned_seats=540),
+        ],
         minutes={("C", "CP"): 1, ("Y", "CP"): 20, ("Y", "NP"): 2, ("C", "NP"): 20},
     )
     plan = t.solve(years=(2024, 2025))
@@ -700,7 +815,12 @@ def test_a_high_school_outside_the_main_urban_area_closes_in_the_relocation_year
     assert [school_row(plan, "H1", y)["status"] for y in (2025, 2026)] == ["open", "closed"]
     assert school_row(plan, "H2", 2026)["enrolment"] == 120
     closure = plan.closures.iloc[0]
-    assert (closure["school_id"], closure["year"], closure["pupils_moved"], closure["receiving_school_ids"]) == ("H1", 2026, 90, "H2")
+    assert (closure["school_id"], closure["year"], closure["pupils_moved"], closure["receiving_school_ids"]) == (
+        "H1",
+        2026,
+        90,
+        "H2",
+    )
     assert objective(plan) == pytest.approx((90 + 30 + 90 * 50 + 30) * DAY_MIN / 2, abs=0.01)
     assert t.brute(years=(2025, 2026)).cost == pytest.approx(objective(plan), abs=0.01)
     assert_clean(t, plan)
@@ -715,7 +835,10 @@ def test_a_school_closed_in_the_first_year_stays_closed_and_added_classrooms_acc
     years = (2024, 2025, 2026)
     t = Tiny(
         villages=[V("C", grades(lower=(35, 35, 35)), ur=121), V("A", grades(lower=(10, 10, 10)))],
-        schools=[S("CP", "central_primary", "C", classrooms=3, max_added=2, enrol=120), S("TP", "teaching_point", "A", classrooms=1, enrol=30)],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=3, max_added=2, enrol=120),
+            S("TP", "teaching_point", "A", classrooms=1, enrol=30),
+        ],
         minutes={("C", "CP"): 1, ("A", "CP"): 10, ("A", "TP"): 1},
         demand_by_year=[{}, {"C": grades(lower=(36, 35, 35))}, {}],
     )
@@ -794,14 +917,44 @@ def tiny_districts(draw) -> tuple[Tiny, Scenario]:
     n_extra = draw(st.integers(1, 2))
     town = draw(st.sampled_from(["town", "subdistrict"]))
     pupils = st.integers(0, 30)
-    lower_c = (draw(st.integers(1, 30)), draw(pupils), draw(pupils))  # see test_a_band_without_pupils_or_rules_is_planned_as_empty
-    villages = [V("C", grades(lower=lower_c, upper=tuple(draw(pupils) for _ in range(3)), junior=(10, 10, 10) if town == "town" else ()), ur=121)]
-    schools = [S("CP", "central_primary", "C", classrooms=draw(st.integers(4, 12)), max_added=draw(st.integers(0, 4)), beds=draw(st.sampled_from([0, 30, 60])))]
+    lower_c = (
+        draw(st.integers(1, 30)),
+        draw(pupils),
+        draw(pupils),
+    )  # see test_a_band_without_pupils_or_rules_is_planned_as_empty
+    villages = [
+        V(
+            "C",
+            grades(
+                lower=lower_c,
+                upper=tuple(draw(pupils) for _ in range(3)),
+                junior=(10, 10, 10) if town == "town" else (),
+            ),
+            ur=121,
+        )
+    ]
+    schools = [
+        S(
+            "CP",
+            "central_primary",
+            "C",
+            classrooms=draw(st.integers(4, 12)),
+            max_added=draw(st.integers(0, 4)),
+            beds=draw(st.sampled_from([0, 30, 60])),
+        )
+    ]
     minutes = {("C", "CP"): 1.0}
     for i in range(n_extra):
         key = "AB"[i]
         ur, central = draw(st.sampled_from([(220, False), (220, True), (122, False)]))
-        villages.append(V(key, grades(lower=tuple(draw(pupils) for _ in range(3)), upper=tuple(draw(pupils) for _ in range(3))), ur=ur, central=central))
+        villages.append(
+            V(
+                key,
+                grades(lower=tuple(draw(pupils) for _ in range(3)), upper=tuple(draw(pupils) for _ in range(3))),
+                ur=ur,
+                central=central,
+            )
+        )
         kind = draw(st.sampled_from(["teaching_point", "primary", "none"]))
         minutes[(key, "CP")] = draw(st.sampled_from(TRIP_CHOICES))
         if kind == "teaching_point":
@@ -809,13 +962,23 @@ def tiny_districts(draw) -> tuple[Tiny, Scenario]:
             minutes[(key, f"T{key}")] = 1.0
         elif kind == "primary":
             rooms = draw(st.integers(3, 7))
-            schools.append(S(f"P{key}", "primary", key, classrooms=rooms, enrol=draw(st.sampled_from([60, 150])), max_added=draw(st.integers(0, 2)), beds=draw(st.sampled_from([0, 0, 60]))))
+            schools.append(
+                S(
+                    f"P{key}",
+                    "primary",
+                    key,
+                    classrooms=rooms,
+                    enrol=draw(st.sampled_from([60, 150])),
+                    max_added=draw(st.integers(0, 2)),
+                    beds=draw(st.sampled_from([0, 0, 60])),
+                )
+            )
             minutes[(key, f"P{key}")] = 1.0
             minutes[("C", f"P{key}")] = draw(st.sampled_from(TRIP_CHOICES))
     if town == "town":
         schools.append(S("J", "junior", "C", classrooms=6, beds=60))
         minutes[("C", "J")] = 1.0
-    for (a, b) in [("A", "B"), ("B", "A")]:
+    for a, b in [("A", "B"), ("B", "A")]:
         if any(v.key == a for v in villages) and any(s.sid == f"P{b}" for s in schools):
             minutes[(a, f"P{b}")] = draw(st.sampled_from(TRIP_CHOICES))
     target = draw(st.sampled_from([0, 0, 1, 1, 2, -1]))
@@ -836,22 +999,55 @@ def tiny_junior_districts(draw) -> tuple[Tiny, Scenario]:
     n_extra = draw(st.integers(1, 2))
     town = draw(st.sampled_from(["town", "subdistrict"]))
     few, some = st.integers(0, 15), st.integers(0, 30)
-    villages = [V("C", grades(lower=(10, 10, 10), upper=(draw(few), 10, 10), junior=tuple(draw(some) for _ in range(3))), ur=121)]
+    villages = [
+        V(
+            "C",
+            grades(lower=(10, 10, 10), upper=(draw(few), 10, 10), junior=tuple(draw(some) for _ in range(3))),
+            ur=121,
+        )
+    ]
     schools = [
         S("CP", "central_primary", "C", classrooms=12, beds=60),
-        S("J", "junior", "C", classrooms=draw(st.integers(2, 6)), max_added=draw(st.integers(0, 3)), beds=draw(st.sampled_from([0, 20, 60]))),
+        S(
+            "J",
+            "junior",
+            "C",
+            classrooms=draw(st.integers(2, 6)),
+            max_added=draw(st.integers(0, 3)),
+            beds=draw(st.sampled_from([0, 20, 60])),
+        ),
     ]
     minutes = {("C", "CP"): 1.0, ("C", "J"): 1.0}
     for i in range(n_extra):
         key = "AB"[i]
         ur, central = draw(st.sampled_from([(220, False), (220, True), (122, False)]))
-        villages.append(V(key, grades(lower=tuple(draw(few) for _ in range(3)), upper=tuple(draw(few) for _ in range(3)), junior=tuple(draw(some) for _ in range(3))), ur=ur, central=central))
+        villages.append(
+            V(
+                key,
+                grades(
+                    lower=tuple(draw(few) for _ in range(3)),
+                    upper=tuple(draw(few) for _ in range(3)),
+                    junior=tuple(draw(some) for _ in range(3)),
+                ),
+                ur=ur,
+                central=central,
+            )
+        )
         minutes[(key, "CP")] = draw(st.sampled_from([5.0, 25.0, 35.0]))
         minutes[(key, "J")] = draw(st.sampled_from([20.0, 44.0, 46.0, 60.0, 95.0]))
         kind = draw(st.sampled_from(["junior", "nine_year", "none"]))
         if kind != "none":
             sid = f"{kind[0].upper()}{key}"
-            schools.append(S(sid, kind, key, classrooms=draw(st.integers(3, 9)), enrol=draw(st.sampled_from([60, 150])), max_added=draw(st.integers(0, 2))))
+            schools.append(
+                S(
+                    sid,
+                    kind,
+                    key,
+                    classrooms=draw(st.integers(3, 9)),
+                    enrol=draw(st.sampled_from([60, 150])),
+                    max_added=draw(st.integers(0, 2)),
+                )
+            )
             minutes[(key, sid)] = 1.0
     target = draw(st.sampled_from([0, 0, 1, -1]))
     sc = as_many_as_possible() if target == -1 else EXACT.replace(closure_target=target)
@@ -867,8 +1063,14 @@ def tiny_two_year_districts(draw) -> tuple[Tiny, Scenario]:
 
     def year() -> dict[str, list[int]]:
         return {
-            "C": grades(lower=(draw(st.integers(1, 30)), draw(pupils), draw(pupils)), upper=(draw(st.integers(1, 30)), draw(pupils), draw(pupils))),
-            "A": grades(lower=tuple(draw(st.integers(0, 15)) for _ in range(3)), upper=tuple(draw(st.integers(0, 15)) for _ in range(3))),
+            "C": grades(
+                lower=(draw(st.integers(1, 30)), draw(pupils), draw(pupils)),
+                upper=(draw(st.integers(1, 30)), draw(pupils), draw(pupils)),
+            ),
+            "A": grades(
+                lower=tuple(draw(st.integers(0, 15)) for _ in range(3)),
+                upper=tuple(draw(st.integers(0, 15)) for _ in range(3)),
+            ),
         }
 
     y1, y2 = year(), year()
@@ -879,9 +1081,23 @@ def tiny_two_year_districts(draw) -> tuple[Tiny, Scenario]:
     ]
     minutes = {("C", "CP"): 1.0, ("A", "CP"): draw(st.sampled_from([8.0, 25.0, 38.0])), ("A", "TA"): 1.0}
     if draw(st.booleans()):
-        schools.append(S("NP", "primary", "A", classrooms=draw(st.integers(3, 6)), status="planned", open_year=2025, planned_seats=200))
+        schools.append(
+            S(
+                "NP",
+                "primary",
+                "A",
+                classrooms=draw(st.integers(3, 6)),
+                status="planned",
+                open_year=2025,
+                planned_seats=200,
+            )
+        )
         minutes |= {("A", "NP"): 2.0, ("C", "NP"): draw(st.sampled_from([8.0, 25.0]))}
-    sc = EXACT.replace(years=(2024, 2025), closure_target=draw(st.sampled_from([0, 1])), small_school_running_cost_yuan=draw(st.sampled_from([0.0, 100_000.0])))
+    sc = EXACT.replace(
+        years=(2024, 2025),
+        closure_target=draw(st.sampled_from([0, 1])),
+        small_school_running_cost_yuan=draw(st.sampled_from([0.0, 100_000.0])),
+    )
     return Tiny(villages, schools, minutes, demand_by_year=[y1, y2]), sc
 
 
@@ -896,11 +1112,15 @@ def test_random_tiny_districts_match_brute_force(case):
         plan = t.solve(sc)
     except InfeasibleError as e:
         event("infeasible: " + ("; ".join(sorted({r.split(":")[0][:60] for r in e.reasons}))))
-        assert brute is None, f"the solver says infeasible ({e.reasons}), enumeration finds a plan costing {brute.cost:.2f}"
+        assert brute is None, (
+            f"the solver says infeasible ({e.reasons}), enumeration finds a plan costing {brute.cost:.2f}"
+        )
         assert e.reasons
         return
     assert brute is not None, "the solver returned a plan that enumeration says cannot exist"
-    event(f"plan with {plan.summary['closures']['total']} closure(s), {plan.summary['added']['classrooms']} classroom(s), {plan.summary['added']['beds']} bed(s)")
+    event(
+        f"plan with {plan.summary['closures']['total']} closure(s), {plan.summary['added']['classrooms']} classroom(s), {plan.summary['added']['beds']} bed(s)"
+    )
     assert plan.summary["solver"]["status"] == "optimal"
     assert objective(plan) == pytest.approx(brute.cost, abs=0.02, rel=1e-9)
     if sc.closure_target == -1:

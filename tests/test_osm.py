@@ -114,7 +114,12 @@ def test_osm_travel_time_by_hand(osm_file):
     per_min = lambda kmh: kmh * 1000 / 60  # noqa: E731
     # 5 -> 6 bridge (trunk 50), 6 -> 4 primary (trunk 50), 4 -> 2 residential posted 10
     # km/h, 2 -> 3 secondary (county 40); the bridge does not touch way 100 below it.
-    expected = metres(5, 6) / per_min(50) + metres(6, 4) / per_min(50) + metres(4, 2) / per_min(10) + metres(2, 3) / per_min(40)
+    expected = (
+        metres(5, 6) / per_min(50)
+        + metres(6, 4) / per_min(50)
+        + metres(4, 2) / per_min(10)
+        + metres(2, 3) / per_min(40)
+    )
     assert tm.minutes[0, 0] == pytest.approx(expected, rel=1e-6)
     crossing_shortcut = metres(5, 6) / 2 / per_min(50) + (metres(1, 2) / 2 + metres(2, 3)) / per_min(40)
     assert tm.minutes[0, 0] > crossing_shortcut + 1.0
@@ -147,7 +152,15 @@ def graphml_file(path) -> None:
         (0, 1, {"highway": "secondary", "osmid": "11", "name": "县道"}),
         (1, 0, {"highway": "secondary", "osmid": "11", "name": "县道"}),
         (1, 2, {"highway": "['tertiary', 'unclassified']", "osmid": "[12, 13]", "geometry": bend}),
-        (2, 1, {"highway": "['tertiary', 'unclassified']", "osmid": "[12, 13]", "geometry": "LINESTRING (1600 800, 1600 0, 1000 0)"}),
+        (
+            2,
+            1,
+            {
+                "highway": "['tertiary', 'unclassified']",
+                "osmid": "[12, 13]",
+                "geometry": "LINESTRING (1600 800, 1600 0, 1000 0)",
+            },
+        ),
         (0, 3, {"highway": "footway", "osmid": "14"}),
     ]:
         g.add_edge(u, v, **d)
@@ -187,7 +200,7 @@ def test_broken_osm_file_is_a_validation_error(tmp_path):
     pytest.importorskip("osmium")
     path = tmp_path / "broken.osm"
     path.write_text("<osm><node id=", encoding="utf-8")
-    with pytest.raises(ValidationError, match="broken.osm"):
+    with pytest.raises(ValidationError, match=r"broken\.osm"):
         read_osm_roads(path)
 
 

@@ -10,7 +10,9 @@ import pytest
 from layout_opt.model.pmedian import greedy_swap_pmedian, solve_pmedian
 
 
-def brute_force(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | None, p: int, cutoff: float | None = None) -> float:
+def brute_force(
+    cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | None, p: int, cutoff: float | None = None
+) -> float:
     """Least demand-weighted cost over every open set of size ``p`` and every single
     assignment within the cutoff that fits the capacities; ``inf`` if none."""
     V, S = cost.shape
@@ -41,7 +43,11 @@ def random_instance(seed: int, V: int = 5, S: int = 4) -> tuple[np.ndarray, np.n
     return cost, demand, capacity, p, cutoff
 
 
-EXAMPLE = (np.array([[1.0, 4.0, 9.0], [3.0, 1.0, 5.0], [8.0, 2.0, 1.0]]), np.array([10.0, 20.0, 30.0]), np.array([40.0, 40.0, 40.0]))
+EXAMPLE = (
+    np.array([[1.0, 4.0, 9.0], [3.0, 1.0, 5.0], [8.0, 2.0, 1.0]]),
+    np.array([10.0, 20.0, 30.0]),
+    np.array([40.0, 40.0, 40.0]),
+)
 
 
 @pytest.mark.parametrize("backend", ["highs", "scip", "cp-sat"])

@@ -79,7 +79,9 @@ def horizon_forecast(plan: lo.Plan, factor: float) -> Forecast:
     years = np.arange(plan.district.base_year, plan.scenario.horizon_year + 1)
     pupils = np.repeat(base[None], len(years), axis=0)
     pupils[-1] = np.round(base * factor).astype(np.int64)
-    return Forecast(years=years, village_ids=v["village_id"].astype(str).to_numpy(), pupils=pupils, expected=pupils.astype(float))
+    return Forecast(
+        years=years, village_ids=v["village_id"].astype(str).to_numpy(), pupils=pupils, expected=pupils.astype(float)
+    )
 
 
 POLICY_PROJECTS = pd.DataFrame(
@@ -108,7 +110,9 @@ def test_the_fixture_exercises_every_part(plan):
     assert s["added"]["classrooms"] > 0 and s["added"]["beds"] > 0
     assert s["pupils"][str(YEARS[-1])]["boarding"] > 0
     assert (plan.schools["status"] == "new").any()
-    assert {"S0009", "S0010", "S0012"} <= set(plan.closures["school_id"])  # two teaching points and the relocated high school
+    assert {"S0009", "S0010", "S0012"} <= set(
+        plan.closures["school_id"]
+    )  # two teaching points and the relocated high school
     assert plan.check().empty
 
 
@@ -120,7 +124,16 @@ def test_tables_have_the_documented_columns(tables):
     assert list(tables["projects"].columns) == report.PROJECT_COLUMNS
     assert list(tables["stranded"].columns) == report.STRANDED_COLUMNS
     senior = tables["senior"]
-    for col in ("school_id", "name", "plan_outcome", "plan_destinations", "policy_action", "policy_destination", "agrees", "note"):
+    for col in (
+        "school_id",
+        "name",
+        "plan_outcome",
+        "plan_destinations",
+        "policy_action",
+        "policy_destination",
+        "agrees",
+        "note",
+    ):
         assert col in senior.columns
     for y in YEARS:
         assert f"status_{y}" in senior.columns and f"enrolment_{y}" in senior.columns
@@ -178,13 +191,25 @@ def _expected_compulsory(plan) -> tuple[int, int]:
 
 def test_policy_comparison_states_the_differences(plan, tables):
     pol = tables["policy"].set_index("item")
-    assert list(pol.index) == ["closures", "compulsory_seats", "compulsory_seats_new_schools", "compulsory_seats_expansion", "compulsory_seat_cost_yuan", "compulsory_build_yuan", "boarding_towns"]
+    assert list(pol.index) == [
+        "closures",
+        "compulsory_seats",
+        "compulsory_seats_new_schools",
+        "compulsory_seats_expansion",
+        "compulsory_seat_cost_yuan",
+        "compulsory_build_yuan",
+        "boarding_towns",
+    ]
     n = len(plan.closures)
     assert pol.loc["closures", ["policy", "plan", "difference"]].tolist() == [70, n, n - 70]
     assert f"少{70 - n}所" in pol.loc["closures", "note"]
     expansion, new = _expected_compulsory(plan)
     assert new == 450
-    assert pol.loc["compulsory_seats", ["policy", "plan", "difference"]].tolist() == [5540, expansion + new, expansion + new - 5540]
+    assert pol.loc["compulsory_seats", ["policy", "plan", "difference"]].tolist() == [
+        5540,
+        expansion + new,
+        expansion + new - 5540,
+    ]
     assert f"少新增义务教育学位{5540 - expansion - new:,}个" in pol.loc["compulsory_seats", "note"]
     assert "不是同口径" in pol.loc["compulsory_seats", "note"]  # fewer closures than the policy: not like for like
     assert pol.loc["compulsory_seats_new_schools", ["policy", "plan"]].tolist() == [450, 450]
@@ -242,7 +267,9 @@ def test_stranded_seats_follow_the_definition(plan, tables):
     assert row["pupils_horizon"] == expect_h
     assert row["seats"] == 450 and row["added_seats"] == 450
     assert row["stranded_seats"] == min(450, max(0, 450 - expect_h))
-    assert row["stranded_cost_yuan"] == pytest.approx(row["stranded_seats"] * plan.scenario.cost_per_new_school_seat_yuan)
+    assert row["stranded_cost_yuan"] == pytest.approx(
+        row["stranded_seats"] * plan.scenario.cost_per_new_school_seat_yuan
+    )
     assert st["stranded_seats"].sum() > 0
 
 
@@ -264,7 +291,10 @@ def test_senior_table_follows_the_closed_high_school(plan, tables):
     a = plan.assignments
     served = a[(a["year"] == 2024) & (a["school_id"] == "S0012")]["village_id"]
     assert len(served) > 0
-    assert dest["pupils"].sum() == a[(a["year"] == 2025) & (a["band"] == "senior") & a["village_id"].isin(served)]["pupils"].sum()
+    assert (
+        dest["pupils"].sum()
+        == a[(a["year"] == 2025) & (a["band"] == "senior") & a["village_id"].isin(served)]["pupils"].sum()
+    )
     assert dest["share"].sum() == pytest.approx(1.0, abs=1e-3)
 
 
@@ -273,7 +303,10 @@ def test_workbook_sheets_are_chinese(plan):
     assert list(sheets) == list(report.SHEET_NAMES.values())
     for name, table in sheets.items():
         assert len(name) <= 31 and CJK.search(name), name
-        assert all(CJK.search(str(c)) for c in table.columns), (name, [c for c in table.columns if not CJK.search(str(c))])
+        assert all(CJK.search(str(c)) for c in table.columns), (
+            name,
+            [c for c in table.columns if not CJK.search(str(c))],
+        )
     add = sheets["新增学位教室床位"]
     for col in ("年份", "学校代码", "学校名称", "镇街", "新增学位", "新增教室", "新增床位", "投资(元)"):
         assert col in add.columns

@@ -36,16 +36,25 @@ def _xy(x_km: float, y_km: float) -> tuple[float, float]:
 def roads(*lines_km: list[tuple[float, float]]) -> gpd.GeoDataFrame:
     """Road lines through the given km coordinates, 60 km/h county roads."""
     geoms = [LineString([_xy(*p) for p in line]) for line in lines_km]
-    return gpd.GeoDataFrame({"road_id": range(len(geoms)), "road_class": "county", "bus_speed_kmh": 60.0}, geometry=geoms, crs=CRS)
+    return gpd.GeoDataFrame(
+        {"road_id": range(len(geoms)), "road_class": "county", "bus_speed_kmh": 60.0}, geometry=geoms, crs=CRS
+    )
 
 
 def points(id_col: str, places: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({id_col: list(places), "name": list(places)}, geometry=[Point(_xy(*p)) for p in places.values()], crs=CRS)
+    return gpd.GeoDataFrame(
+        {id_col: list(places), "name": list(places)}, geometry=[Point(_xy(*p)) for p in places.values()], crs=CRS
+    )
 
 
 def assignments(rows: list[tuple[str, str, str, int]], year: int = 2026, mode: str = "day") -> pd.DataFrame:
     """``(village_id, band, school_id, pupils)`` rows as an assignments table."""
-    return pd.DataFrame([{"year": year, "village_id": v, "band": b, "school_id": s, "mode": mode, "pupils": n, "travel_min": 0.0} for v, b, s, n in rows])
+    return pd.DataFrame(
+        [
+            {"year": year, "village_id": v, "band": b, "school_id": s, "mode": mode, "pupils": n, "travel_min": 0.0}
+            for v, b, s, n in rows
+        ]
+    )
 
 
 SCHOOL = points("school_id", {"S": (0, 0)})
@@ -103,7 +112,13 @@ def test_single_village_school():
     bus = route_buses(assignments([("V", "junior", "S", 40)]), v, SCHOOL, r)
     assert len(bus.routes) == 1
     row = bus.routes.iloc[0]
-    assert (row["bus"], row["stop_order"], row["pupils_picked_up"], row["minutes_on_board"], row["limit_min"]) == (1, 1, 40, 9.0, 45.0)
+    assert (row["bus"], row["stop_order"], row["pupils_picked_up"], row["minutes_on_board"], row["limit_min"]) == (
+        1,
+        1,
+        40,
+        9.0,
+        45.0,
+    )
     assert bus.per_school["bus_km_per_day"].iloc[0] == pytest.approx(32.0)
     lines = bus.route_lines()
     assert len(lines) == 1 and lines.crs == CRS
@@ -114,7 +129,9 @@ def test_single_village_school():
 def test_no_bus_within_walking_distance():
     r = roads([(0, 0), (1.5, 0), (8, 0)])
     v = points("village_id", {"near": (1.5, 0), "far": (8, 0)})
-    bus = route_buses(assignments([("near", "lower_primary", "S", 30), ("far", "lower_primary", "S", 10)]), v, SCHOOL, r)
+    bus = route_buses(
+        assignments([("near", "lower_primary", "S", 30), ("far", "lower_primary", "S", 10)]), v, SCHOOL, r
+    )
     assert bus.routes["village_id"].tolist() == ["far"]
     ps = bus.per_school.iloc[0]
     assert (ps["pupils_walking"], ps["pupils_bused"], ps["buses"]) == (30, 10, 1)
@@ -149,7 +166,13 @@ def test_violations_are_listed_with_their_cause():
     bus = route_buses(assignments([("far", "lower_primary", "S", 20)]), v, SCHOOL, r)
     assert list(bus.violations.columns) == list(VIOLATION_COLUMNS)
     row = bus.violations.iloc[0]
-    assert (row["village_id"], row["band"], row["school_id"], row["pupils"], row["cause"]) == ("far", "lower_primary", "S", 20, "direct trip")
+    assert (row["village_id"], row["band"], row["school_id"], row["pupils"], row["cause"]) == (
+        "far",
+        "lower_primary",
+        "S",
+        20,
+        "direct trip",
+    )
     assert row["ride_min"] == pytest.approx(36.0) and row["limit_min"] == 30.0
     # still routed, on a bus of its own, and counted
     assert bus.routes["minutes_on_board"].tolist() == [36.0]
@@ -205,11 +228,13 @@ def test_mixed_fleet_uses_the_cheaper_small_bus_when_it_suffices():
 def test_boarding_pupils_and_other_years_are_not_routed():
     r = roads([(0, 0), (10, 0)])
     v = points("village_id", {"V": (10, 0)})
-    table = pd.concat([
-        assignments([("V", "junior", "S", 40)], mode="boarding"),
-        assignments([("V", "lower_primary", "S", 15)]),
-        assignments([("V", "lower_primary", "S", 99)], year=2025),
-    ])
+    table = pd.concat(
+        [
+            assignments([("V", "junior", "S", 40)], mode="boarding"),
+            assignments([("V", "lower_primary", "S", 15)]),
+            assignments([("V", "lower_primary", "S", 99)], year=2025),
+        ]
+    )
     with pytest.raises(ValueError, match="say which one"):
         route_buses(table, v, SCHOOL, r)
     bus = route_buses(table, v, SCHOOL, r, year=2026)
@@ -224,7 +249,12 @@ def _grid(n: int = 5, step_km: float = 3.0):
     r = roads(*lines)
     c = (n // 2) * step_km
     school = points("school_id", {"S": (c, c)})
-    places = {f"V{i}{j}": (i * step_km, j * step_km) for i in range(n) for j in range(n) if (i * step_km, j * step_km) != (c, c)}
+    places = {
+        f"V{i}{j}": (i * step_km, j * step_km)
+        for i in range(n)
+        for j in range(n)
+        if (i * step_km, j * step_km) != (c, c)
+    }
     v = points("village_id", places)
     rng = np.random.default_rng(7)
     rows = [(vid, band, "S", int(rng.integers(5, 70))) for vid in places for band in ("lower_primary", "upper_primary")]

@@ -57,9 +57,18 @@ def test_default_toml_lists_every_parameter_with_its_unit_and_source():
 
 def test_toml_round_trip_of_a_changed_scenario(tmp_path):
     s = Scenario(
-        name="短途 short trips", years=(2025, 2026), bands=COMPULSORY, class_cap_primary=40, day_limit_lower_primary_min=25.5,
-        boarding_bands=("junior",), small_schools_keep_own_village_only=False, closure_target=-1, expand_ur_codes_primary=(111, 121),
-        drift_destination="main_urban", backend="cp-sat", gap_target=1e-5,
+        name="短途 short trips",
+        years=(2025, 2026),
+        bands=COMPULSORY,
+        class_cap_primary=40,
+        day_limit_lower_primary_min=25.5,
+        boarding_bands=("junior",),
+        small_schools_keep_own_village_only=False,
+        closure_target=-1,
+        expand_ur_codes_primary=(111, 121),
+        drift_destination="main_urban",
+        backend="cp-sat",
+        gap_target=1e-5,
     )
     path = _write(tmp_path, s.to_toml())
     assert Scenario.from_toml(path) == s
@@ -68,8 +77,14 @@ def test_toml_round_trip_of_a_changed_scenario(tmp_path):
 
 def test_toml_keys_may_be_flat_or_grouped(tmp_path):
     flat = _write(tmp_path, 'name = "x"\nclass_cap_primary = 40\nyears = [2026]\n', "flat.toml")
-    grouped = _write(tmp_path, '[planning]\nname = "x"\nyears = [2026]\n[anything]\nclass_cap_primary = 40\n', "grouped.toml")
-    assert Scenario.from_toml(flat) == Scenario.from_toml(grouped) == Scenario(name="x", years=(2026,), class_cap_primary=40)
+    grouped = _write(
+        tmp_path, '[planning]\nname = "x"\nyears = [2026]\n[anything]\nclass_cap_primary = 40\n', "grouped.toml"
+    )
+    assert (
+        Scenario.from_toml(flat)
+        == Scenario.from_toml(grouped)
+        == Scenario(name="x", years=(2026,), class_cap_primary=40)
+    )
 
 
 def test_unknown_toml_key_names_the_file_the_key_and_the_table(tmp_path):
@@ -90,7 +105,9 @@ def test_unknown_top_level_key(tmp_path):
 
 def test_a_key_given_twice_is_an_error(tmp_path):
     path = _write(tmp_path, "class_cap_primary = 40\n[class_caps]\nclass_cap_primary = 45\n", "twice.toml")
-    with pytest.raises(ValueError, match=r"twice\.toml: parameter 'class_cap_primary' is given twice \(top level and \[class_caps\]\)"):
+    with pytest.raises(
+        ValueError, match=r"twice\.toml: parameter 'class_cap_primary' is given twice \(top level and \[class_caps\]\)"
+    ):
         Scenario.from_toml(path)
 
 
@@ -127,18 +144,36 @@ def test_wrong_type_in_toml_is_a_value_error_naming_the_file(tmp_path):
     ("changes", "message"),
     [
         ({"class_cap_primary": 0}, "class_cap_primary = 0 is out of range: must be 10 to 80 (pupils per class)"),
-        ({"school_cap_nine_year": 50}, "school_cap_nine_year = 50 is out of range: must be 100 to 10000 (pupils per school)"),
+        (
+            {"school_cap_nine_year": 50},
+            "school_cap_nine_year = 50 is out of range: must be 100 to 10000 (pupils per school)",
+        ),
         ({"day_limit_junior_min": 4}, "day_limit_junior_min = 4.0 is out of range: must be 5 to 180 (minutes one way)"),
-        ({"boarding_limit_min": 400}, "boarding_limit_min = 400.0 is out of range: must be 5 to 300 (minutes one way (weekly trip))"),
+        (
+            {"boarding_limit_min": 400},
+            "boarding_limit_min = 400.0 is out of range: must be 5 to 300 (minutes one way (weekly trip))",
+        ),
         ({"closure_target": -2}, "closure_target = -2 is out of range: must be 0 to 10000, or -1 (schools)"),
         ({"years": (1999, 2024)}, "years = 1999 is out of range: must be 2000 to 2100 (school years)"),
         ({"retention": 2}, "retention = 2.0 is out of range: must be 0.5 to 1.2 (pupils next grade per pupil)"),
         ({"gap_target": -0.1}, "gap_target = -0.1 is out of range: must be 0 to 1 (relative gap)"),
         ({"backend": "gurobi"}, "backend: 'gurobi' is not allowed; must be one of 'highs', 'scip', 'cp-sat'"),
-        ({"drift_destination": "abroad"}, "drift_destination: 'abroad' is not allowed; must be one of 'town_seat', 'main_urban'"),
-        ({"bands": ("primary",)}, "bands: 'primary' is not allowed; must be one of 'lower_primary', 'upper_primary', 'junior', 'senior'"),
-        ({"boarding_bands": ("lower_primary", "junior")}, "boarding_bands: 'lower_primary' is not allowed; must be one of 'upper_primary', 'junior', 'senior'"),
-        ({"expand_ur_codes_primary": (111, 150)}, "expand_ur_codes_primary: 150 is not allowed; must be one of 111, 112, 121, 122, 210, 220"),
+        (
+            {"drift_destination": "abroad"},
+            "drift_destination: 'abroad' is not allowed; must be one of 'town_seat', 'main_urban'",
+        ),
+        (
+            {"bands": ("primary",)},
+            "bands: 'primary' is not allowed; must be one of 'lower_primary', 'upper_primary', 'junior', 'senior'",
+        ),
+        (
+            {"boarding_bands": ("lower_primary", "junior")},
+            "boarding_bands: 'lower_primary' is not allowed; must be one of 'upper_primary', 'junior', 'senior'",
+        ),
+        (
+            {"expand_ur_codes_primary": (111, 150)},
+            "expand_ur_codes_primary: 150 is not allowed; must be one of 111, 112, 121, 122, 210, 220",
+        ),
         ({"years": (2025, 2024)}, "years must be increasing and distinct, got [2025, 2024]"),
         ({"bands": ()}, "bands must name at least one band"),
         ({"bands": ("junior", "junior")}, "bands lists a band twice"),
@@ -161,7 +196,10 @@ def test_out_of_range_values_name_the_parameter_and_the_range(changes, message):
         ({"class_cap_primary": 44.5}, "class_cap_primary must be a whole number, got 44.5"),
         ({"class_cap_primary": True}, "class_cap_primary must be a whole number, got True"),
         ({"day_limit_junior_min": "45"}, "day_limit_junior_min must be a number, got '45'"),
-        ({"small_schools_keep_own_village_only": 1}, "small_schools_keep_own_village_only must be true or false, got 1"),
+        (
+            {"small_schools_keep_own_village_only": 1},
+            "small_schools_keep_own_village_only must be true or false, got 1",
+        ),
         ({"name": 7}, "name must be a text, got 7"),
         ({"years": 2024}, "years must be a list of whole numbers, got 2024"),
         ({"bands": "junior"}, "bands must be a list of texts, got 'junior'"),
@@ -174,7 +212,13 @@ def test_values_of_the_wrong_type_are_refused(changes, message):
 
 
 def test_values_are_normalised_to_the_field_types():
-    s = Scenario(years=[2024, np.int64(2025)], class_cap_primary=np.int64(40), class_cap_junior=45.0, day_limit_junior_min=np.int32(40), small_schools_keep_own_village_only=np.bool_(False))
+    s = Scenario(
+        years=[2024, np.int64(2025)],
+        class_cap_primary=np.int64(40),
+        class_cap_junior=45.0,
+        day_limit_junior_min=np.int32(40),
+        small_schools_keep_own_village_only=np.bool_(False),
+    )
     assert s.years == (2024, 2025) and all(type(y) is int for y in s.years)
     assert type(s.class_cap_primary) is int and s.class_cap_primary == 40
     assert type(s.class_cap_junior) is int and s.class_cap_junior == 45
@@ -185,9 +229,11 @@ def test_values_are_normalised_to_the_field_types():
 
 def test_replace_checks_names_and_values_and_leaves_the_original():
     s = Scenario()
-    with pytest.raises(TypeError, match=r"unknown scenario parameter 'class_cap_primry' \(did you mean 'class_cap_primary'\?\)"):
+    with pytest.raises(
+        TypeError, match=r"unknown scenario parameter 'class_cap_primry' \(did you mean 'class_cap_primary'\?\)"
+    ):
         s.replace(class_cap_primry=40)
-    with pytest.raises(TypeError, match="unknown scenario parameter 'zzz'$"):
+    with pytest.raises(TypeError, match=r"unknown scenario parameter 'zzz'$"):
         s.replace(zzz=1)
     with pytest.raises(ValueError, match="class_cap_primary = 5 is out of range"):
         s.replace(class_cap_primary=5)
@@ -287,20 +333,40 @@ def test_compare_rows_and_columns(two_plans):
     table = lo.compare({"1 closure": one, "2 closures": two})
     assert list(table.columns) == ["1 closure", "2 closures"]
     expected = [
-        "closures", "added seats", "added seats primary", "added seats junior", "added seats senior", "added classrooms", "added beds",
-        "capital cost (M yuan)", "new-school cost (M yuan)",
-        "travel mean lower_primary (min)", "travel p95 lower_primary (min)",
-        "travel mean upper_primary (min)", "travel p95 upper_primary (min)",
-        "travel mean junior (min)", "travel p95 junior (min)",
-        "day pupils", "boarders", "objective (M yuan)", "gap (%)",
+        "closures",
+        "added seats",
+        "added seats primary",
+        "added seats junior",
+        "added seats senior",
+        "added classrooms",
+        "added beds",
+        "capital cost (M yuan)",
+        "new-school cost (M yuan)",
+        "travel mean lower_primary (min)",
+        "travel p95 lower_primary (min)",
+        "travel mean upper_primary (min)",
+        "travel p95 upper_primary (min)",
+        "travel mean junior (min)",
+        "travel p95 junior (min)",
+        "day pupils",
+        "boarders",
+        "objective (M yuan)",
+        "gap (%)",
     ]
     assert list(table.index) == expected  # no senior travel: no plan plans grades 10-12
     assert table.loc["closures"].tolist() == [1, 2]
-    assert all(type(v) is int for v in table.loc[["closures", "added seats", "added classrooms", "added beds", "day pupils", "boarders"]].to_numpy().ravel())
+    assert all(
+        type(v) is int
+        for v in table.loc[["closures", "added seats", "added classrooms", "added beds", "day pupils", "boarders"]]
+        .to_numpy()
+        .ravel()
+    )
     s = two.summary
     assert table.loc["capital cost (M yuan)", "2 closures"] == round(s["costs_yuan"]["capital"] / 1e6, 2)
     assert table.loc["travel p95 junior (min)", "2 closures"] == s["travel_min"]["junior"]["p95"]
-    assert table.loc["day pupils", "2 closures"] + table.loc["boarders", "2 closures"] == sum(s["pupils"]["2024"].values())
+    assert table.loc["day pupils", "2 closures"] + table.loc["boarders", "2 closures"] == sum(
+        s["pupils"]["2024"].values()
+    )
     assert table.loc["gap (%)", "1 closure"] == round(100 * one.summary["solver"]["gap"], 3)
     # one row per plan, ready to plot
     t = table.T
@@ -314,7 +380,13 @@ def test_compare_labels_a_list_by_scenario_names_and_fills_missing_bands(two_pla
     assert list(table.columns) == ["one", "two", "one #2"]
     with pytest.raises(ValueError, match="at least one plan"):
         lo.compare({})
-    senior = dataclasses.replace(one, summary={**one.summary, "travel_min": {**one.summary["travel_min"], "senior": {"mean": 20.0, "p95": 50.0, "max": 60.0}}})
+    senior = dataclasses.replace(
+        one,
+        summary={
+            **one.summary,
+            "travel_min": {**one.summary["travel_min"], "senior": {"mean": 20.0, "p95": 50.0, "max": 60.0}},
+        },
+    )
     mixed = lo.compare({"with": senior, "without": two})
     assert mixed.loc["travel mean senior (min)", "with"] == 20.0
     assert math.isnan(mixed.loc["travel mean senior (min)", "without"])
@@ -330,7 +402,12 @@ def test_kpis_is_the_compare_column(two_plans):
 def test_plan_display(two_plans):
     one, _ = two_plans
     html = one._repr_html_()
-    assert "Plan &#x27;one&#x27;" in html and "closures" in html and "travel mean junior (min)" in html and ".check()" in html
+    assert (
+        "Plan &#x27;one&#x27;" in html
+        and "closures" in html
+        and "travel mean junior (min)" in html
+        and ".check()" in html
+    )
     assert repr(one).startswith("Plan('one': 1 closures")
     no_gap = dataclasses.replace(one, summary={**one.summary, "solver": {**one.summary["solver"], "gap": None}})
     assert "gap n/a" in repr(no_gap) and "n/a" in no_gap._repr_html_()
@@ -346,7 +423,12 @@ def test_closure_moves_follow_each_closed_school(two_plans):
     for r in moves.itertuples():
         row = a[(a["year"] == r.year) & (a["village_id"] == r.village_id) & (a["band"] == r.band)]
         assert len(row) == 1
-        assert (row["school_id"].item(), row["pupils"].item(), row["mode"].item(), row["travel_min"].item()) == (r.to_school_id, r.pupils, r.mode, r.travel_min)
+        assert (row["school_id"].item(), row["pupils"].item(), row["mode"].item(), row["travel_min"].item()) == (
+            r.to_school_id,
+            r.pupils,
+            r.mode,
+            r.travel_min,
+        )
         assert r.to_school_id not in closed
         # a closed small school kept its host village's pupils
         assert r.village_id == str(schools.loc[r.school_id, "village_id"])
@@ -359,7 +441,9 @@ def test_closure_moves_follow_each_closed_school(two_plans):
 
 def test_addition_reasons_are_backed_by_their_figures():
     district = synthetic_district(n_towns=2, villages_per_town=6, seed=2)
-    plan = lo.solve(district, Scenario(years=(2024,), bands=COMPULSORY, closure_target=2, class_cap_primary=30, time_limit_s=10))
+    plan = lo.solve(
+        district, Scenario(years=(2024,), bands=COMPULSORY, closure_target=2, class_cap_primary=30, time_limit_s=10)
+    )
     reasons = plan.addition_reasons()
     last = plan.schools[plan.schools["year"] == 2024]
     built = last[(last["added_classrooms"] > 0) | (last["added_beds"] > 0)]

@@ -32,7 +32,16 @@ def roads(*lines, crs=METRIC_CRS) -> gpd.GeoDataFrame:
     for k, line in enumerate(lines):
         coords, cls = line[0], line[1]
         extra = line[2] if len(line) > 2 else {}
-        rows.append({"road_id": f"R{k}", "road_class": cls, "bridge": False, "name": "", **extra, "geometry": LineString(coords)})
+        rows.append(
+            {
+                "road_id": f"R{k}",
+                "road_class": cls,
+                "bridge": False,
+                "name": "",
+                **extra,
+                "geometry": LineString(coords),
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
 
 
@@ -93,7 +102,9 @@ def test_speeds_capped_by_school_bus_law():
     assert got == pytest.approx([80.0, 60.0, 30.0, 20.0, 45.0])
     # A class speed given by the caller wins over the roads' own bus_speed_kmh.
     own = pd.Series([20.0, 20.0])
-    assert edge_speed_kmh(pd.Series(["village", "county"]), {"village": 15.0}, given_kmh=own) == pytest.approx([15.0, 20.0])
+    assert edge_speed_kmh(pd.Series(["village", "county"]), {"village": 15.0}, given_kmh=own) == pytest.approx(
+        [15.0, 20.0]
+    )
     # 6 km of expressway at a claimed 120 km/h takes 4.5 min at the legal 80 km/h
     r = roads(([(0, 0), (6000, 0)], "expressway", {"bus_speed_kmh": 120.0}))
     tm = travel_time_matrix(r, villages((0, 0)), schools((6000, 0)))
@@ -117,7 +128,10 @@ def test_parallel_roads_keep_the_fastest():
 
 def test_lines_meet_only_at_shared_vertices():
     # A flyover crossing the line at (1500, 0) without a common vertex: no junction there.
-    r = roads(*[(line.coords, cls) for line, cls in zip(LINE.geometry, LINE.road_class)], ([(1500, -1000), (1500, 1000)], "trunk"))
+    r = roads(
+        *[(line.coords, cls) for line, cls in zip(LINE.geometry, LINE.road_class)],
+        ([(1500, -1000), (1500, 1000)], "trunk"),
+    )
     g = build_road_graph(r)
     assert g.component.max() == 1  # two pieces
 

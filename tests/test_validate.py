@@ -6,8 +6,8 @@ import hashlib
 import json
 import shutil
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import pytest
@@ -16,7 +16,6 @@ from layout_opt import District, ValidationError, load_district
 from layout_opt.errors import Problem
 
 from .conftest import DATA
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -56,7 +55,11 @@ def _set(file: str, key: str, rid: str, field: str, value) -> Callable[[Path], N
 
 
 def _fingerprint(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # Records of the bundled data the cases corrupt (checked by ``test_fixture_records``).
@@ -65,7 +68,11 @@ OTHER_VILLAGE = "410306002204"
 PRIMARY = "S0001"  # 权庄小学, an open primary with 9 classrooms
 JUNIOR = "S0000"
 PLANNED = "S0038"  # 永和路小学, planned for 2025
-ROAD = next(f["properties"]["road_id"] for f in json.loads((DATA / "roads.geojson").read_text(encoding="utf-8"))["features"] if f["properties"]["road_class"] == "trunk")  # a trunk road
+ROAD = next(
+    f["properties"]["road_id"]
+    for f in json.loads((DATA / "roads.geojson").read_text(encoding="utf-8"))["features"]
+    if f["properties"]["road_class"] == "trunk"
+)  # a trunk road
 TOWN = "410308002"  # 康乐街道
 
 
@@ -112,43 +119,274 @@ def _remove_roads(folder: Path) -> None:
 
 # id, corruption, file, record, field, words the message must contain
 CASES = [
-    ("duplicate school_id", _set("schools.geojson", "school_id", "S0005", "school_id", "S0004"), "schools.geojson", "S0004", "school_id", "not unique"),
-    ("duplicate village_id", _set("villages.geojson", "village_id", OTHER_VILLAGE, "village_id", VILLAGE), "villages.geojson", VILLAGE, "village_id", "not unique"),
-    ("negative pupils", _set("villages.geojson", "village_id", VILLAGE, "g4", -3), "villages.geojson", VILLAGE, "g4", "-3"),
-    ("text population", _set("villages.geojson", "village_id", VILLAGE, "population", "many"), "villages.geojson", VILLAGE, "population", "whole number"),
-    ("fractional population", _set("villages.geojson", "village_id", VILLAGE, "population", 1200.5), "villages.geojson", VILLAGE, "population", "1200.5"),
-    ("missing population", _set("villages.geojson", "village_id", VILLAGE, "population", None), "villages.geojson", VILLAGE, "population", "missing"),
-    ("unknown kind", _set("schools.geojson", "school_id", PRIMARY, "kind", "kindergarten"), "schools.geojson", PRIMARY, "kind", "kindergarten"),
-    ("grades not matching kind", _set("schools.geojson", "school_id", PRIMARY, "grades", "1-9"), "schools.geojson", PRIMARY, "grades", "1-6"),
-    ("pupils in a grade not taught", _set("schools.geojson", "school_id", PRIMARY, "g8", 30), "schools.geojson", PRIMARY, "g8", "does not teach grade 8"),
-    ("planned project without open_year", _edit("schools.geojson", _no_open_year), "schools.geojson", PLANNED, "open_year", "planned project"),
-    ("planned project opening before base year", _set("schools.geojson", "school_id", PLANNED, "open_year", 2020), "schools.geojson", PLANNED, "open_year", "2020"),
-    ("planned project without seats", _set("schools.geojson", "school_id", PLANNED, "planned_seats", 0), "schools.geojson", PLANNED, "planned_seats", "planned seats"),
-    ("open school with planned seats", _set("schools.geojson", "school_id", PRIMARY, "planned_seats", 300), "schools.geojson", PRIMARY, "planned_seats", "only planned"),
-    ("unknown status", _set("schools.geojson", "school_id", PRIMARY, "status", "closed"), "schools.geojson", PRIMARY, "status", "closed"),
-    ("unknown town_code", _set("villages.geojson", "village_id", VILLAGE, "town_code", "410308999"), "villages.geojson", VILLAGE, "town_code", "410308999"),
-    ("town name not matching code", _set("villages.geojson", "village_id", VILLAGE, "town", "会盟镇"), "villages.geojson", VILLAGE, "town", "会盟镇"),
-    ("unknown ur_code", _set("villages.geojson", "village_id", VILLAGE, "ur_code", 130), "villages.geojson", VILLAGE, "ur_code", "130"),
-    ("school ur_code unlike its host", _set("schools.geojson", "school_id", PRIMARY, "ur_code", 111), "schools.geojson", PRIMARY, "ur_code", "host unit"),
-    ("school town unlike its host", _set("schools.geojson", "school_id", PRIMARY, "town_code", "410308003"), "schools.geojson", PRIMARY, "town_code", "host unit"),
-    ("village id of 11 digits", _set("villages.geojson", "village_id", VILLAGE, "village_id", VILLAGE[:-1]), "villages.geojson", VILLAGE[:-1], "village_id", "12-digit"),
-    ("LineString for a village", _edit("villages.geojson", _to_linestring), "villages.geojson", VILLAGE, "geometry", "LineString"),
-    ("longitude and latitude swapped", _edit("schools.geojson", _swap_lonlat), "schools.geojson", JUNIOR, "geometry", "swapped"),
+    (
+        "duplicate school_id",
+        _set("schools.geojson", "school_id", "S0005", "school_id", "S0004"),
+        "schools.geojson",
+        "S0004",
+        "school_id",
+        "not unique",
+    ),
+    (
+        "duplicate village_id",
+        _set("villages.geojson", "village_id", OTHER_VILLAGE, "village_id", VILLAGE),
+        "villages.geojson",
+        VILLAGE,
+        "village_id",
+        "not unique",
+    ),
+    (
+        "negative pupils",
+        _set("villages.geojson", "village_id", VILLAGE, "g4", -3),
+        "villages.geojson",
+        VILLAGE,
+        "g4",
+        "-3",
+    ),
+    (
+        "text population",
+        _set("villages.geojson", "village_id", VILLAGE, "population", "many"),
+        "villages.geojson",
+        VILLAGE,
+        "population",
+        "whole number",
+    ),
+    (
+        "fractional population",
+        _set("villages.geojson", "village_id", VILLAGE, "population", 1200.5),
+        "villages.geojson",
+        VILLAGE,
+        "population",
+        "1200.5",
+    ),
+    (
+        "missing population",
+        _set("villages.geojson", "village_id", VILLAGE, "population", None),
+        "villages.geojson",
+        VILLAGE,
+        "population",
+        "missing",
+    ),
+    (
+        "unknown kind",
+        _set("schools.geojson", "school_id", PRIMARY, "kind", "kindergarten"),
+        "schools.geojson",
+        PRIMARY,
+        "kind",
+        "kindergarten",
+    ),
+    (
+        "grades not matching kind",
+        _set("schools.geojson", "school_id", PRIMARY, "grades", "1-9"),
+        "schools.geojson",
+        PRIMARY,
+        "grades",
+        "1-6",
+    ),
+    (
+        "pupils in a grade not taught",
+        _set("schools.geojson", "school_id", PRIMARY, "g8", 30),
+        "schools.geojson",
+        PRIMARY,
+        "g8",
+        "does not teach grade 8",
+    ),
+    (
+        "planned project without open_year",
+        _edit("schools.geojson", _no_open_year),
+        "schools.geojson",
+        PLANNED,
+        "open_year",
+        "planned project",
+    ),
+    (
+        "planned project opening before base year",
+        _set("schools.geojson", "school_id", PLANNED, "open_year", 2020),
+        "schools.geojson",
+        PLANNED,
+        "open_year",
+        "2020",
+    ),
+    (
+        "planned project without seats",
+        _set("schools.geojson", "school_id", PLANNED, "planned_seats", 0),
+        "schools.geojson",
+        PLANNED,
+        "planned_seats",
+        "planned seats",
+    ),
+    (
+        "open school with planned seats",
+        _set("schools.geojson", "school_id", PRIMARY, "planned_seats", 300),
+        "schools.geojson",
+        PRIMARY,
+        "planned_seats",
+        "only planned",
+    ),
+    (
+        "unknown status",
+        _set("schools.geojson", "school_id", PRIMARY, "status", "closed"),
+        "schools.geojson",
+        PRIMARY,
+        "status",
+        "closed",
+    ),
+    (
+        "unknown town_code",
+        _set("villages.geojson", "village_id", VILLAGE, "town_code", "410308999"),
+        "villages.geojson",
+        VILLAGE,
+        "town_code",
+        "410308999",
+    ),
+    (
+        "town name not matching code",
+        _set("villages.geojson", "village_id", VILLAGE, "town", "会盟镇"),
+        "villages.geojson",
+        VILLAGE,
+        "town",
+        "会盟镇",
+    ),
+    (
+        "unknown ur_code",
+        _set("villages.geojson", "village_id", VILLAGE, "ur_code", 130),
+        "villages.geojson",
+        VILLAGE,
+        "ur_code",
+        "130",
+    ),
+    (
+        "school ur_code unlike its host",
+        _set("schools.geojson", "school_id", PRIMARY, "ur_code", 111),
+        "schools.geojson",
+        PRIMARY,
+        "ur_code",
+        "host unit",
+    ),
+    (
+        "school town unlike its host",
+        _set("schools.geojson", "school_id", PRIMARY, "town_code", "410308003"),
+        "schools.geojson",
+        PRIMARY,
+        "town_code",
+        "host unit",
+    ),
+    (
+        "village id of 11 digits",
+        _set("villages.geojson", "village_id", VILLAGE, "village_id", VILLAGE[:-1]),
+        "villages.geojson",
+        VILLAGE[:-1],
+        "village_id",
+        "12-digit",
+    ),
+    (
+        "LineString for a village",
+        _edit("villages.geojson", _to_linestring),
+        "villages.geojson",
+        VILLAGE,
+        "geometry",
+        "LineString",
+    ),
+    (
+        "longitude and latitude swapped",
+        _edit("schools.geojson", _swap_lonlat),
+        "schools.geojson",
+        JUNIOR,
+        "geometry",
+        "swapped",
+    ),
     ("CRS not matching coordinates", _declare_metric_crs, "towns.geojson", "410308001", "geometry", "CRS"),
-    ("village far from every town seat", _set("villages.geojson", "village_id", VILLAGE, "geometry", {"type": "Point", "coordinates": [116.40, 39.90]}), "villages.geojson", VILLAGE, "geometry", "town seat"),
-    ("enrolment far above classrooms x 66", _set("schools.geojson", "school_id", PRIMARY, "g4", 900), "schools.geojson", PRIMARY, "classrooms", "66"),
-    ("more classes than classrooms", _edit("schools.geojson", _more_classes), "schools.geojson", PRIMARY, "classes", "classrooms"),
+    (
+        "village far from every town seat",
+        _set("villages.geojson", "village_id", VILLAGE, "geometry", {"type": "Point", "coordinates": [116.40, 39.90]}),
+        "villages.geojson",
+        VILLAGE,
+        "geometry",
+        "town seat",
+    ),
+    (
+        "enrolment far above classrooms x 66",
+        _set("schools.geojson", "school_id", PRIMARY, "g4", 900),
+        "schools.geojson",
+        PRIMARY,
+        "classrooms",
+        "66",
+    ),
+    (
+        "more classes than classrooms",
+        _edit("schools.geojson", _more_classes),
+        "schools.geojson",
+        PRIMARY,
+        "classes",
+        "classrooms",
+    ),
     ("missing column", _edit("villages.geojson", _drop_column), "villages.geojson", "-", "g7", "column is missing"),
     ("missing file", _remove_roads, "roads.geojson", "-", "-", "not found"),
     ("invalid JSON", _truncate, "towns.geojson", "-", "-", "cannot be read"),
-    ("unknown road class", _set("roads.geojson", "road_id", ROAD, "road_class", "motorway"), "roads.geojson", ROAD, "road_class", "motorway"),
-    ("bus speed above 60 km/h", _set("roads.geojson", "road_id", ROAD, "bus_speed_kmh", 75.0), "roads.geojson", ROAD, "bus_speed_kmh", "60 km/h"),
-    ("school hosted in an unknown village", _set("schools.geojson", "school_id", PRIMARY, "village_id", "410306002999"), "schools.geojson", PRIMARY, "village_id", "410306002999"),
-    ("unknown town_kind", _set("towns.geojson", "town_code", TOWN, "town_kind", "county"), "towns.geojson", TOWN, "town_kind", "county"),
-    ("unknown coord_source", _set("villages.geojson", "village_id", VILLAGE, "coord_source", "gps"), "villages.geojson", VILLAGE, "coord_source", "gps"),
-    ("central_village not a boolean", _set("villages.geojson", "village_id", VILLAGE, "central_village", "yes"), "villages.geojson", VILLAGE, "central_village", "true or false"),
-    ("missing geometry", _set("villages.geojson", "village_id", VILLAGE, "geometry", None), "villages.geojson", VILLAGE, "geometry", "missing"),
-    ("pupils but no classes", _set("schools.geojson", "school_id", PRIMARY, "classes", 0), "schools.geojson", PRIMARY, "classes", "no classes"),
+    (
+        "unknown road class",
+        _set("roads.geojson", "road_id", ROAD, "road_class", "motorway"),
+        "roads.geojson",
+        ROAD,
+        "road_class",
+        "motorway",
+    ),
+    (
+        "bus speed above 60 km/h",
+        _set("roads.geojson", "road_id", ROAD, "bus_speed_kmh", 75.0),
+        "roads.geojson",
+        ROAD,
+        "bus_speed_kmh",
+        "60 km/h",
+    ),
+    (
+        "school hosted in an unknown village",
+        _set("schools.geojson", "school_id", PRIMARY, "village_id", "410306002999"),
+        "schools.geojson",
+        PRIMARY,
+        "village_id",
+        "410306002999",
+    ),
+    (
+        "unknown town_kind",
+        _set("towns.geojson", "town_code", TOWN, "town_kind", "county"),
+        "towns.geojson",
+        TOWN,
+        "town_kind",
+        "county",
+    ),
+    (
+        "unknown coord_source",
+        _set("villages.geojson", "village_id", VILLAGE, "coord_source", "gps"),
+        "villages.geojson",
+        VILLAGE,
+        "coord_source",
+        "gps",
+    ),
+    (
+        "central_village not a boolean",
+        _set("villages.geojson", "village_id", VILLAGE, "central_village", "yes"),
+        "villages.geojson",
+        VILLAGE,
+        "central_village",
+        "true or false",
+    ),
+    (
+        "missing geometry",
+        _set("villages.geojson", "village_id", VILLAGE, "geometry", None),
+        "villages.geojson",
+        VILLAGE,
+        "geometry",
+        "missing",
+    ),
+    (
+        "pupils but no classes",
+        _set("schools.geojson", "school_id", PRIMARY, "classes", 0),
+        "schools.geojson",
+        PRIMARY,
+        "classes",
+        "no classes",
+    ),
 ]
 
 
@@ -175,12 +413,14 @@ def test_fixture_records():
     assert {VILLAGE, OTHER_VILLAGE} <= set(v)
     assert s[PRIMARY]["kind"] == "primary" and s[PRIMARY]["status"] == "open" and s[PRIMARY]["village_id"] == VILLAGE
     assert s[PRIMARY]["ur_code"] != 111 and s[PRIMARY]["town_code"] != "410308003"
-    assert 900 > 66 * s[PRIMARY]["classrooms"] and s[PRIMARY]["g8"] == 0
+    assert 66 * s[PRIMARY]["classrooms"] < 900 and s[PRIMARY]["g8"] == 0
     assert s[PLANNED]["status"] == "planned" and s[PLANNED]["open_year"] > 2023
     assert r[ROAD]["road_class"] == "trunk"
 
 
-@pytest.mark.parametrize(("corrupt", "file", "record", "field", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("corrupt", "file", "record", "field", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_malformed_input_is_named(copy, corrupt, file, record, field, words):
     corrupt(copy)
     before = _fingerprint(copy)
@@ -213,13 +453,19 @@ def test_all_problems_reported_together(copy):
     with pytest.raises(ValidationError) as info:
         load_district(copy)
     named = {(p.file, p.record, p.field) for p in info.value.problems}
-    assert {("villages.geojson", VILLAGE, "g4"), ("schools.geojson", PRIMARY, "kind"), ("roads.geojson", ROAD, "road_class")} <= named
+    assert {
+        ("villages.geojson", VILLAGE, "g4"),
+        ("schools.geojson", PRIMARY, "kind"),
+        ("roads.geojson", ROAD, "road_class"),
+    } <= named
     assert info.value.first == info.value.problems[0]
 
 
 def test_missing_crs_in_memory(mengjin):
     """Frames without a CRS (e.g. built in a notebook) are refused, naming the table."""
-    villages = gpd.GeoDataFrame(mengjin.villages.drop(columns="geometry"), geometry=list(mengjin.villages.geometry), crs=None)
+    villages = gpd.GeoDataFrame(
+        mengjin.villages.drop(columns="geometry"), geometry=list(mengjin.villages.geometry), crs=None
+    )
     with pytest.raises(ValidationError) as info:
         District.from_frames(villages, mengjin.schools, mengjin.roads, mengjin.towns, base_year=mengjin.base_year)
     p = info.value.first
@@ -229,7 +475,9 @@ def test_missing_crs_in_memory(mengjin):
 
 def test_frames_in_metric_crs_are_accepted(mengjin):
     """Validation is CRS-agnostic: the loaded (projected) tables validate again."""
-    d = District.from_frames(mengjin.villages, mengjin.schools, mengjin.roads, mengjin.towns, base_year=mengjin.base_year)
+    d = District.from_frames(
+        mengjin.villages, mengjin.schools, mengjin.roads, mengjin.towns, base_year=mengjin.base_year
+    )
     assert len(d.schools) == len(mengjin.schools)
 
 

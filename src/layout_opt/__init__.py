@@ -15,5 +15,17 @@ from .io import read_district as load_district
 from .model.plan import Plan
 from .scenario import Scenario
 
-__all__ = ["District", "InfeasibleError", "Plan", "Problem", "Scenario", "ValidationError", "compare", "examples", "load_district", "solve", "travel_matrix"]
+__all__ = [
+    "District",
+    "InfeasibleError",
+    "Plan",
+    "Problem",
+    "Scenario",
+    "ValidationError",
+    "compare",
+    "examples",
+    "load_district",
+    "solve",
+    "travel_matrix",
+]
 __version__ = "0.1.0"

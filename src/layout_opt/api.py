@@ -46,9 +46,17 @@ def travel_matrix(district: District, scenario: Scenario | None = None) -> Trave
             from .travel import straight_line_matrix
 
             logger.warning("no road network: travel times are straight-line estimates")
-            district._cache[key] = straight_line_matrix(district.villages, district.schools, cutoff_min=scenario.longest_trip_min)
+            district._cache[key] = straight_line_matrix(
+                district.villages, district.schools, cutoff_min=scenario.longest_trip_min
+            )
         else:
-            district._cache[key] = travel_time_matrix(district.roads, district.villages, district.schools, cutoff_min=scenario.longest_trip_min, walk_speed_kmh=scenario.walk_speed_kmh)
+            district._cache[key] = travel_time_matrix(
+                district.roads,
+                district.villages,
+                district.schools,
+                cutoff_min=scenario.longest_trip_min,
+                walk_speed_kmh=scenario.walk_speed_kmh,
+            )
     return district._cache[key]
 
 
@@ -141,7 +149,17 @@ def solve(
     target = None
     if scenario.closure_target == -1:
         target = _max_closures(problem, scenario, forbidden)
-    report = solve_problem(problem, time_limit_s=scenario.time_limit_s, gap_target=scenario.gap_target, backend=scenario.backend, bound_method=scenario.bound_method, seed=scenario.seed, threads=scenario.threads, forbidden_pairs=forbidden, closure_target=target)
+    report = solve_problem(
+        problem,
+        time_limit_s=scenario.time_limit_s,
+        gap_target=scenario.gap_target,
+        backend=scenario.backend,
+        bound_method=scenario.bound_method,
+        seed=scenario.seed,
+        threads=scenario.threads,
+        forbidden_pairs=forbidden,
+        closure_target=target,
+    )
     if not all(c.result.has_plan for c in report.components):
         raise explain_infeasible(problem, report)
     return extract_plan(problem, report, district, scenario, travel=travel, demand=demand)
@@ -166,12 +184,21 @@ def _max_closures(problem: PlanningProblem, scenario: Scenario, forbidden) -> in
         model = build_model(problem, bands=bands, forbidden_pairs=forbidden, maximize_closures=True, closure_target=0)
         if model.index["open"].max() < 0:
             continue
-        r = solve_model(model, backend=scenario.backend, time_limit_s=scenario.time_limit_s / 3, gap_target=0.0, seed=scenario.seed, threads=scenario.threads)
+        r = solve_model(
+            model,
+            backend=scenario.backend,
+            time_limit_s=scenario.time_limit_s / 3,
+            gap_target=0.0,
+            seed=scenario.seed,
+            threads=scenario.threads,
+        )
         if not r.has_plan:
-            raise InfeasibleError([
-                "Could not find how many closures the rules allow within the time limit "
-                f"({scenario.time_limit_s / 3:.0f} s for this step); allow more time or give a closure target."
-            ])
+            raise InfeasibleError(
+                [
+                    "Could not find how many closures the rules allow within the time limit "
+                    f"({scenario.time_limit_s / 3:.0f} s for this step); allow more time or give a closure target."
+                ]
+            )
         if r.has_plan:
             last = model.index["open"][:, -1]
             kept = int(round(sum(r.values[i] for i in last if i >= 0)))

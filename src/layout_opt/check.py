@@ -64,7 +64,11 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
     s = district.schools.set_index("school_id")
     vpos = {vid: i for i, vid in enumerate(v["village_id"])}
     tm = travel.to_frame()
-    central = s["village_id"].map(dict(zip(v["village_id"], v["central_village"]))).fillna(False) if "village_id" in s.columns else pd.Series(False, index=s.index)
+    central = (
+        s["village_id"].map(dict(zip(v["village_id"], v["central_village"]))).fillna(False)
+        if "village_id" in s.columns
+        else pd.Series(False, index=s.index)
+    )
     status_of = {(r.school_id, int(r.year)): r.status for r in st.itertuples(index=False)}
     # --- the schools table: one row per school of the district and planning year
     for sid in s.index:
@@ -94,7 +98,12 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
     known = []
     for r in a.itertuples(index=False):
         if r.year not in years:
-            bad("planning year", r.year, f"{r.village_id}/{r.band}", f"{r.year} is not a year of the scenario ({', '.join(map(str, years))})")
+            bad(
+                "planning year",
+                r.year,
+                f"{r.village_id}/{r.band}",
+                f"{r.year} is not a year of the scenario ({', '.join(map(str, years))})",
+            )
             continue
         if r.village_id not in vpos:
             bad("known village", r.year, r.village_id, "village not in the district")
@@ -111,28 +120,76 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
             bad("teaches band", r.year, r.school_id, f"{rec['name']} does not teach {r.band}")
         state = status_of.get((r.school_id, int(r.year)), "missing")
         if state not in ("open", "new"):
-            bad("school open", r.year, r.school_id, f"{rec['name']} is {state} in {r.year} but receives pupils from {r.village_id}")
+            bad(
+                "school open",
+                r.year,
+                r.school_id,
+                f"{rec['name']} is {state} in {r.year} but receives pupils from {r.village_id}",
+            )
         if rec["status"] == "planned" and r.year < int(rec["open_year"]):
             bad("school open", r.year, r.school_id, f"{rec['name']} opens in {int(rec['open_year'])}")
-        t = float(tm.at[r.village_id, r.school_id]) if r.village_id in tm.index and r.school_id in tm.columns else math.nan
+        t = (
+            float(tm.at[r.village_id, r.school_id])
+            if r.village_id in tm.index and r.school_id in tm.columns
+            else math.nan
+        )
         if not math.isfinite(t) or abs(t - r.travel_min) > 0.01:
-            bad("travel matches matrix", r.year, f"{r.village_id}->{r.school_id}", f"reported {r.travel_min} min, matrix {t:.2f} min")
+            bad(
+                "travel matches matrix",
+                r.year,
+                f"{r.village_id}->{r.school_id}",
+                f"reported {r.travel_min} min, matrix {t:.2f} min",
+            )
         if r.mode not in ("day", "boarding"):
             bad("mode", r.year, f"{r.village_id}->{r.school_id}", f"mode {r.mode!r} is neither 'day' nor 'boarding'")
         day = scenario.day_limit(r.band)
         if r.mode == "day" and t > day + 1e-6:
-            bad("day trip limit", r.year, f"{r.village_id}->{r.school_id}", f"{t:.1f} min exceeds the {day:.0f}-min day limit for {r.band}")
+            bad(
+                "day trip limit",
+                r.year,
+                f"{r.village_id}->{r.school_id}",
+                f"{t:.1f} min exceeds the {day:.0f}-min day limit for {r.band}",
+            )
         if r.mode == "boarding":
             if r.band not in scenario.boarding_bands:
                 bad("no boarding", r.year, f"{r.village_id}->{r.school_id}", f"{r.band} may not board")
             if t <= day + 1e-6:
-                bad("mode follows trip", r.year, f"{r.village_id}->{r.school_id}", f"a {t:.1f}-min trip is a day trip, not boarding")
+                bad(
+                    "mode follows trip",
+                    r.year,
+                    f"{r.village_id}->{r.school_id}",
+                    f"a {t:.1f}-min trip is a day trip, not boarding",
+                )
             if t > scenario.boarding_limit_min + 1e-6:
-                bad("boarding trip limit", r.year, f"{r.village_id}->{r.school_id}", f"{t:.1f} min exceeds the {scenario.boarding_limit_min:.0f}-min boarding limit")
-        if rec["kind"] == "high" and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes and r.year >= scenario.senior_relocation_year:
-            bad("senior in main urban area", r.year, r.school_id, f"{rec['name']} lies outside the main urban area but teaches seniors in {r.year}")
-        if scenario.small_schools_keep_own_village_only and _is_candidate(rec, scenario) and "village_id" in s.columns and rec["village_id"] != r.village_id:
-            bad("small school keeps own village", r.year, r.school_id, f"{rec['name']} is a small school and takes pupils of {r.village_id}")
+                bad(
+                    "boarding trip limit",
+                    r.year,
+                    f"{r.village_id}->{r.school_id}",
+                    f"{t:.1f} min exceeds the {scenario.boarding_limit_min:.0f}-min boarding limit",
+                )
+        if (
+            rec["kind"] == "high"
+            and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes
+            and r.year >= scenario.senior_relocation_year
+        ):
+            bad(
+                "senior in main urban area",
+                r.year,
+                r.school_id,
+                f"{rec['name']} lies outside the main urban area but teaches seniors in {r.year}",
+            )
+        if (
+            scenario.small_schools_keep_own_village_only
+            and _is_candidate(rec, scenario)
+            and "village_id" in s.columns
+            and rec["village_id"] != r.village_id
+        ):
+            bad(
+                "small school keeps own village",
+                r.year,
+                r.school_id,
+                f"{rec['name']} is a small school and takes pupils of {r.village_id}",
+            )
     # --- capacity per school and year, recomputed from the assignments
     grade_pupils: dict[tuple, np.ndarray] = {}
     board: dict[tuple, int] = {}
@@ -151,7 +208,12 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
         key = (r.school_id, r.year)
         pupils = grade_pupils.get(key, np.zeros(12))
         if int(pupils.sum()) != r.enrolment:
-            bad("enrolment reported", r.year, r.school_id, f"table says {r.enrolment}, assignments give {int(pupils.sum())}")
+            bad(
+                "enrolment reported",
+                r.year,
+                r.school_id,
+                f"table says {r.enrolment}, assignments give {int(pupils.sum())}",
+            )
         need = 0
         for band in BANDS_OF_KIND[rec["kind"]]:
             cap = scenario.class_cap(band)
@@ -162,30 +224,65 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
                 need += sum(math.ceil(pupils[g] / cap - 1e-9) for g in grades)
         rooms = int(rec["classrooms"]) + int(r.added_classrooms)
         if need > rooms:
-            bad("class size cap", r.year, r.school_id, f"{rec['name']}: {int(pupils.sum())} pupils need {need} classes at the caps but have {rooms} classrooms")
+            bad(
+                "class size cap",
+                r.year,
+                r.school_id,
+                f"{rec['name']}: {int(pupils.sum())} pupils need {need} classes at the caps but have {rooms} classrooms",
+            )
         if r.classes < need and r.status in ("open", "new"):
             bad("classes reported", r.year, r.school_id, f"{rec['name']}: {r.classes} classes reported, {need} needed")
         size_cap = scenario.school_cap(SIZE_CAP_CLASS_OF_KIND[rec["kind"]])
         if pupils.sum() > size_cap:
-            bad("school size cap", r.year, r.school_id, f"{rec['name']}: {int(pupils.sum())} pupils over the cap of {size_cap}")
+            bad(
+                "school size cap",
+                r.year,
+                r.school_id,
+                f"{rec['name']}: {int(pupils.sum())} pupils over the cap of {size_cap}",
+            )
         if board.get(key, 0) > int(rec["beds"]) + int(r.added_beds):
-            bad("beds", r.year, r.school_id, f"{rec['name']}: {board.get(key, 0)} boarders, {int(rec['beds']) + int(r.added_beds)} beds")
+            bad(
+                "beds",
+                r.year,
+                r.school_id,
+                f"{rec['name']}: {board.get(key, 0)} boarders, {int(rec['beds']) + int(r.added_beds)} beds",
+            )
         if board.get(key, 0) != r.boarding_pupils:
-            bad("boarders reported", r.year, r.school_id, f"table says {r.boarding_pupils}, assignments give {board.get(key, 0)}")
+            bad(
+                "boarders reported",
+                r.year,
+                r.school_id,
+                f"table says {r.boarding_pupils}, assignments give {board.get(key, 0)}",
+            )
         if r.added_beds > 0 and not any(b in scenario.boarding_bands for b in BANDS_OF_KIND[rec["kind"]]):
-            bad("no boarding", r.year, r.school_id, f"{rec['name']} teaches no grade that may board but adds {int(r.added_beds)} beds")
+            bad(
+                "no boarding",
+                r.year,
+                r.school_id,
+                f"{rec['name']} teaches no grade that may board but adds {int(r.added_beds)} beds",
+            )
         grows = r.added_classrooms > 0 or r.added_beds > 0
         if grows and not _may_grow(rec["kind"], int(rec["ur_code"]), bool(central.get(r.school_id, False)), scenario):
-            bad("three concentrations", r.year, r.school_id, f"{rec['name']} (ur_code {int(rec['ur_code'])}) may not receive new classrooms or beds")
+            bad(
+                "three concentrations",
+                r.year,
+                r.school_id,
+                f"{rec['name']} (ur_code {int(rec['ur_code'])}) may not receive new classrooms or beds",
+            )
         if r.added_classrooms > int(rec["max_added_classrooms"]) and rec["status"] != "planned":
-            bad("room on site", r.year, r.school_id, f"{rec['name']}: {r.added_classrooms} classrooms added, room for {int(rec['max_added_classrooms'])}")
+            bad(
+                "room on site",
+                r.year,
+                r.school_id,
+                f"{rec['name']}: {r.added_classrooms} classrooms added, room for {int(rec['max_added_classrooms'])}",
+            )
         if rec["status"] == "planned" and r.added_classrooms > 0:
             bad("room on site", r.year, r.school_id, f"{rec['name']} is a planned project; its classrooms are planned")
         if r.school_id in prev and (r.added_classrooms < prev[r.school_id][0] or r.added_beds < prev[r.school_id][1]):
             bad("cumulative additions", r.year, r.school_id, "added classrooms or beds decrease")
         prev[r.school_id] = (r.added_classrooms, r.added_beds)
     # --- closures: only candidates or forced; stay closed; target
-    for sid, row in status.iterrows():
+    for sid, _row in status.iterrows():
         rec = s.loc[sid]
         seq = [status_of.get((sid, y), "missing") for y in years]
         closed_years = [y for y, x in zip(years, seq) if x == "closed"]
@@ -193,28 +290,60 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
             first = closed_years[0]
             if any(x in ("open", "new") for y, x in zip(years, seq) if y > first):
                 bad("closed stays closed", first, sid, f"{rec['name']} reopens after closing in {first}")
-            forced = rec["kind"] == "high" and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes and first >= scenario.senior_relocation_year
+            forced = (
+                rec["kind"] == "high"
+                and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes
+                and first >= scenario.senior_relocation_year
+            )
             if not (_is_candidate(rec, scenario) or forced):
-                bad("closure candidate", first, sid, f"{rec['name']} closes but is neither a teaching point nor a small school")
-        if rec["kind"] == "high" and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes and rec["status"] == "open":
+                bad(
+                    "closure candidate",
+                    first,
+                    sid,
+                    f"{rec['name']} closes but is neither a teaching point nor a small school",
+                )
+        if (
+            rec["kind"] == "high"
+            and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes
+            and rec["status"] == "open"
+        ):
             for y, x in zip(years, seq):
                 if y >= scenario.senior_relocation_year and x != "closed":
-                    bad("senior in main urban area", y, sid, f"{rec['name']} must close or relocate by {scenario.senior_relocation_year}")
+                    bad(
+                        "senior in main urban area",
+                        y,
+                        sid,
+                        f"{rec['name']} must close or relocate by {scenario.senior_relocation_year}",
+                    )
     first_closed = {}
     for sid in s.index:
         closed_in = [y for y in years if status_of.get((sid, y)) == "closed"]
         if closed_in and s.loc[sid, "status"] != "planned":
             first_closed[sid] = closed_in[0]
-    closed_candidates = [sid for sid in first_closed if _is_candidate(s.loc[sid], scenario) and status_of.get((sid, years[-1])) == "closed"]
+    closed_candidates = [
+        sid
+        for sid in first_closed
+        if _is_candidate(s.loc[sid], scenario) and status_of.get((sid, years[-1])) == "closed"
+    ]
     if scenario.closure_target > 0 and len(closed_candidates) < scenario.closure_target:
-        bad("closure target", years[-1], "-", f"{len(closed_candidates)} small schools closed, the target is {scenario.closure_target}")
+        bad(
+            "closure target",
+            years[-1],
+            "-",
+            f"{len(closed_candidates)} small schools closed, the target is {scenario.closure_target}",
+        )
     # --- the closures table: each closed school once, in the year it closes
     listed = plan.closures.groupby("school_id")["year"].apply(list).to_dict() if len(plan.closures) else {}
     for sid, y in first_closed.items():
         if sid not in listed:
             bad("closures reported", y, sid, f"{s.loc[sid, 'name']} closes in {y} but is not in the closures table")
         elif listed[sid] != [y]:
-            bad("closures reported", y, sid, f"{s.loc[sid, 'name']} closes in {y}; the closures table says {', '.join(map(str, listed[sid]))}")
+            bad(
+                "closures reported",
+                y,
+                sid,
+                f"{s.loc[sid, 'name']} closes in {y}; the closures table says {', '.join(map(str, listed[sid]))}",
+            )
     for sid, ys in listed.items():
         if sid not in first_closed:
             bad("closures reported", ys[0], sid, "listed in the closures table but not closed in the schools table")
@@ -226,11 +355,16 @@ def check_plan(plan, district, scenario: Scenario, travel, demand: np.ndarray) -
             for level, band in (("primary", "upper_primary"), ("junior", "junior")):
                 if band not in scenario.bands:
                     continue
-                in_town = s[(s["town_code"] == t.town_code) & s["kind"].map(lambda k: band in BANDS_OF_KIND[k])]
+                in_town = s[
+                    (s["town_code"] == t.town_code) & s["kind"].map(lambda k, band=band: band in BANDS_OF_KIND[k])
+                ]
                 for y in years:
                     n = 0
                     for sid in in_town.index:
-                        if status_of.get((sid, y)) in ("open", "new") and int(s.loc[sid, "beds"]) + int(added_beds[(sid, y)]) >= scenario.min_boarding_beds:
+                        if (
+                            status_of.get((sid, y)) in ("open", "new")
+                            and int(s.loc[sid, "beds"]) + int(added_beds[(sid, y)]) >= scenario.min_boarding_beds
+                        ):
                             n += 1
                     if n < scenario.boarding_schools_per_town:
                         bad("boarding school per town", y, t.town_code, f"{t.town} has {n} boarding {level} school(s)")

@@ -33,7 +33,9 @@ def _summary_text(summary: dict) -> str:
         f"classes over the 45/50 cap: {summary['oversize_classes']['classes']} classes in {summary['oversize_classes']['schools']} schools",
     ]
     for o in summary["oversize_classes"]["list"]:
-        lines.append(f"    {o['name']} ({o['school_id']}): {o['classes']} classes, {o['pupils_per_class']} pupils per class (cap {o['cap']})")
+        lines.append(
+            f"    {o['name']} ({o['school_id']}): {o['classes']} classes, {o['pupils_per_class']} pupils per class (cap {o['cap']})"
+        )
     lines.append("boarding beds by town: " + ", ".join(f"{k} {v}" for k, v in summary["boarding_beds_by_town"].items()))
     return "\n".join(lines)
 
@@ -119,7 +121,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(exc.explanation, file=sys.stderr)
         with io.atomic_folder(args.out, force=args.force) as tmp:
             (tmp / "infeasible.txt").write_text(exc.explanation + "\n", encoding="utf-8")
-            io.write_json({"status": "infeasible", "reasons": exc.reasons, "details": exc.details, "scenario": scenario.to_dict()}, tmp / "summary.json")
+            io.write_json(
+                {
+                    "status": "infeasible",
+                    "reasons": exc.reasons,
+                    "details": exc.details,
+                    "scenario": scenario.to_dict(),
+                },
+                tmp / "summary.json",
+            )
             (tmp / "run.log").write_text(buffer.getvalue(), encoding="utf-8")
         return EXIT_INFEASIBLE
     with _Step("check the plan against the rules", timings):
@@ -131,14 +141,32 @@ def cmd_plan(args: argparse.Namespace) -> int:
         from .routing import RoutingParams, route_district
 
         with _Step(f"school-bus routes {scenario.years[-1]}", timings):
-            bus_plan = route_district(plan.assignments, district, year=scenario.years[-1], params=RoutingParams.from_scenario(scenario))
+            bus_plan = route_district(
+                plan.assignments, district, year=scenario.years[-1], params=RoutingParams.from_scenario(scenario)
+            )
     with _Step("write the plan folder", timings):
-        io.write_plan(plan, args.out, policy_projects=projects, bus_plan=bus_plan, force=args.force, log_text=buffer.getvalue(), violations=violations, timings=timings)
+        io.write_plan(
+            plan,
+            args.out,
+            policy_projects=projects,
+            bus_plan=bus_plan,
+            force=args.force,
+            log_text=buffer.getvalue(),
+            violations=violations,
+            timings=timings,
+        )
     total = time.perf_counter() - start
     s = plan.summary
     logger.info(
         "plan written to %s in %.1f s: %d closures, %d classrooms, %d beds, capital %.1f M yuan; solver %s, gap %.2f%%",
-        args.out, total, s["closures"]["total"], s["added"]["classrooms"], s["added"]["beds"], s["costs_yuan"]["capital"] / 1e6, s["solver"]["status"], 100 * (s["solver"]["gap"] or 0),
+        args.out,
+        total,
+        s["closures"]["total"],
+        s["added"]["classrooms"],
+        s["added"]["beds"],
+        s["costs_yuan"]["capital"] / 1e6,
+        s["solver"]["status"],
+        100 * (s["solver"]["gap"] or 0),
     )
     root.removeHandler(handler)
     return EXIT_ERROR if len(violations) else EXIT_OK
@@ -158,7 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing plan folder")
     p.add_argument("--quiet", action="store_true", help="no progress messages (the log still goes to the folder)")
     p.add_argument("--time-limit", type=float, default=None, help="solver budget in seconds (overrides the scenario)")
-    p.add_argument("--bound-method", choices=("lp", "root"), default=None, help="'root' proves the plan much tighter (and often improves it) for several minutes more (overrides the scenario)")
+    p.add_argument(
+        "--bound-method",
+        choices=("lp", "root"),
+        default=None,
+        help="'root' proves the plan much tighter (and often improves it) for several minutes more (overrides the scenario)",
+    )
     p.add_argument("--no-routes", dest="routes", action="store_false", help="skip the school-bus routes")
     p.set_defaults(func=cmd_plan)
     return parser

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -183,16 +184,22 @@ class ForecastParams:
                 raise ValueError(f"{name} must be a whole number, got {value!r}")
         for name, rng in FORECAST_PARAMETERS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float, np.integer, np.floating))
+                or not np.isfinite(value)
+            ):
                 raise ValueError(f"{name} must be a number, got {value!r}")
             too_low = value <= rng.low if rng.low_open else value < rng.low
             if too_low or value > rng.high:
                 low = f"above {rng.low:g}" if rng.low_open else f"{rng.low:g}"
                 raise ValueError(f"{name} = {value!r} is out of range: must be {low} to {rng.high:g} ({rng.unit})")
         if self.drift_destination not in DRIFT_TARGET_UR_CODES:
-            raise ValueError(f"drift_destination must be one of {sorted(DRIFT_TARGET_UR_CODES)}, got {self.drift_destination!r}")
+            raise ValueError(
+                f"drift_destination must be one of {sorted(DRIFT_TARGET_UR_CODES)}, got {self.drift_destination!r}"
+            )
 
-    def replace(self, **changes: Any) -> "ForecastParams":
+    def replace(self, **changes: Any) -> ForecastParams:
         """Return a copy with ``changes`` applied (validated)."""
         return dataclasses.replace(self, **changes)
 
@@ -235,7 +242,9 @@ class Forecast:
         index = {int(y): i for i, y in enumerate(self.years)}
         missing = [int(y) for y in years if int(y) not in index]
         if missing:
-            raise ValueError(f"years {missing} are outside the forecast {self.years[0]}-{self.years[-1]}; raise horizon_year or check the base year")
+            raise ValueError(
+                f"years {missing} are outside the forecast {self.years[0]}-{self.years[-1]}; raise horizon_year or check the base year"
+            )
         return [index[int(y)] for y in years]
 
     def for_years(self, years: Iterable[int]) -> np.ndarray:
@@ -286,7 +295,9 @@ class Forecast:
     def totals(self) -> pd.DataFrame:
         """District pupils by year (rows) and band (columns), int64."""
         arr = self.band_array().sum(axis=1)
-        return pd.DataFrame(arr, index=pd.Index(self.years.astype(np.int64), name="year"), columns=pd.Index(list(BANDS), name="band"))
+        return pd.DataFrame(
+            arr, index=pd.Index(self.years.astype(np.int64), name="year"), columns=pd.Index(list(BANDS), name="band")
+        )
 
 
 # --------------------------------------------------------------------------- functions
@@ -402,7 +413,7 @@ def round_preserving_totals(values: np.ndarray) -> np.ndarray:
                 out[i, order, g] += 1
             elif k < 0:  # only through floating-point noise in the sums
                 order = np.argsort(frac[i, :, g], kind="stable")
-                order = order[out[i, order, g] > 0][: -k]
+                order = order[out[i, order, g] > 0][:-k]
                 out[i, order, g] -= 1
     return out
 
@@ -418,15 +429,21 @@ def _check_table(villages: pd.DataFrame, params: ForecastParams) -> None:
     dup = ids[ids.duplicated()].unique().tolist()
     if dup:
         raise ValueError(f"village_id repeats: {dup[:5]}")
-    numeric = ["population", *GRADE_COLUMNS, *AGE_COLUMNS] + (["a6"] if params.enrolment_age == 7 and "a6" in villages.columns else [])
+    numeric = ["population", *GRADE_COLUMNS, *AGE_COLUMNS] + (
+        ["a6"] if params.enrolment_age == 7 and "a6" in villages.columns else []
+    )
     for c in numeric:
         col = pd.to_numeric(villages[c], errors="coerce")
         bad = col.isna() | (col < 0)
         if bad.any():
-            raise ValueError(f"column {c} must be a non-negative number; village {ids[bad.to_numpy()].iloc[0]} has {villages[c][bad].iloc[0]!r}")
+            raise ValueError(
+                f"column {c} must be a non-negative number; village {ids[bad.to_numpy()].iloc[0]} has {villages[c][bad].iloc[0]!r}"
+            )
         if c in GRADE_COLUMNS and (col % 1 != 0).any():
             frac = (col % 1 != 0).to_numpy()
-            raise ValueError(f"column {c} counts pupils and must be whole; village {ids[frac].iloc[0]} has {villages[c][frac].iloc[0]!r}")
+            raise ValueError(
+                f"column {c} counts pupils and must be whole; village {ids[frac].iloc[0]} has {villages[c][frac].iloc[0]!r}"
+            )
 
 
 def _age6(villages: pd.DataFrame, grades0: np.ndarray, ages0: np.ndarray, params: ForecastParams) -> np.ndarray | None:
@@ -439,7 +456,9 @@ def _age6(villages: pd.DataFrame, grades0: np.ndarray, ages0: np.ndarray, params
     return 0.5 * (grades0[:, 0] / params.enrolment_factor + ages0[:, 5])
 
 
-def _cohort(birth_year: int, base_year: int, ages0: np.ndarray, a6: np.ndarray | None, params: ForecastParams) -> np.ndarray:
+def _cohort(
+    birth_year: int, base_year: int, ages0: np.ndarray, a6: np.ndarray | None, params: ForecastParams
+) -> np.ndarray:
     """Children per village born in ``birth_year`` (as counted in the base year, or continued)."""
     age = base_year - birth_year
     if age < 0:
@@ -483,7 +502,9 @@ def _drift_pairs(villages: pd.DataFrame, params: ForecastParams) -> tuple[np.nda
         dst.append(np.tile(tgt, len(src_t)))
         share.append(np.tile(w, len(src_t)))
     if stranded:
-        logger.warning("no urban or town-seat unit to receive drifting pupils from town(s) %s; their pupils stay", stranded)
+        logger.warning(
+            "no urban or town-seat unit to receive drifting pupils from town(s) %s; their pupils stay", stranded
+        )
     if not src:
         return None
     return np.concatenate(src), np.concatenate(dst), np.concatenate(share)

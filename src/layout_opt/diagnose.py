@@ -28,7 +28,12 @@ logger = logging.getLogger(__name__)
 #: rules cost 1 per classroom, pupil, bed, school or closure).
 UNPLACED_PENALTY = 1000.0
 
-_BAND_ZH = {"lower_primary": "grades 1-3", "upper_primary": "grades 4-6", "junior": "grades 7-9", "senior": "grades 10-12"}
+_BAND_ZH = {
+    "lower_primary": "grades 1-3",
+    "upper_primary": "grades 4-6",
+    "junior": "grades 7-9",
+    "senior": "grades 10-12",
+}
 
 
 def _names(problem: PlanningProblem, villages: list[int], limit: int = 12) -> str:
@@ -66,9 +71,17 @@ def presolve_checks(problem: PlanningProblem) -> None:
             reach = set(pb.loc[ok_s, "v"].tolist())
             missing = [int(v) for v in need if v not in reach]
             if missing:
-                limit = f"{problem.day_limit_min[b]:.0f} min by day" + (f" or {problem.boarding_limit_min[b]:.0f} min as boarders" if problem.boarding_limit_min[b] > 0 else "")
-                reasons.append(f"In {year}, {len(missing)} village(s) have no school for {_BAND_ZH[band]} within {limit}: {_names(problem, missing)}.")
-                details["unreachable"] += [{"year": int(year), "band": band, "village_id": problem.village_ids[v]} for v in missing]
+                limit = f"{problem.day_limit_min[b]:.0f} min by day" + (
+                    f" or {problem.boarding_limit_min[b]:.0f} min as boarders"
+                    if problem.boarding_limit_min[b] > 0
+                    else ""
+                )
+                reasons.append(
+                    f"In {year}, {len(missing)} village(s) have no school for {_BAND_ZH[band]} within {limit}: {_names(problem, missing)}."
+                )
+                details["unreachable"] += [
+                    {"year": int(year), "band": band, "village_id": problem.village_ids[v]} for v in missing
+                ]
     if problem.boarding_schools_per_town > 0:
         # A school can board when it has the beds, or may add beds for a band that boards,
         # and is open that year; the rule holds every year.
@@ -79,14 +92,22 @@ def presolve_checks(problem: PlanningProblem) -> None:
             for level, b in (("primary", BANDS.index("upper_primary")), ("junior", BANDS.index("junior"))):
                 if b not in with_pupils:
                     continue
-                elig = (problem.town == t) & problem.teaches[:, b] & ((problem.beds >= problem.min_boarding_beds) | can_add)
+                elig = (
+                    (problem.town == t)
+                    & problem.teaches[:, b]
+                    & ((problem.beds >= problem.min_boarding_beds) | can_add)
+                )
                 n_open = (elig[None, :] & avail).sum(axis=1)  # (K,)
                 short = [int(y) for y, n in zip(problem.years, n_open) if n < problem.boarding_schools_per_town]
                 if not short:
                     continue
                 when = "" if len(short) == len(problem.years) else f"In {', '.join(map(str, short))}, "
                 town = f"town {problem.town_names[t]}" if when else f"Town {problem.town_names[t]}"
-                need = "a boarding" if problem.boarding_schools_per_town == 1 else f"{problem.boarding_schools_per_town} boarding"
+                need = (
+                    "a boarding"
+                    if problem.boarding_schools_per_town == 1
+                    else f"{problem.boarding_schools_per_town} boarding"
+                )
                 reasons.append(
                     f"{when}{town} cannot have {need} {level} school: not enough of its open {level} schools have {problem.min_boarding_beds} beds "
                     "or stand where beds may be added (three concentrations)."
@@ -100,7 +121,7 @@ def presolve_checks(problem: PlanningProblem) -> None:
             if pupils == 0:
                 continue
             teaching = problem.teaches[:, bands].any(axis=1) & avail[k]
-            cap = (problem.class_cap[:, [GRADES_OF_BAND[BANDS[bands[0]]][0] - 1]].ravel())
+            cap = problem.class_cap[:, [GRADES_OF_BAND[BANDS[bands[0]]][0] - 1]].ravel()
             seats = int(((problem.rooms + problem.max_added_rooms) * cap)[teaching].sum())
             size = int(problem.size_cap[teaching].sum())
             if pupils > min(seats, size):
@@ -111,7 +132,9 @@ def presolve_checks(problem: PlanningProblem) -> None:
                 details["capacity"].append({"year": int(year), "level": level, "pupils": pupils, "seats": seats})
     n_cand = int(problem.candidate.sum())
     if problem.closure_target > n_cand:
-        reasons.append(f"The closure target is {problem.closure_target} but only {n_cand} schools are closure candidates (teaching points and schools under the small-school threshold).")
+        reasons.append(
+            f"The closure target is {problem.closure_target} but only {n_cand} schools are closure candidates (teaching points and schools under the small-school threshold)."
+        )
         details["closure_target"] = {"target": problem.closure_target, "candidates": n_cand}
     if reasons:
         raise InfeasibleError(reasons, details)
@@ -142,7 +165,9 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
             continue
         m = comp.model
         if comp.result.status != "infeasible":
-            reasons.append(f"The solver found no plan for {', '.join(BANDS[b] for b in comp.bands)} within the time limit, and could not prove that none exists; allow more time.")
+            reasons.append(
+                f"The solver found no plan for {', '.join(BANDS[b] for b in comp.bands)} within the time limit, and could not prove that none exists; allow more time."
+            )
             continue
         labelled = np.array(sorted(m.row_labels), dtype=np.int64)
         lo_fin = np.isfinite(m.row_lo[labelled])
@@ -154,9 +179,17 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
         down = np.flatnonzero(hi_fin)
         cols = len(m.c)
         bd = problem.band_demand()
-        weight = np.array([UNPLACED_PENALTY * max(float(bd[lab[1], lab[2], lab[3]]), 1.0) if lab[0] == "assign" else 1.0 for lab in (m.row_labels[int(r)] for r in labelled)])
+        weight = np.array(
+            [
+                UNPLACED_PENALTY * max(float(bd[lab[1], lab[2], lab[3]]), 1.0) if lab[0] == "assign" else 1.0
+                for lab in (m.row_labels[int(r)] for r in labelled)
+            ]
+        )
         extra = sp.csr_matrix(
-            (np.concatenate([np.ones(len(up)), -np.ones(len(down))]), (np.concatenate([labelled[up], labelled[down]]), np.arange(len(up) + len(down)))),
+            (
+                np.concatenate([np.ones(len(up)), -np.ones(len(down))]),
+                (np.concatenate([labelled[up], labelled[down]]), np.arange(len(up) + len(down))),
+            ),
             shape=(m.A.shape[0], len(up) + len(down)),
         )
         elastic = dataclasses.replace(
@@ -176,7 +209,9 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
         if not (slack > 1e-6).any():
             # every rule can hold: the search that failed was restricted or cut short
             bands = ", ".join(_BAND_ZH[BANDS[b]] for b in comp.bands)
-            reasons.append(f"A plan for {bands} exists, but the solver did not find one: its search was limited to the nearest schools of each village or stopped early; allow more time.")
+            reasons.append(
+                f"A plan for {bands} exists, but the solver did not find one: its search was limited to the nearest schools of each village or stopped early; allow more time."
+            )
             details.setdefault("not_found", []).append([BANDS[b] for b in comp.bands])
             continue
         for row, amount in zip(rows, slack):

@@ -16,7 +16,16 @@ from .validate import validate_tables
 logger = logging.getLogger(__name__)
 
 _INT_VILLAGE = ("ur_code", "population", *GRADE_COLUMNS, *AGE_COLUMNS)
-_INT_SCHOOL = ("ur_code", "classrooms", "classes", "beds", "max_added_classrooms", "open_year", "planned_seats", *GRADE_COLUMNS)
+_INT_SCHOOL = (
+    "ur_code",
+    "classrooms",
+    "classes",
+    "beds",
+    "max_added_classrooms",
+    "open_year",
+    "planned_seats",
+    *GRADE_COLUMNS,
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,7 @@ class District:
         attribution: str = "",
         files: dict[str, str] | None = None,
         crs: str = METRIC_CRS,
-    ) -> "District":
+    ) -> District:
         """Validate the tables and return a district in a metric CRS.
 
         The input frames are not modified.
@@ -89,7 +98,16 @@ class District:
             s["town"] = s["town_code"].map(dict(zip(t["town_code"], t["town"])))
         r = None if roads is None else roads.to_crs(crs).reset_index(drop=True)
         b = None if boundary is None else boundary.to_crs(crs)
-        return cls(villages=v, schools=s, roads=r, towns=t, boundary=b, base_year=int(base_year), name=name, attribution=attribution)
+        return cls(
+            villages=v,
+            schools=s,
+            roads=r,
+            towns=t,
+            boundary=b,
+            base_year=int(base_year),
+            name=name,
+            attribution=attribution,
+        )
 
     def __repr__(self) -> str:
         kinds = self.schools["kind"].value_counts()
@@ -101,24 +119,29 @@ class District:
     def _repr_html_(self) -> str:
         s = self.summary()
         rows = [
-            ("villages", s["villages"]), ("residents", f"{s['residents']:,}"),
+            ("villages", s["villages"]),
+            ("residents", f"{s['residents']:,}"),
             *[(f"pupils {b}", f"{n:,}") for b, n in s["pupils_by_band"].items()],
             *[(f"schools: {k}", n) for k, n in s["schools_by_kind"].items()],
-            ("planned projects", ", ".join(s["planned_projects"])), ("closure candidates", s["closure_candidates"]),
+            ("planned projects", ", ".join(s["planned_projects"])),
+            ("closure candidates", s["closure_candidates"]),
         ]
         body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in rows)
         return f"<b>{self.name}</b> (base year {self.base_year})<table>{body}</table>"
 
     # ------------------------------------------------------------------ views
 
-    def subset(self, towns: list[str], name: str | None = None) -> "District":
+    def subset(self, towns: list[str], name: str | None = None) -> District:
         """The part of the district in ``towns`` (town codes or names), for quick studies.
 
         Villages and schools of those towns and the roads touching them are kept; the
         result is validated like any district.  Trips that left the towns are lost, so
         plans of a subset are studies, not parts of the district's plan.
         """
-        codes = {str(c) for c in self.towns.loc[self.towns["town_code"].isin(towns) | self.towns["town"].isin(towns), "town_code"]}
+        codes = {
+            str(c)
+            for c in self.towns.loc[self.towns["town_code"].isin(towns) | self.towns["town"].isin(towns), "town_code"]
+        }
         if not codes:
             raise ValueError(f"no town matches {towns!r}; known: {', '.join(self.towns['town'])}")
         villages = self.villages[self.villages["town_code"].isin(codes)]
@@ -128,9 +151,16 @@ class District:
             area = villages.geometry.union_all().union(schools.geometry.union_all()).convex_hull.buffer(3_000)
             roads = self.roads[self.roads.intersects(area)]
         return District.from_frames(
-            villages=villages, schools=schools, roads=roads, towns=self.towns[self.towns["town_code"].isin(codes)],
-            boundary=self.boundary, base_year=self.base_year, name=name or f"{self.name} ({', '.join(sorted(self.towns.loc[self.towns['town_code'].isin(codes), 'town']))})",
-            attribution=self.attribution, crs=self.crs,
+            villages=villages,
+            schools=schools,
+            roads=roads,
+            towns=self.towns[self.towns["town_code"].isin(codes)],
+            boundary=self.boundary,
+            base_year=self.base_year,
+            name=name
+            or f"{self.name} ({', '.join(sorted(self.towns.loc[self.towns['town_code'].isin(codes), 'town']))})",
+            attribution=self.attribution,
+            crs=self.crs,
         )
 
     @property
@@ -151,7 +181,9 @@ class District:
         enrol = self.schools[list(GRADE_COLUMNS)].sum(axis=1)
         open_ = self.schools["status"] == "open"
         tp = self.schools["kind"] == "teaching_point"
-        small = (enrol < small_school_pupils) & self.schools["kind"].isin(["primary", "central_primary", "junior", "nine_year"])
+        small = (enrol < small_school_pupils) & self.schools["kind"].isin(
+            ["primary", "central_primary", "junior", "nine_year"]
+        )
         return pd.Series((open_ & (tp | small)).to_numpy(), index=self.schools["school_id"].to_numpy())
 
     def summary(self, class_caps: dict[str, int] | None = None, small_school_pupils: int = 100) -> dict:
@@ -172,11 +204,23 @@ class District:
             if row["kind"] == "teaching_point" or row["classes"] == 0:
                 continue
             bands = BANDS_OF_KIND[row["kind"]]
-            level = "primary" if "upper_primary" in bands and "junior" not in bands else ("junior" if bands == ("junior",) else ("senior" if bands == ("senior",) else "primary"))
+            level = (
+                "primary"
+                if "upper_primary" in bands and "junior" not in bands
+                else ("junior" if bands == ("junior",) else ("senior" if bands == ("senior",) else "primary"))
+            )
             enrol = int(sum(row[f"g{g}"] for g in range(1, 13)))
             size = enrol / row["classes"]
             if size > caps[level]:
-                over.append({"school_id": row["school_id"], "name": row["name"], "classes": int(row["classes"]), "pupils_per_class": round(size, 1), "cap": caps[level]})
+                over.append(
+                    {
+                        "school_id": row["school_id"],
+                        "name": row["name"],
+                        "classes": int(row["classes"]),
+                        "pupils_per_class": round(size, 1),
+                        "cap": caps[level],
+                    }
+                )
         beds = s.groupby("town")["beds"].sum().astype(int)
         return {
             "district": self.name,
@@ -185,7 +229,10 @@ class District:
             "residents": int(v["population"].sum()),
             "pupils_by_band": pupils_by_band,
             "pupils_per_1000": {
-                "primary": round(1000 * (pupils_by_band["lower_primary"] + pupils_by_band["upper_primary"]) / v["population"].sum(), 1),
+                "primary": round(
+                    1000 * (pupils_by_band["lower_primary"] + pupils_by_band["upper_primary"]) / v["population"].sum(),
+                    1,
+                ),
                 "junior": round(1000 * pupils_by_band["junior"] / v["population"].sum(), 1),
                 "senior": round(1000 * pupils_by_band["senior"] / v["population"].sum(), 1),
             },

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -81,9 +82,24 @@ class Calibration:
 #: Births per year in Mengjin, shaped on the published trend: about 7,000 a year in
 #: 2016-17, falling to about 3,500 in 2023.
 MENGJIN_BIRTHS: dict[int, float] = {
-    2005: 6200, 2006: 6250, 2007: 6300, 2008: 6350, 2009: 6400, 2010: 6450,
-    2011: 6500, 2012: 6600, 2013: 6650, 2014: 6700, 2015: 6800, 2016: 7000,
-    2017: 7050, 2018: 6300, 2019: 5600, 2020: 4700, 2021: 4100, 2022: 3750,
+    2005: 6200,
+    2006: 6250,
+    2007: 6300,
+    2008: 6350,
+    2009: 6400,
+    2010: 6450,
+    2011: 6500,
+    2012: 6600,
+    2013: 6650,
+    2014: 6700,
+    2015: 6800,
+    2016: 7000,
+    2017: 7050,
+    2018: 6300,
+    2019: 5600,
+    2020: 4700,
+    2021: 4100,
+    2022: 3750,
     2023: 3500,
 }
 
@@ -340,10 +356,10 @@ def build_road_network(
         for i, j, _ in kept:
             if (i, j) in in_tree or rng.random() < extra_edge_share:
                 edges[(i, j)] = "village"
-        for (i, j) in edges:
+        for i, j in edges:
             adjacency_rows.append(i)
             adjacency_cols.append(j)
-    for (p, q, name) in bridges:
+    for p, q, name in bridges:
         tree = cKDTree(xy)
         banks_of = nodes["bank"].to_numpy()
         _, i = tree.query(p)
@@ -412,7 +428,7 @@ def build_road_network(
             if s is not None:
                 by_seat.setdefault(s, []).append(int(v))
         src = np.array(sorted(by_seat))
-        mark_paths(src, lambda s: np.array(by_seat[s]), cls)
+        mark_paths(src, lambda s, by_seat=by_seat: np.array(by_seat[s]), cls)
 
     rows = []
     for k, ((i, j), cls) in enumerate(sorted(edges.items())):
@@ -429,7 +445,9 @@ def build_road_network(
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS)
 
 
-def add_access_roads(roads: gpd.GeoDataFrame, points: pd.DataFrame, hosts: pd.DataFrame, road_class: str = "village") -> gpd.GeoDataFrame:
+def add_access_roads(
+    roads: gpd.GeoDataFrame, points: pd.DataFrame, hosts: pd.DataFrame, road_class: str = "village"
+) -> gpd.GeoDataFrame:
     """Join each point (a school) to its host node (a village) with a short road.
 
     Parameters
@@ -441,10 +459,21 @@ def add_access_roads(roads: gpd.GeoDataFrame, points: pd.DataFrame, hosts: pd.Da
     road_class : str
         Class of the new segments.
     """
-    speed = float(roads.loc[roads["road_class"] == road_class, "bus_speed_kmh"].iloc[0]) if (roads["road_class"] == road_class).any() else ROAD_CLASS_SPEED_KMH[road_class]
+    speed = (
+        float(roads.loc[roads["road_class"] == road_class, "bus_speed_kmh"].iloc[0])
+        if (roads["road_class"] == road_class).any()
+        else ROAD_CLASS_SPEED_KMH[road_class]
+    )
     start = len(roads)
     rows = [
-        {"road_id": f"R{start + k:05d}", "road_class": road_class, "bus_speed_kmh": speed, "bridge": False, "name": "", "geometry": LineString([(h.x, h.y), (p.x, p.y)])}
+        {
+            "road_id": f"R{start + k:05d}",
+            "road_class": road_class,
+            "bus_speed_kmh": speed,
+            "bridge": False,
+            "name": "",
+            "geometry": LineString([(h.x, h.y), (p.x, p.y)]),
+        }
         for k, (p, h) in enumerate(zip(points.itertuples(), hosts.itertuples()))
         if (p.x, p.y) != (h.x, h.y)
     ]
@@ -510,7 +539,11 @@ def current_enrolment(
     kinds = schools["kind"].to_numpy()
     s_town = schools["town_code"].astype(str).to_numpy()
     v_town = villages["town_code"].astype(str).to_numpy()
-    host = {vid: k for k, vid in enumerate(schools["village_id"]) if active[k] and kinds[k] in ("teaching_point", "primary", "central_primary", "nine_year")}
+    host = {
+        vid: k
+        for k, vid in enumerate(schools["village_id"])
+        if active[k] and kinds[k] in ("teaching_point", "primary", "central_primary", "nine_year")
+    }
     grades = villages[list(GRADE_COLUMNS)].to_numpy(np.int64)
     central_of_town = {s_town[k]: k for k in range(len(schools)) if kinds[k] == "central_primary" and active[k]}
     for band, gr in GRADES_OF_BAND.items():
@@ -524,7 +557,9 @@ def current_enrolment(
             pool = np.flatnonzero(complete)
             if len(pool) == 0:
                 continue
-            weight = schools["draw_weight"].to_numpy(float)[pool] if "draw_weight" in schools.columns else np.ones(len(pool))
+            weight = (
+                schools["draw_weight"].to_numpy(float)[pool] if "draw_weight" in schools.columns else np.ones(len(pool))
+            )
             for vi in range(len(villages)):
                 d = np.hypot(sxy[pool, 0] - vxy[vi, 0], sxy[pool, 1] - vxy[vi, 1]) + 3_000.0
                 share = weight / d
@@ -610,7 +645,7 @@ def synthetic_district(
     seed: int = 0,
     scale: float = 1.0,
     base_year: int = 2023,
-) -> "District":
+) -> District:
     """A reproducible synthetic district, from a handful of villages to a prefecture.
 
     Towns are laid on a jittered grid with a river along the northern edge crossed by
@@ -665,20 +700,46 @@ def synthetic_district(
         sy = y0 + (r + 0.5) * spacing + rng.uniform(-1500, 1500)
         seats_xy.append((sx, sy))
         code = f"9{t:08d}"
-        town_rows.append({"town_code": code, "town": f"T{t:03d}镇", "town_kind": "town", "x": sx, "y": sy, "coord_source": "synthetic"})
+        town_rows.append(
+            {
+                "town_code": code,
+                "town": f"T{t:03d}镇",
+                "town_kind": "town",
+                "x": sx,
+                "y": sy,
+                "coord_source": "synthetic",
+            }
+        )
     # Urban area: a small district north of the river (like Jili), one subdistrict.
     ux, uy = x0 + width * 0.5, y0 + height + river_gap + 2_000.0
-    town_rows.append({"town_code": "900000999", "town": "城区街道", "town_kind": "subdistrict", "x": ux, "y": uy, "coord_source": "synthetic"})
+    town_rows.append(
+        {
+            "town_code": "900000999",
+            "town": "城区街道",
+            "town_kind": "subdistrict",
+            "x": ux,
+            "y": uy,
+            "coord_source": "synthetic",
+        }
+    )
     towns = pd.DataFrame(town_rows)
     v_rows = []
     all_xy = np.array(seats_xy + [(ux, uy)])
-    for t, trow in towns.iterrows():
-        n_v = max(2, int(round(villages_per_town)))
+    for _t, trow in towns.iterrows():
+        n_v = max(2, round(villages_per_town))  # noqa: RUF057 (a float is accepted too)
         is_urban = trow["town_kind"] == "subdistrict"
         area = north if is_urban else land.intersection(Point(trow["x"], trow["y"]).buffer(spacing * 0.62))
         n_seat_units = 2 if is_urban else 1
         n_fringe = max(1, n_v // 5)
-        pts = scatter_points(area, n_v, rng, 700.0, existing=all_xy, centre=(trow["x"], trow["y"]), radius_m=(300.0, spacing * 0.6 if not is_urban else 2_500.0))
+        pts = scatter_points(
+            area,
+            n_v,
+            rng,
+            700.0,
+            existing=all_xy,
+            centre=(trow["x"], trow["y"]),
+            radius_m=(300.0, spacing * 0.6 if not is_urban else 2_500.0),
+        )
         all_xy = np.vstack([all_xy, pts])
         d = np.hypot(pts[:, 0] - trow["x"], pts[:, 1] - trow["y"])
         order = np.argsort(d, kind="stable")
@@ -687,14 +748,23 @@ def synthetic_district(
                 ur = 111 if rank < n_seat_units else 112
             else:
                 ur = 121 if rank < n_seat_units else (122 if rank < n_seat_units + n_fringe else 220)
-            v_rows.append({"town_code": trow["town_code"], "town": trow["town"], "ur_code": ur, "x": pts[k, 0], "y": pts[k, 1], "bank": "north" if is_urban else "south"})
+            v_rows.append(
+                {
+                    "town_code": trow["town_code"],
+                    "town": trow["town"],
+                    "ur_code": ur,
+                    "x": pts[k, 0],
+                    "y": pts[k, 1],
+                    "bank": "north" if is_urban else "south",
+                }
+            )
     villages = pd.DataFrame(v_rows)
     villages.insert(0, "village_id", [f"9{k:011d}" for k in range(len(villages))])
     villages.insert(1, "name", [f"V{k:04d}村" for k in range(len(villages))])
     pop_total = int(486_000 * len(villages) / 270)
     villages["population"] = synth_population(villages["ur_code"].to_numpy(), pop_total, rng)
     villages["central_village"] = False
-    for code, grp in villages.groupby("town_code", sort=True):
+    for _code, grp in villages.groupby("town_code", sort=True):
         rural = grp[grp["ur_code"] == 220].sort_values("population", ascending=False)
         villages.loc[rural.index[: 1 if len(grp) < 12 else 2], "central_village"] = True
     kids = synth_children(villages["population"].to_numpy(), Calibration(population=486_000, base_year=base_year), rng)
@@ -704,8 +774,28 @@ def synthetic_district(
     schools = equip_schools(sites, villages, rng, overcrowded_share=0.5)
     nodes = pd.concat(
         [
-            pd.DataFrame({"x": towns["x"], "y": towns["y"], "bank": np.where(towns["town_kind"] == "subdistrict", "north", "south"), "town_code": towns["town_code"], "is_seat": True, "ur_code": 121, "central_village": False}),
-            pd.DataFrame({"x": villages["x"], "y": villages["y"], "bank": villages["bank"], "town_code": villages["town_code"], "is_seat": False, "ur_code": villages["ur_code"], "central_village": villages["central_village"]}),
+            pd.DataFrame(
+                {
+                    "x": towns["x"],
+                    "y": towns["y"],
+                    "bank": np.where(towns["town_kind"] == "subdistrict", "north", "south"),
+                    "town_code": towns["town_code"],
+                    "is_seat": True,
+                    "ur_code": 121,
+                    "central_village": False,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "x": villages["x"],
+                    "y": villages["y"],
+                    "bank": villages["bank"],
+                    "town_code": villages["town_code"],
+                    "is_seat": False,
+                    "ur_code": villages["ur_code"],
+                    "central_village": villages["central_village"],
+                }
+            ),
         ],
         ignore_index=True,
     )
@@ -728,7 +818,9 @@ def synthetic_district(
 
 def _to_gdf(df: pd.DataFrame) -> gpd.GeoDataFrame:
     geom = gpd.points_from_xy(df["x"], df["y"])
-    return gpd.GeoDataFrame(df.drop(columns=[c for c in ("x", "y", "bank") if c in df.columns]), geometry=geom, crs=METRIC_CRS)
+    return gpd.GeoDataFrame(
+        df.drop(columns=[c for c in ("x", "y", "bank") if c in df.columns]), geometry=geom, crs=METRIC_CRS
+    )
 
 
 def school_sites(
@@ -888,8 +980,16 @@ def equip_schools(
     schools = pd.concat([schools, enrol], axis=1)
     over = list(overcrowded_ids)
     if overcrowded_share > 0:
-        urban = schools[(schools["ur_code"].isin([111, 121])) & schools["kind"].isin(["primary", "central_primary", "junior"]) & (schools["status"] == "open")]
-        over += urban["school_id"].sample(frac=overcrowded_share, random_state=int(rng.integers(1 << 30))).tolist() if len(urban) else []
+        urban = schools[
+            (schools["ur_code"].isin([111, 121]))
+            & schools["kind"].isin(["primary", "central_primary", "junior"])
+            & (schools["status"] == "open")
+        ]
+        over += (
+            urban["school_id"].sample(frac=overcrowded_share, random_state=int(rng.integers(1 << 30))).tolist()
+            if len(urban)
+            else []
+        )
     rooms = size_classrooms(schools, enrol, rng, overcrowded_ids=over)
     schools[["classes", "classrooms", "max_added_classrooms"]] = rooms
     high = (schools["kind"] == "high") & (schools["status"] == "open")

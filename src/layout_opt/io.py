@@ -11,9 +11,9 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import geopandas as gpd
 import pandas as pd
@@ -46,7 +46,9 @@ def _read_table(path: Path, file: str) -> gpd.GeoDataFrame:
         raise ValidationError([Problem(file, "-", "-", f"cannot be read as GeoJSON: {exc}")]) from exc
     for c in _TEXT_COLUMNS:
         if c in gdf.columns:
-            gdf[c] = gdf[c].map(lambda x: x if x is None or isinstance(x, str) else (str(int(x)) if float(x).is_integer() else str(x)))
+            gdf[c] = gdf[c].map(
+                lambda x: x if x is None or isinstance(x, str) else (str(int(x)) if float(x).is_integer() else str(x))
+            )
     return gdf
 
 
@@ -120,14 +122,22 @@ def write_district(district: District, folder: str | os.PathLike) -> Path:
     write_geojson(district.towns, folder / DISTRICT_FILES["towns"])
     if district.boundary is not None:
         write_geojson(district.boundary, folder / DISTRICT_FILES["boundary"])
-    write_json({"name": district.name, "base_year": district.base_year, "attribution": district.attribution}, folder / META_FILE)
+    write_json(
+        {"name": district.name, "base_year": district.base_year, "attribution": district.attribution},
+        folder / META_FILE,
+    )
     return folder
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike, crs: str = "EPSG:4326", precision: int = 6) -> None:
     """Write ``gdf`` as GeoJSON in ``crs`` with fixed coordinate precision."""
     out = gdf.to_crs(crs)
-    out.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": str(precision), "RFC7946": "YES"})
+    out.to_file(
+        path,
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={"COORDINATE_PRECISION": str(precision), "RFC7946": "YES"},
+    )
 
 
 def write_json(obj: dict, path: str | os.PathLike) -> None:
@@ -230,7 +240,9 @@ def read_osm_roads(
         raise ValidationError([Problem(file, "-", "-", f"file not found in {path.parent.name or '.'}/")])
     lower = file.lower()
     if not lower.endswith(OSM_SUFFIXES):
-        raise ValidationError([Problem(file, "-", "-", f"not an OpenStreetMap file; expected one of {', '.join(OSM_SUFFIXES)}")])
+        raise ValidationError(
+            [Problem(file, "-", "-", f"not an OpenStreetMap file; expected one of {', '.join(OSM_SUFFIXES)}")]
+        )
     try:
         if lower.endswith(".graphml"):
             import networkx as nx
@@ -283,8 +295,15 @@ def _read_osm_ways(path: Path) -> gpd.GeoDataFrame:
             }
         )
     if missing:
-        logger.warning("%s: %d way node(s) have no location in the file (cut extract?) and are skipped", path.name, missing)
-    return gpd.GeoDataFrame(rows, columns=["osm_id", "highway", "name", "bridge", "maxspeed", "access", "geometry"], geometry="geometry", crs="EPSG:4326")
+        logger.warning(
+            "%s: %d way node(s) have no location in the file (cut extract?) and are skipped", path.name, missing
+        )
+    return gpd.GeoDataFrame(
+        rows,
+        columns=["osm_id", "highway", "name", "bridge", "maxspeed", "access", "geometry"],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
 
 
 # --------------------------------------------------------------------------- plans

@@ -26,8 +26,9 @@ from __future__ import annotations
 import functools
 import html
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -146,7 +147,7 @@ def _cjk_family() -> str:
     return "DejaVu Sans"
 
 
-def cjk_font() -> "FontProperties":
+def cjk_font() -> FontProperties:
     """The CJK font the figures use.
 
     The font of :data:`CJK_FONT_PACKAGE` (Noto Sans CJK, face "Noto Sans CJK SC") is
@@ -179,12 +180,12 @@ def _families() -> list[str]:
     return [_cjk_family(), "DejaVu Sans"]
 
 
-def _title(ax: "Axes", text: str, size: float = 11) -> None:
+def _title(ax: Axes, text: str, size: float = 11) -> None:
     """Set a title in the CJK font, also on an Axes made before (outside :func:`_cjk_rc`)."""
     ax.set_title(text, fontsize=size, fontfamily=_families())
 
 
-def _new_axes(ax: "Axes | None", figsize: tuple[float, float]) -> "Axes":
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -196,7 +197,7 @@ def _new_axes(ax: "Axes | None", figsize: tuple[float, float]) -> "Axes":
 # --------------------------------------------------------------------------- plan views
 
 
-def _plan_year(plan: "Plan", year: int | None) -> int:
+def _plan_year(plan: Plan, year: int | None) -> int:
     years = [int(y) for y in plan.summary["years"]]
     if year is None:
         return years[-1]
@@ -205,7 +206,7 @@ def _plan_year(plan: "Plan", year: int | None) -> int:
     return int(year)
 
 
-def school_state(plan: "Plan", year: int | None = None) -> "pd.DataFrame":
+def school_state(plan: Plan, year: int | None = None) -> pd.DataFrame:
     """Every school of the plan in one year, with its map role.
 
     Parameters
@@ -237,7 +238,7 @@ def school_state(plan: "Plan", year: int | None = None) -> "pd.DataFrame":
     return gdf
 
 
-def receiving_schools(plan: "Plan", year: int | None = None) -> set[str]:
+def receiving_schools(plan: Plan, year: int | None = None) -> set[str]:
     """Ids of the schools that take pupils of schools closed in or before ``year`` (all if None)."""
     c = plan.closures
     if year is not None:
@@ -248,7 +249,7 @@ def receiving_schools(plan: "Plan", year: int | None = None) -> set[str]:
     return out
 
 
-def catchment_lines(plan: "Plan", year: int | None = None) -> "pd.DataFrame":
+def catchment_lines(plan: Plan, year: int | None = None) -> pd.DataFrame:
     """One straight line per village, band and school of one plan year.
 
     Returns
@@ -277,19 +278,23 @@ def catchment_lines(plan: "Plan", year: int | None = None) -> "pd.DataFrame":
 # --------------------------------------------------------------------------- drawing helpers
 
 
-def _draw_base(ax: "Axes", district: Any, *, towns: bool = True, roads: bool = False) -> None:
+def _draw_base(ax: Axes, district: Any, *, towns: bool = True, roads: bool = False) -> None:
     if district.boundary is not None and len(district.boundary):
-        district.boundary.plot(ax=ax, facecolor=COLORS["boundary_face"], edgecolor=COLORS["boundary_edge"], linewidth=0.8, zorder=0)
+        district.boundary.plot(
+            ax=ax, facecolor=COLORS["boundary_face"], edgecolor=COLORS["boundary_edge"], linewidth=0.8, zorder=0
+        )
     if roads and district.roads is not None and len(district.roads):
         district.roads.plot(ax=ax, color=COLORS["road"], linewidth=0.4, zorder=1)
     if towns and district.towns is not None and len(district.towns):
         t = district.towns
         ax.scatter(t.geometry.x, t.geometry.y, marker="^", s=22, color="black", zorder=6, linewidths=0)
         for x, y, name in zip(t.geometry.x, t.geometry.y, t["town"]):
-            ax.annotate(str(name), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#222222", zorder=7)
+            ax.annotate(
+                str(name), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#222222", zorder=7
+            )
 
 
-def _draw_lines(ax: "Axes", lines: "pd.DataFrame", by: str = "mode") -> None:
+def _draw_lines(ax: Axes, lines: pd.DataFrame, by: str = "mode") -> None:
     from matplotlib.collections import LineCollection
 
     if lines.empty:
@@ -298,19 +303,28 @@ def _draw_lines(ax: "Axes", lines: "pd.DataFrame", by: str = "mode") -> None:
 
     segs = [shapely.get_coordinates(g) for g in lines.geometry]
     if by == "mode":
-        for mode, color, style, width in (("day", COLORS["day_line"], "solid", 0.5), ("boarding", COLORS["boarding_line"], (0, (4, 2)), 0.8)):
+        for mode, color, style, width in (
+            ("day", COLORS["day_line"], "solid", 0.5),
+            ("boarding", COLORS["boarding_line"], (0, (4, 2)), 0.8),
+        ):
             pick = [seg for seg, m in zip(segs, lines["mode"]) if m == mode]
             if pick:
-                ax.add_collection(LineCollection(pick, colors=color, linewidths=width, linestyles=style, alpha=0.6, zorder=2))
+                ax.add_collection(
+                    LineCollection(pick, colors=color, linewidths=width, linestyles=style, alpha=0.6, zorder=2)
+                )
     else:
         for band in BANDS:
             for mode, style in (("day", "solid"), ("boarding", (0, (4, 2)))):
                 pick = [seg for seg, b, m in zip(segs, lines["band"], lines["mode"]) if b == band and m == mode]
                 if pick:
-                    ax.add_collection(LineCollection(pick, colors=BAND_COLORS[band], linewidths=0.6, linestyles=style, alpha=0.6, zorder=2))
+                    ax.add_collection(
+                        LineCollection(
+                            pick, colors=BAND_COLORS[band], linewidths=0.6, linestyles=style, alpha=0.6, zorder=2
+                        )
+                    )
 
 
-def _draw_villages(ax: "Axes", plan: "Plan", year: int | None) -> None:
+def _draw_villages(ax: Axes, plan: Plan, year: int | None) -> None:
     v = plan.district.villages
     if year is None:
         pupils = v[[f"g{g}" for g in range(1, 13)]].sum(axis=1).to_numpy(float)
@@ -321,7 +335,7 @@ def _draw_villages(ax: "Axes", plan: "Plan", year: int | None) -> None:
     ax.scatter(v.geometry.x, v.geometry.y, s=size, color=COLORS["village"], alpha=0.7, linewidths=0, zorder=3)
 
 
-def _draw_schools(ax: "Axes", state: "pd.DataFrame", *, label: int = 25) -> None:
+def _draw_schools(ax: Axes, state: pd.DataFrame, *, label: int = 25) -> None:
     x, y = state.geometry.x.to_numpy(), state.geometry.y.to_numpy()
     role = state["role"].to_numpy()
     m = role == "kept"
@@ -333,14 +347,22 @@ def _draw_schools(ax: "Axes", state: "pd.DataFrame", *, label: int = 25) -> None
     m = role == "closed"
     ax.scatter(x[m], y[m], s=26, marker="x", color=COLORS["closed"], linewidths=1.1, zorder=5)
     m = state["receiving"].to_numpy(bool)
-    ax.scatter(x[m], y[m], s=70, marker="o", facecolors="none", edgecolors=COLORS["receiving"], linewidths=1.3, zorder=6)
+    ax.scatter(
+        x[m], y[m], s=70, marker="o", facecolors="none", edgecolors=COLORS["receiving"], linewidths=1.3, zorder=6
+    )
     m = state["boarding"].to_numpy(bool)
     ax.scatter(x[m], y[m], s=95, marker="s", facecolors="none", edgecolors=COLORS["boarding"], linewidths=1.0, zorder=6)
     if label:
-        pick = state[(state["role"].isin(["new", "planned"])) | ((state["added_seats"] > 0) & (state["role"] != "closed"))]
-        pick = pick.assign(_key=pick["added_seats"] + np.where(pick["role"].isin(["new", "planned"]), 10**6, 0)).nlargest(label, "_key")
+        pick = state[
+            (state["role"].isin(["new", "planned"])) | ((state["added_seats"] > 0) & (state["role"] != "closed"))
+        ]
+        pick = pick.assign(
+            _key=pick["added_seats"] + np.where(pick["role"].isin(["new", "planned"]), 10**6, 0)
+        ).nlargest(label, "_key")
         for px, py, name in zip(pick.geometry.x, pick.geometry.y, pick["name"]):
-            ax.annotate(str(name), (px, py), xytext=(4, -8), textcoords="offset points", fontsize=6.5, color="#003366", zorder=8)
+            ax.annotate(
+                str(name), (px, py), xytext=(4, -8), textcoords="offset points", fontsize=6.5, color="#003366", zorder=8
+            )
 
 
 def _legend_handles(*, lines: bool = True, bands: bool = False) -> list:
@@ -349,10 +371,37 @@ def _legend_handles(*, lines: bool = True, bands: bool = False) -> list:
     h = [
         Line2D([], [], marker="o", ls="", color=COLORS["kept"], label="保留学校"),
         Line2D([], [], marker="*", ls="", color=COLORS["new"], markersize=11, label="新建学校"),
-        Line2D([], [], marker="*", ls="", markerfacecolor="none", markeredgecolor=COLORS["new"], markersize=10, label="规划项目(未开办)"),
+        Line2D(
+            [],
+            [],
+            marker="*",
+            ls="",
+            markerfacecolor="none",
+            markeredgecolor=COLORS["new"],
+            markersize=10,
+            label="规划项目(未开办)",
+        ),
         Line2D([], [], marker="x", ls="", color=COLORS["closed"], label="撤并学校"),
-        Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=COLORS["receiving"], markersize=9, label="接收学校"),
-        Line2D([], [], marker="s", ls="", markerfacecolor="none", markeredgecolor=COLORS["boarding"], markersize=9, label="寄宿制学校"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="none",
+            markeredgecolor=COLORS["receiving"],
+            markersize=9,
+            label="接收学校",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            ls="",
+            markerfacecolor="none",
+            markeredgecolor=COLORS["boarding"],
+            markersize=9,
+            label="寄宿制学校",
+        ),
         Line2D([], [], marker="^", ls="", color="black", label="镇街驻地"),
         Line2D([], [], marker="o", ls="", color=COLORS["village"], markersize=4, label="村(社区)"),
     ]
@@ -367,9 +416,15 @@ def _legend_handles(*, lines: bool = True, bands: bool = False) -> list:
     return h
 
 
-def _legend(ax: "Axes", *, lines: bool = True, bands: bool = False) -> None:
+def _legend(ax: Axes, *, lines: bool = True, bands: bool = False) -> None:
     """The legend, outside the map on the right."""
-    ax.legend(handles=_legend_handles(lines=lines, bands=bands), loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7.5, framealpha=0.9)
+    ax.legend(
+        handles=_legend_handles(lines=lines, bands=bands),
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        fontsize=7.5,
+        framealpha=0.9,
+    )
 
 
 def _aspect(district: Any) -> float:
@@ -384,7 +439,7 @@ def _map_size(district: Any, width: float = 9.0) -> tuple[float, float]:
     return (width + 1.8, width / _aspect(district) + 0.8)
 
 
-def _finish(ax: "Axes", district: Any) -> None:
+def _finish(ax: Axes, district: Any) -> None:
     ax.set_aspect("equal")
     ax.set_axis_off()
     if district.boundary is not None and len(district.boundary):
@@ -399,7 +454,7 @@ def _finish(ax: "Axes", district: Any) -> None:
 # --------------------------------------------------------------------------- static maps
 
 
-def plot_plan(plan: "Plan", year: int | None = None, ax: "Axes | None" = None) -> "Axes":
+def plot_plan(plan: Plan, year: int | None = None, ax: Axes | None = None) -> Axes:
     """A static map of one plan year.
 
     Shows the district boundary, town seats, villages (dot area ~ pupils), schools kept,
@@ -428,18 +483,22 @@ def plot_plan(plan: "Plan", year: int | None = None, ax: "Axes | None" = None) -
     return ax
 
 
-def _draw_plan(ax: "Axes", plan: "Plan", year: int) -> None:
+def _draw_plan(ax: Axes, plan: Plan, year: int) -> None:
     _draw_base(ax, plan.district)
     _draw_lines(ax, catchment_lines(plan, year), by="mode")
     _draw_villages(ax, plan, year)
     state = school_state(plan, year)
     _draw_schools(ax, state)
     n_closed = int((plan.closures["year"] <= year).sum())
-    _title(ax, f"{year}年学校布局: 撤并{n_closed}所, 新建{int((state['role'] == 'new').sum())}所, 寄宿制{int(state['boarding'].sum())}所", 11)
+    _title(
+        ax,
+        f"{year}年学校布局: 撤并{n_closed}所, 新建{int((state['role'] == 'new').sum())}所, 寄宿制{int(state['boarding'].sum())}所",
+        11,
+    )
     _finish(ax, plan.district)
 
 
-def plot_catchments(plan: "Plan", year: int | None = None, ax: "Axes | None" = None) -> "Axes":
+def plot_catchments(plan: Plan, year: int | None = None, ax: Axes | None = None) -> Axes:
     """The catchments (划片) of one plan year, coloured by grade band.
 
     Each line joins a village to the school its pupils of one band attend (solid: day,
@@ -472,7 +531,7 @@ def plot_catchments(plan: "Plan", year: int | None = None, ax: "Axes | None" = N
     return ax
 
 
-def plot_before_after(plan: "Plan") -> "Figure":
+def plot_before_after(plan: Plan) -> Figure:
     """The district before (base year) and after (last plan year), side by side.
 
     Left: the schools of the base year; those the plan closes are crossed out, the schools
@@ -492,14 +551,19 @@ def plot_before_after(plan: "Plan") -> "Figure":
         left, right = fig.subplots(1, 2)
         base = plan.district.schools[["school_id", "name", "kind", "status", "beds", "geometry"]].copy()
         closing = set(plan.closures["school_id"])
-        base["role"] = np.where(base["school_id"].isin(closing), "closed", np.where(base["status"] == "planned", "planned", "kept"))
+        base["role"] = np.where(
+            base["school_id"].isin(closing), "closed", np.where(base["status"] == "planned", "planned", "kept")
+        )
         base["receiving"] = base["school_id"].isin(receiving_schools(plan)) & (base["status"] != "planned")
         base["boarding"] = (base["status"] == "open") & (base["beds"] >= plan.scenario.min_boarding_beds)
         base["added_seats"] = 0
         _draw_base(left, plan.district)
         _draw_villages(left, plan, None)
         _draw_schools(left, base, label=0)
-        _title(left, f"现状({plan.district.base_year}年): 学校{int((base['status'] == 'open').sum())}所, 拟撤并{len(closing)}所(红叉), 接收学校{int(base['receiving'].sum())}所(橙圈)")
+        _title(
+            left,
+            f"现状({plan.district.base_year}年): 学校{int((base['status'] == 'open').sum())}所, 拟撤并{len(closing)}所(红叉), 接收学校{int(base['receiving'].sum())}所(橙圈)",
+        )
         _finish(left, plan.district)
         _draw_plan(right, plan, last)
         fig.legend(handles=_legend_handles(), loc="outside lower center", ncol=10, fontsize=8, frameon=False)
@@ -507,7 +571,7 @@ def plot_before_after(plan: "Plan") -> "Figure":
     return fig
 
 
-def plot_travel_distributions(plan: "Plan") -> "Figure":
+def plot_travel_distributions(plan: Plan) -> Figure:
     """One-way travel minutes of the last plan year, per grade band, day vs boarding.
 
     Histograms weighted by pupils (5-minute bins), stacked day and boarding, with the
@@ -527,16 +591,33 @@ def plot_travel_distributions(plan: "Plan") -> "Figure":
     with _cjk_rc():
         fig = Figure(figsize=(4.2 * len(bands), 3.8), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(bands), squeeze=False)[0])
-        top = max(float(a["travel_min"].max()) if len(a) else 0.0, sc.boarding_limit_min if sc.boarding_bands else 0.0, *(sc.day_limit(b) for b in bands))
+        top = max(
+            float(a["travel_min"].max()) if len(a) else 0.0,
+            sc.boarding_limit_min if sc.boarding_bands else 0.0,
+            *(sc.day_limit(b) for b in bands),
+        )
         edges = np.arange(0.0, 5.0 * np.ceil(top / 5.0) + 5.0, 5.0)
         for ax, band in zip(axes, bands):
             sub = a[a["band"] == band]
             data = [sub.loc[sub["mode"] == m, "travel_min"].to_numpy() for m in ("day", "boarding")]
             weights = [sub.loc[sub["mode"] == m, "pupils"].to_numpy(float) for m in ("day", "boarding")]
-            ax.hist(data, bins=edges, weights=weights, stacked=True, color=[COLORS["day_line"], COLORS["boarding_line"]], label=["走读", "寄宿"])
+            ax.hist(
+                data,
+                bins=edges,
+                weights=weights,
+                stacked=True,
+                color=[COLORS["day_line"], COLORS["boarding_line"]],
+                label=["走读", "寄宿"],
+            )
             ax.axvline(sc.day_limit(band), color="black", lw=1, label=f"走读上限 {sc.day_limit(band):g} 分钟")
             if band in sc.boarding_bands:
-                ax.axvline(sc.boarding_limit_min, color="black", lw=1, ls="--", label=f"寄宿上限 {sc.boarding_limit_min:g} 分钟")
+                ax.axvline(
+                    sc.boarding_limit_min,
+                    color="black",
+                    lw=1,
+                    ls="--",
+                    label=f"寄宿上限 {sc.boarding_limit_min:g} 分钟",
+                )
             n = int(sub["pupils"].sum())
             mean = float(np.average(sub["travel_min"], weights=sub["pupils"])) if n else 0.0
             _title(ax, f"{BAND_ZH[band]}: {n}人, 平均{mean:.1f}分钟", 10)
@@ -547,7 +628,7 @@ def plot_travel_distributions(plan: "Plan") -> "Figure":
     return fig
 
 
-def plot_routes(bus_plan: "BusPlan", district: Any, ax: "Axes | None" = None) -> "Axes":
+def plot_routes(bus_plan: BusPlan, district: Any, ax: Axes | None = None) -> Axes:
     """School-bus routes of one year over the road network.
 
     Parameters
@@ -581,7 +662,11 @@ def plot_routes(bus_plan: "BusPlan", district: Any, ax: "Axes | None" = None) ->
                 ax.annotate(str(name), (px, py), xytext=(4, -8), textcoords="offset points", fontsize=6.5, zorder=8)
         n_bus = len(lines)
         km = float(lines["bus_km_per_day"].sum()) if n_bus else 0.0
-        _title(ax, f"{bus_plan.year}年校车线路: {lines['school_id'].nunique() if n_bus else 0}所学校, {n_bus}辆车, 每日{km:,.0f}公里", 11)
+        _title(
+            ax,
+            f"{bus_plan.year}年校车线路: {lines['school_id'].nunique() if n_bus else 0}所学校, {n_bus}辆车, 每日{km:,.0f}公里",
+            11,
+        )
         _finish(ax, district)
     return ax
 
@@ -590,11 +675,14 @@ def plot_routes(bus_plan: "BusPlan", district: Any, ax: "Axes | None" = None) ->
 
 
 def _popup(rows: list[tuple[str, Any]]) -> str:
-    cells = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in rows
+    )
     return f"<table style='font-size:12px'>{cells}</table>"
 
 
-def explore_plan(plan: "Plan", year: int | None = None) -> "folium.Map":
+def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
     """An interactive map of one plan year (folium), with layers to switch on and off.
 
     Layers (named as in :data:`LAYER_NAMES`): kept schools (保留学校), closed schools
@@ -640,12 +728,17 @@ def explore_plan(plan: "Plan", year: int | None = None) -> "folium.Map":
         ).add_to(g)
         g.add_to(m)
 
-    for mode, key, color, dash in (("day", "day_lines", COLORS["day_line"], None), ("boarding", "boarding_lines", COLORS["boarding_line"], "6 4")):
+    for mode, key, color, dash in (
+        ("day", "day_lines", COLORS["day_line"], None),
+        ("boarding", "boarding_lines", COLORS["boarding_line"], "6 4"),
+    ):
         g = folium.FeatureGroup(name=LAYER_NAMES[key], show=True)
         for r in lines[lines["mode"] == mode].itertuples(index=False):
             xy = [(lat, lon) for lon, lat in r.geometry.coords]
             tip = f"{r.village} → {r.school}: {BAND_ZH[r.band]} {r.pupils}人, {MODE_ZH[r.mode]}, {r.travel_min:.0f}分钟"
-            folium.PolyLine(xy, color=color, weight=1.5 if mode == "day" else 2, opacity=0.6, dash_array=dash, tooltip=tip).add_to(g)
+            folium.PolyLine(
+                xy, color=color, weight=1.5 if mode == "day" else 2, opacity=0.6, dash_array=dash, tooltip=tip
+            ).add_to(g)
         g.add_to(m)
 
     v = district.villages.to_crs(4326)
@@ -653,10 +746,22 @@ def explore_plan(plan: "Plan", year: int | None = None) -> "folium.Map":
     pupils = v["village_id"].map(a.groupby("village_id")["pupils"].sum()).fillna(0).astype(int)
     g = folium.FeatureGroup(name=LAYER_NAMES["villages"], show=False)
     for r, n in zip(v.itertuples(index=False), pupils):
-        folium.CircleMarker([r.geometry.y, r.geometry.x], radius=2 + 6 * np.sqrt(n / max(int(pupils.max()), 1)), color=COLORS["village"], weight=0, fill=True, fill_opacity=0.7, tooltip=f"{r.name}({r.town}): {n}名学生").add_to(g)
+        folium.CircleMarker(
+            [r.geometry.y, r.geometry.x],
+            radius=2 + 6 * np.sqrt(n / max(int(pupils.max()), 1)),
+            color=COLORS["village"],
+            weight=0,
+            fill=True,
+            fill_opacity=0.7,
+            tooltip=f"{r.name}({r.town}): {n}名学生",
+        ).add_to(g)
     g.add_to(m)
 
-    for role, key, color in (("kept", "kept", COLORS["kept"]), ("closed", "closed", COLORS["closed"]), ("new", "new", COLORS["new"])):
+    for role, key, color in (
+        ("kept", "kept", COLORS["kept"]),
+        ("closed", "closed", COLORS["closed"]),
+        ("new", "new", COLORS["new"]),
+    ):
         g = folium.FeatureGroup(name=LAYER_NAMES[key], show=True)
         roles = ("new", "planned") if role == "new" else (role,)
         for r in state[state["role"].isin(roles)].itertuples(index=False):
@@ -692,13 +797,19 @@ def explore_plan(plan: "Plan", year: int | None = None) -> "folium.Map":
     g = folium.FeatureGroup(name=LAYER_NAMES["towns"], show=True)
     t = district.towns.to_crs(4326)
     for r in t.itertuples(index=False):
-        folium.Marker([r.geometry.y, r.geometry.x], tooltip=str(r.town), icon=folium.DivIcon(html=f"<div style='font-size:12px;font-weight:bold;color:#222;white-space:nowrap'>▲{html.escape(str(r.town))}</div>")).add_to(g)
+        folium.Marker(
+            [r.geometry.y, r.geometry.x],
+            tooltip=str(r.town),
+            icon=folium.DivIcon(
+                html=f"<div style='font-size:12px;font-weight:bold;color:#222;white-space:nowrap'>▲{html.escape(str(r.town))}</div>"
+            ),
+        ).add_to(g)
     g.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
-def layer_names(m: "folium.Map") -> list[str]:
+def layer_names(m: folium.Map) -> list[str]:
     """Names of the feature-group layers of a folium map, in drawing order."""
     import folium
 

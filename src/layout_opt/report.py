@@ -40,7 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 #: The policy document the targets come from.
-POLICY_DOCUMENT: Final[str] = "中共洛阳市孟津区委 洛阳市孟津区人民政府《关于加快推进教育高质量发展的意见》(孟发〔2023〕13号)"
+POLICY_DOCUMENT: Final[str] = (
+    "中共洛阳市孟津区委 洛阳市孟津区人民政府《关于加快推进教育高质量发展的意见》(孟发〔2023〕13号)"
+)
 
 #: Small schools and teaching points to close by 2026: "2026年前，完成70个小规模学校教学点的
 #: 撤并任务" (正文, 目标任务); "同步撤并小规模学校（教学点）70个" (附件2 二); 附件4 二.
@@ -75,28 +77,85 @@ POLICY_SENIOR_RELOCATION: Final[dict[str, tuple[str, str, str]]] = {
 STATUS_ZH: Final[dict[str, str]] = {"open": "保留", "closed": "撤并", "new": "新建", "planned": "规划中"}
 MODE_ZH: Final[dict[str, str]] = {"day": "走读", "boarding": "寄宿"}
 PROJECT_TYPE_ZH: Final[dict[str, str]] = {"new": "新建", "expansion": "改扩建"}
-SOLVER_STATUS_ZH: Final[dict[str, str]] = {"optimal": "最优", "feasible": "可行(未证最优)", "infeasible": "无可行解", "no_solution": "未找到解"}
+SOLVER_STATUS_ZH: Final[dict[str, str]] = {
+    "optimal": "最优",
+    "feasible": "可行(未证最优)",
+    "infeasible": "无可行解",
+    "no_solution": "未找到解",
+}
 
 #: Kinds of school that teach compulsory grades (1-9).
 COMPULSORY_KINDS: Final[tuple[str, ...]] = ("teaching_point", "primary", "central_primary", "junior", "nine_year")
 
 ADDITION_COLUMNS: Final[list[str]] = [
-    "year", "school_id", "name", "town", "kind", "status", "classrooms_built", "seats_built", "beds_built", "cost_yuan",
-    "new_school_seats", "new_school_cost_yuan", "added_classrooms", "added_seats", "added_beds", "capital_cost_yuan",
+    "year",
+    "school_id",
+    "name",
+    "town",
+    "kind",
+    "status",
+    "classrooms_built",
+    "seats_built",
+    "beds_built",
+    "cost_yuan",
+    "new_school_seats",
+    "new_school_cost_yuan",
+    "added_classrooms",
+    "added_seats",
+    "added_beds",
+    "capital_cost_yuan",
 ]
 TOWN_COLUMNS: Final[list[str]] = [
-    "year", "town", "schools_open", "schools_new", "schools_closed", "closed_this_year", "pupils", "day_pupils", "boarders",
-    "boarding_primary_schools", "boarding_junior_schools", "boarding_rule_met", "added_classrooms", "added_seats", "added_beds",
-    "new_school_seats", "capital_cost_yuan", "new_school_cost_yuan",
+    "year",
+    "town",
+    "schools_open",
+    "schools_new",
+    "schools_closed",
+    "closed_this_year",
+    "pupils",
+    "day_pupils",
+    "boarders",
+    "boarding_primary_schools",
+    "boarding_junior_schools",
+    "boarding_rule_met",
+    "added_classrooms",
+    "added_seats",
+    "added_beds",
+    "new_school_seats",
+    "capital_cost_yuan",
+    "new_school_cost_yuan",
 ]
 POLICY_COLUMNS: Final[list[str]] = ["item", "item_zh", "unit", "policy", "plan", "difference", "note"]
 PROJECT_COLUMNS: Final[list[str]] = [
-    "project", "school_id", "name", "type", "policy_seats", "plan_status", "plan_open_year", "plan_seats", "difference",
-    "enrolment", "seats", "cost_yuan", "note",
+    "project",
+    "school_id",
+    "name",
+    "type",
+    "policy_seats",
+    "plan_status",
+    "plan_open_year",
+    "plan_seats",
+    "difference",
+    "enrolment",
+    "seats",
+    "cost_yuan",
+    "note",
 ]
 STRANDED_COLUMNS: Final[list[str]] = [
-    "school_id", "name", "town", "kind", "status", "added_seats", "seats", "pupils", "horizon_year", "pupils_horizon",
-    "empty_seats_horizon", "stranded_seats", "stranded_share", "stranded_cost_yuan",
+    "school_id",
+    "name",
+    "town",
+    "kind",
+    "status",
+    "added_seats",
+    "seats",
+    "pupils",
+    "horizon_year",
+    "pupils_horizon",
+    "empty_seats_horizon",
+    "stranded_seats",
+    "stranded_share",
+    "stranded_cost_yuan",
 ]
 
 #: Chinese titles of every column the tables use (workbook and HTML).
@@ -177,7 +236,7 @@ COLUMN_ZH: Final[dict[str, str]] = {
 # --------------------------------------------------------------------------- helpers
 
 
-def _years(plan: "Plan") -> list[int]:
+def _years(plan: Plan) -> list[int]:
     return [int(y) for y in plan.summary["years"]]
 
 
@@ -186,8 +245,19 @@ def _level_of_kind(kind: str) -> str:
     return {"high": "senior", "junior": "junior"}.get(kind, "primary")
 
 
-def _district_schools(plan: "Plan") -> pd.DataFrame:
-    cols = ["school_id", "name", "town", "kind", "status", "ur_code", "beds", "classrooms", "planned_seats", "open_year"]
+def _district_schools(plan: Plan) -> pd.DataFrame:
+    cols = [
+        "school_id",
+        "name",
+        "town",
+        "kind",
+        "status",
+        "ur_code",
+        "beds",
+        "classrooms",
+        "planned_seats",
+        "open_year",
+    ]
     s = pd.DataFrame(plan.district.schools[[c for c in cols if c in plan.district.schools.columns]])
     for c in ("planned_seats", "open_year", "beds", "classrooms"):
         if c not in s.columns:
@@ -195,7 +265,7 @@ def _district_schools(plan: "Plan") -> pd.DataFrame:
     return s.set_index("school_id")
 
 
-def _new_school_seats(plan: "Plan", school_id: str) -> int:
+def _new_school_seats(plan: Plan, school_id: str) -> int:
     """Seats of a planned project: its ``planned_seats``, else classrooms x class cap."""
     base = _district_schools(plan).loc[school_id]
     seats = int(base["planned_seats"])
@@ -204,7 +274,7 @@ def _new_school_seats(plan: "Plan", school_id: str) -> int:
     return seats
 
 
-def _opening_year(plan: "Plan") -> dict[str, int]:
+def _opening_year(plan: Plan) -> dict[str, int]:
     """Planned projects the plan opens -> first plan year they are open."""
     s = plan.schools[plan.schools["status"] == "new"]
     return {sid: int(y) for sid, y in s.groupby("school_id")["year"].min().items()}
@@ -218,7 +288,7 @@ def _yuan_wan(x: float) -> str:
 # --------------------------------------------------------------------------- tables
 
 
-def additions_table(plan: "Plan") -> pd.DataFrame:
+def additions_table(plan: Plan) -> pd.DataFrame:
     """Added seats, classrooms and beds per school and year, with their cost.
 
     Parameters
@@ -243,21 +313,38 @@ def additions_table(plan: "Plan") -> pd.DataFrame:
     """
     s = plan.schools.sort_values(["school_id", "year"], kind="stable").copy()
     g = s.groupby("school_id", sort=False)
-    for col, cum in (("classrooms_built", "added_classrooms"), ("seats_built", "added_seats"), ("beds_built", "added_beds"), ("cost_yuan", "capital_cost_yuan")):
+    for col, cum in (
+        ("classrooms_built", "added_classrooms"),
+        ("seats_built", "added_seats"),
+        ("beds_built", "added_beds"),
+        ("cost_yuan", "capital_cost_yuan"),
+    ):
         s[col] = s[cum] - g[cum].shift(1, fill_value=0)
     opening = _opening_year(plan)
-    s["new_school_seats"] = [(_new_school_seats(plan, sid) if opening.get(sid) == y else 0) for sid, y in zip(s["school_id"], s["year"])]
+    s["new_school_seats"] = [
+        (_new_school_seats(plan, sid) if opening.get(sid) == y else 0) for sid, y in zip(s["school_id"], s["year"])
+    ]
     s["new_school_cost_yuan"] = s["new_school_seats"] * float(plan.scenario.cost_per_new_school_seat_yuan)
     active = (s["classrooms_built"] != 0) | (s["beds_built"] != 0) | (s["cost_yuan"] != 0) | (s["new_school_seats"] > 0)
-    out = s.loc[active, ADDITION_COLUMNS].sort_values(["year", "town", "school_id"], kind="stable").reset_index(drop=True)
-    for c in ("classrooms_built", "seats_built", "beds_built", "new_school_seats", "added_classrooms", "added_seats", "added_beds"):
+    out = (
+        s.loc[active, ADDITION_COLUMNS].sort_values(["year", "town", "school_id"], kind="stable").reset_index(drop=True)
+    )
+    for c in (
+        "classrooms_built",
+        "seats_built",
+        "beds_built",
+        "new_school_seats",
+        "added_classrooms",
+        "added_seats",
+        "added_beds",
+    ):
         out[c] = out[c].astype(np.int64)
     for c in ("cost_yuan", "new_school_cost_yuan", "capital_cost_yuan"):
         out[c] = out[c].astype(float).round(2)
     return out
 
 
-def _boarding_flags(plan: "Plan", table: pd.DataFrame) -> pd.DataFrame:
+def _boarding_flags(plan: Plan, table: pd.DataFrame) -> pd.DataFrame:
     open_ = table["status"].isin(["open", "new"])
     boarding = open_ & ((table["beds"] + table["added_beds"]) >= plan.scenario.min_boarding_beds)
     teaches = table["kind"].map(lambda k: set(BANDS_OF_KIND.get(k, ())))
@@ -266,7 +353,7 @@ def _boarding_flags(plan: "Plan", table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"boarding_primary": primary, "boarding_junior": junior}, index=table.index)
 
 
-def towns_table(plan: "Plan") -> pd.DataFrame:
+def towns_table(plan: Plan) -> pd.DataFrame:
     """Schools, pupils, boarders and additions per town (镇街) and year.
 
     Schools count in the town of their site; pupils are those enrolled at the town's
@@ -288,12 +375,20 @@ def towns_table(plan: "Plan") -> pd.DataFrame:
     s = plan.schools.copy()
     s = pd.concat([s, _boarding_flags(plan, s)], axis=1)
     opening = _opening_year(plan)
-    s["new_school_seats"] = [(_new_school_seats(plan, sid) if sid in opening and y >= opening[sid] else 0) for sid, y in zip(s["school_id"], s["year"])]
+    s["new_school_seats"] = [
+        (_new_school_seats(plan, sid) if sid in opening and y >= opening[sid] else 0)
+        for sid, y in zip(s["school_id"], s["year"])
+    ]
     s["new_school_cost_yuan"] = s["new_school_seats"] * float(plan.scenario.cost_per_new_school_seat_yuan)
     s["day"] = s["enrolment"] - s["boarding_pupils"]
     closures = plan.closures.groupby(["town", "year"]).size()
     rows = []
-    town_kind = dict(zip(plan.district.towns["town"], plan.district.towns.get("town_kind", pd.Series("town", index=plan.district.towns.index))))
+    town_kind = dict(
+        zip(
+            plan.district.towns["town"],
+            plan.district.towns.get("town_kind", pd.Series("town", index=plan.district.towns.index)),
+        )
+    )
     order = list(plan.district.towns["town"]) + sorted(set(s["town"]) - set(plan.district.towns["town"]))
     need = plan.scenario.boarding_schools_per_town
     for year in _years(plan):
@@ -308,7 +403,9 @@ def towns_table(plan: "Plan") -> pd.DataFrame:
                     "town": town,
                     "schools_open": int(t["status"].isin(["open", "new"]).sum()),
                     "schools_new": int((t["status"] == "new").sum()),
-                    "schools_closed": int(((t["status"] == "closed") & t["school_id"].isin(plan.closures["school_id"])).sum()),
+                    "schools_closed": int(
+                        ((t["status"] == "closed") & t["school_id"].isin(plan.closures["school_id"])).sum()
+                    ),
                     "closed_this_year": int(closures.get((town, year), 0)),
                     "pupils": int(t["enrolment"].sum()),
                     "day_pupils": int(t["day"].sum()),
@@ -329,7 +426,7 @@ def towns_table(plan: "Plan") -> pd.DataFrame:
     return out
 
 
-def compulsory_seats(plan: "Plan") -> dict[str, float]:
+def compulsory_seats(plan: Plan) -> dict[str, float]:
     """The plan's added compulsory-education seats by the last plan year, and their cost.
 
     Returns
@@ -347,7 +444,12 @@ def compulsory_seats(plan: "Plan") -> dict[str, float]:
     opening = _opening_year(plan)
     opened = {str(n): _new_school_seats(plan, sid) for sid, n in zip(comp["school_id"], comp["name"]) if sid in opening}
     new = int(sum(opened.values()))
-    exp_cost = float((comp["added_classrooms"] * comp["kind"].map(lambda k: sc.class_cap(_level_of_kind(k)) * sc.cost_per_added_seat_yuan)).sum())
+    exp_cost = float(
+        (
+            comp["added_classrooms"]
+            * comp["kind"].map(lambda k: sc.class_cap(_level_of_kind(k)) * sc.cost_per_added_seat_yuan)
+        ).sum()
+    )
     new_cost = new * float(sc.cost_per_new_school_seat_yuan)
     bed_cost = float(comp["added_beds"].sum()) * float(sc.cost_per_added_bed_yuan)
     return {
@@ -362,7 +464,7 @@ def compulsory_seats(plan: "Plan") -> dict[str, float]:
     }
 
 
-def policy_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) -> pd.DataFrame:
+def policy_table(plan: Plan, policy_projects: pd.DataFrame | None = None) -> pd.DataFrame:
     """The plan against the policy's own targets, with the differences spelled out.
 
     Rows (``item``):
@@ -403,14 +505,28 @@ def policy_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) -> p
     same = n_closed >= POLICY_CLOSURES
     basis = f"方案撤并{n_closed}所, {'不少于' if same else '少于'}政策的{POLICY_CLOSURES}所"
     if policy_projects is not None and len(policy_projects):
-        pp_new = int(pd.to_numeric(policy_projects.loc[policy_projects["type"] == "new", "seats"], errors="coerce").fillna(0).sum())
+        pp_new = int(
+            pd.to_numeric(policy_projects.loc[policy_projects["type"] == "new", "seats"], errors="coerce")
+            .fillna(0)
+            .sum()
+        )
     else:
         pp_new = None
     rows: list[dict[str, Any]] = []
 
     def add(item: str, item_zh: str, unit: str, policy: float | None, plan_value: float, note: str) -> None:
         diff = None if policy is None else plan_value - policy
-        rows.append({"item": item, "item_zh": item_zh, "unit": unit, "policy": policy, "plan": plan_value, "difference": diff, "note": note})
+        rows.append(
+            {
+                "item": item,
+                "item_zh": item_zh,
+                "unit": unit,
+                "policy": policy,
+                "plan": plan_value,
+                "difference": diff,
+                "note": note,
+            }
+        )
 
     d = n_closed - POLICY_CLOSURES
     if d >= 0:
@@ -435,14 +551,27 @@ def policy_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) -> p
         "个",
         pp_new,
         cs["new_schools"],
-        ("方案开办: " + "、".join(f"{n} {v:,}" for n, v in cs["new_school_names"].items()) if cs["new_school_names"] else "方案期内未开办义务教育规划项目")
+        (
+            "方案开办: " + "、".join(f"{n} {v:,}" for n, v in cs["new_school_names"].items())
+            if cs["new_school_names"]
+            else "方案期内未开办义务教育规划项目"
+        )
         + ("; 政策数为政策项目表中新建项目的学位" if pp_new is not None else "; 未提供政策项目表, 政策数缺"),
     )
     pp_exp = None if pp_new is None else POLICY_COMPULSORY_SEATS - pp_new
-    add("compulsory_seats_expansion", "其中: 改扩建学位", "个", pp_exp, cs["expansion"], "现有学校新增教室 x 班额" + ("" if pp_exp is not None else "; 政策数缺"))
+    add(
+        "compulsory_seats_expansion",
+        "其中: 改扩建学位",
+        "个",
+        pp_exp,
+        cs["expansion"],
+        "现有学校新增教室 x 班额" + ("" if pp_exp is not None else "; 政策数缺"),
+    )
 
     if pp_new is not None:
-        policy_cost = pp_new * sc.cost_per_new_school_seat_yuan + (POLICY_COMPULSORY_SEATS - pp_new) * sc.cost_per_added_seat_yuan
+        policy_cost = (
+            pp_new * sc.cost_per_new_school_seat_yuan + (POLICY_COMPULSORY_SEATS - pp_new) * sc.cost_per_added_seat_yuan
+        )
         basis_cost = f"按情景单价(新建{sc.cost_per_new_school_seat_yuan:,.0f}元/学位, 扩建{sc.cost_per_added_seat_yuan:,.0f}元/学位)"
     else:
         policy_cost = POLICY_COMPULSORY_SEATS * sc.cost_per_added_seat_yuan
@@ -454,7 +583,14 @@ def policy_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) -> p
         note = f"{basis}; {basis_cost}, 方案学位投资多{_yuan_wan(d)}"
     else:
         note = f"{basis}; {basis_cost}, 学位投资相同"
-    add("compulsory_seat_cost_yuan", "义务教育学位投资", "元", round(policy_cost, 2), round(cs["seat_cost_yuan"], 2), note)
+    add(
+        "compulsory_seat_cost_yuan",
+        "义务教育学位投资",
+        "元",
+        round(policy_cost, 2),
+        round(cs["seat_cost_yuan"], 2),
+        note,
+    )
 
     build = cs["seat_cost_yuan"] + cs["bed_cost_yuan"]
     d = build - POLICY_COMPULSORY_BUILD_YUAN
@@ -484,7 +620,7 @@ def policy_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) -> p
     return out
 
 
-def projects_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) -> pd.DataFrame:
+def projects_table(plan: Plan, policy_projects: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each named seat project of the policy: its seats vs what the plan builds there.
 
     For a ``new`` project the plan's seats are the project's seats if the plan opens it
@@ -506,7 +642,12 @@ def projects_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) ->
     if policy_projects is None or not len(policy_projects):
         planned = base[base["status"] == "planned"]
         policy_projects = pd.DataFrame(
-            {"project": planned["name"].to_numpy(), "school_id": planned.index.to_numpy(), "type": "new", "seats": planned["planned_seats"].to_numpy()}
+            {
+                "project": planned["name"].to_numpy(),
+                "school_id": planned.index.to_numpy(),
+                "type": "new",
+                "seats": planned["planned_seats"].to_numpy(),
+            }
         )
         logger.info("no policy project table: the district's %d planned projects stand in", len(policy_projects))
     last_year = _years(plan)[-1]
@@ -519,7 +660,23 @@ def projects_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) ->
         policy_seats = int(pd.to_numeric(pd.Series([r.seats]), errors="coerce").fillna(0).iloc[0])
         kind_of_project = str(r.type)
         if sid not in last.index:
-            rows.append({"project": r.project, "school_id": sid, "name": "", "type": kind_of_project, "policy_seats": policy_seats, "plan_status": "", "plan_open_year": None, "plan_seats": 0, "difference": -policy_seats, "enrolment": 0, "seats": 0, "cost_yuan": 0.0, "note": "数据中没有这所学校"})
+            rows.append(
+                {
+                    "project": r.project,
+                    "school_id": sid,
+                    "name": "",
+                    "type": kind_of_project,
+                    "policy_seats": policy_seats,
+                    "plan_status": "",
+                    "plan_open_year": None,
+                    "plan_seats": 0,
+                    "difference": -policy_seats,
+                    "enrolment": 0,
+                    "seats": 0,
+                    "cost_yuan": 0.0,
+                    "note": "数据中没有这所学校",
+                }
+            )
             continue
         s = last.loc[sid]
         cap = sc.class_cap(_level_of_kind(s["kind"]))
@@ -559,7 +716,7 @@ def projects_table(plan: "Plan", policy_projects: pd.DataFrame | None = None) ->
     return out
 
 
-def _horizon_band_pupils(plan: "Plan", forecast: "Forecast | None") -> tuple[int, pd.DataFrame]:
+def _horizon_band_pupils(plan: Plan, forecast: Forecast | None) -> tuple[int, pd.DataFrame]:
     """Horizon-year pupils by village and band: ``village_id, band, pupils_horizon``."""
     if forecast is None:
         from .api import demand_forecast
@@ -568,17 +725,30 @@ def _horizon_band_pupils(plan: "Plan", forecast: "Forecast | None") -> tuple[int
     years = [int(y) for y in forecast.years]
     horizon = int(plan.scenario.horizon_year)
     if horizon not in years:
-        logger.warning("the forecast ends in %d, before the horizon year %d: stranded seats are judged in %d", years[-1], horizon, years[-1])
+        logger.warning(
+            "the forecast ends in %d, before the horizon year %d: stranded seats are judged in %d",
+            years[-1],
+            horizon,
+            years[-1],
+        )
         horizon = years[-1]
     arr = forecast.for_years([horizon])[0]  # (V, 12)
     frames = []
     for band in BANDS:
         cols = [g - 1 for g in GRADES_OF_BAND[band]]
-        frames.append(pd.DataFrame({"village_id": forecast.village_ids.astype(str), "band": band, "pupils_horizon": arr[:, cols].sum(axis=1).astype(np.int64)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "village_id": forecast.village_ids.astype(str),
+                    "band": band,
+                    "pupils_horizon": arr[:, cols].sum(axis=1).astype(np.int64),
+                }
+            )
+        )
     return horizon, pd.concat(frames, ignore_index=True)
 
 
-def stranded_table(plan: "Plan", forecast: "Forecast | None" = None) -> pd.DataFrame:
+def stranded_table(plan: Plan, forecast: Forecast | None = None) -> pd.DataFrame:
     """Seats added by the last plan year that the forecast leaves empty by the horizon year.
 
     Definition, per school open in the last plan year ``L`` that adds seats (classrooms or,
@@ -660,10 +830,12 @@ def stranded_table(plan: "Plan", forecast: "Forecast | None" = None) -> pd.DataF
             }
         )
     out = pd.DataFrame(rows, columns=STRANDED_COLUMNS)
-    return out.sort_values(["stranded_seats", "school_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return out.sort_values(["stranded_seats", "school_id"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
-def _nearest_catchment(plan: "Plan", school_id: str, candidates: list[str]) -> list[str]:
+def _nearest_catchment(plan: Plan, school_id: str, candidates: list[str]) -> list[str]:
     """Villages whose nearest school among ``candidates`` is ``school_id`` (travel minutes,
     else straight-line distance)."""
     v_ids = plan.district.villages["village_id"].astype(str).to_numpy()
@@ -686,7 +858,7 @@ def _nearest_catchment(plan: "Plan", school_id: str, candidates: list[str]) -> l
     return [v for v, b in zip(v_ids, best) if candidates[b] == school_id]
 
 
-def closed_school_destinations(plan: "Plan", school_id: str) -> pd.DataFrame:
+def closed_school_destinations(plan: Plan, school_id: str) -> pd.DataFrame:
     """Where the plan sends the pupils of a closed school, in its closing year.
 
     The school's catchment is the villages and bands it took in the plan year before it
@@ -716,19 +888,27 @@ def closed_school_destinations(plan: "Plan", school_id: str) -> pd.DataFrame:
     if prev:
         keys = a[(a["year"] == prev[-1]) & (a["school_id"] == school_id)][["village_id", "band"]]
     else:
-        same_kind = base[(base["status"] == "open") & base["kind"].map(lambda k: bool(set(BANDS_OF_KIND.get(k, ())) & set(bands)))].index.tolist()
+        same_kind = base[
+            (base["status"] == "open") & base["kind"].map(lambda k: bool(set(BANDS_OF_KIND.get(k, ())) & set(bands)))
+        ].index.tolist()
         villages = _nearest_catchment(plan, school_id, same_kind)
         keys = pd.DataFrame([(v, b) for v in villages for b in bands], columns=["village_id", "band"])
     now = a[a["year"] == year].merge(keys, on=["village_id", "band"])
     g = now.groupby("school_id")["pupils"].sum().sort_values(ascending=False)
     g = g[g > 0]
     total = float(g.sum())
-    out = pd.DataFrame({"school_id": g.index, "name": base.reindex(g.index)["name"].to_numpy(), "pupils": g.to_numpy().astype(np.int64)})
+    out = pd.DataFrame(
+        {
+            "school_id": g.index,
+            "name": base.reindex(g.index)["name"].to_numpy(),
+            "pupils": g.to_numpy().astype(np.int64),
+        }
+    )
     out["share"] = (out["pupils"] / total).round(4) if total else 0.0
     return out.reset_index(drop=True)
 
 
-def senior_table(plan: "Plan") -> pd.DataFrame:
+def senior_table(plan: Plan) -> pd.DataFrame:
     """High schools year by year, where the pupils of closed ones go, against the policy.
 
     The policy (:data:`POLICY_SENIOR_RELOCATION`) moves 孟津一高 and 孟津一中 as whole
@@ -754,7 +934,13 @@ def senior_table(plan: "Plan") -> pd.DataFrame:
     st = plan.schools[plan.schools["kind"] == "high"]
     rows = []
     for sid, b in high.iterrows():
-        row: dict[str, Any] = {"school_id": sid, "name": b["name"], "town": b["town"], "ur_code": int(b["ur_code"]), "main_urban": int(b["ur_code"]) in plan.scenario.senior_urban_ur_codes}
+        row: dict[str, Any] = {
+            "school_id": sid,
+            "name": b["name"],
+            "town": b["town"],
+            "ur_code": int(b["ur_code"]),
+            "main_urban": int(b["ur_code"]) in plan.scenario.senior_urban_ur_codes,
+        }
         mine = st[st["school_id"] == sid].set_index("year")
         for y in years:
             row[f"status_{y}"] = mine["status"].get(y, "")
@@ -762,7 +948,11 @@ def senior_table(plan: "Plan") -> pd.DataFrame:
             row[f"enrolment_{y}"] = int(mine["enrolment"].get(y, 0))
         last_status = mine["status"].get(years[-1], "")
         closure = plan.closures[plan.closures["school_id"] == sid]
-        dest = closed_school_destinations(plan, sid) if len(closure) else pd.DataFrame(columns=["school_id", "name", "pupils", "share"])
+        dest = (
+            closed_school_destinations(plan, sid)
+            if len(closure)
+            else pd.DataFrame(columns=["school_id", "name", "pupils", "share"])
+        )
         if len(closure):
             outcome = f"{int(closure['year'].iloc[0])}年撤并"
         elif last_status == "new":
@@ -774,7 +964,9 @@ def senior_table(plan: "Plan") -> pd.DataFrame:
         else:
             outcome = "保留"
         row["plan_outcome"] = outcome
-        row["plan_destinations"] = "; ".join(f"{n} {p}人({s:.0%})" for n, p, s in zip(dest["name"], dest["pupils"], dest["share"]))
+        row["plan_destinations"] = "; ".join(
+            f"{n} {p}人({s:.0%})" for n, p, s in zip(dest["name"], dest["pupils"], dest["share"])
+        )
         policy = POLICY_SENIOR_RELOCATION.get(str(b["name"]))
         if policy is None:
             row.update({"policy_action": "", "policy_destination": "", "agrees": None, "note": "政策未提及"})
@@ -792,7 +984,11 @@ def senior_table(plan: "Plan") -> pd.DataFrame:
                     note = "与政策一致"
             elif site == "open":
                 agrees = last_status in ("open", "new")
-                note = "方案保留原一高校址, 承接合并学生" if agrees else "方案撤并原一高校址, 与政策'整合迁入原一高校址'不一致"
+                note = (
+                    "方案保留原一高校址, 承接合并学生"
+                    if agrees
+                    else "方案撤并原一高校址, 与政策'整合迁入原一高校址'不一致"
+                )
             else:  # new
                 agrees = last_status == "new"
                 note = "方案开办新校区" if agrees else "方案期内未开办新校区"
@@ -806,7 +1002,9 @@ def senior_table(plan: "Plan") -> pd.DataFrame:
     return out
 
 
-def report_tables(plan: "Plan", policy_projects: pd.DataFrame | None = None, *, forecast: "Forecast | None" = None) -> dict[str, pd.DataFrame]:
+def report_tables(
+    plan: Plan, policy_projects: pd.DataFrame | None = None, *, forecast: Forecast | None = None
+) -> dict[str, pd.DataFrame]:
     """Every table of the plan report, English column names.
 
     Parameters
@@ -839,7 +1037,7 @@ def report_tables(plan: "Plan", policy_projects: pd.DataFrame | None = None, *, 
 # --------------------------------------------------------------------------- Chinese views
 
 
-def key_figures(plan: "Plan") -> pd.DataFrame:
+def key_figures(plan: Plan) -> pd.DataFrame:
     """The plan's key figures in Chinese: ``indicator``, ``value``, ``unit``.
 
     Closures (total and by year), added seats (total and by level), classrooms, beds,
@@ -857,7 +1055,10 @@ def key_figures(plan: "Plan") -> pd.DataFrame:
         ("撤并学校(教学点)", s["closures"]["total"], "所"),
     ]
     rows += [(f"  其中{y}年", n, "所") for y, n in s["closures"]["by_year"].items()]
-    rows += [("撤并目标", s["closures"]["target"] if s["closures"]["target"] != -1 else "规则允许的最多", "所"), ("撤并候选", s["closures"]["candidates"], "所")]
+    rows += [
+        ("撤并目标", s["closures"]["target"] if s["closures"]["target"] != -1 else "规则允许的最多", "所"),
+        ("撤并候选", s["closures"]["candidates"], "所"),
+    ]
     rows.append(("新增学位(扩建)", s["added"]["seats"], "个"))
     for lv, zh in (("primary", "小学"), ("junior", "初中"), ("senior", "高中")):
         rows.append((f"  其中{zh}", s["added"]["seats_by_level"].get(lv, 0), "个"))
@@ -900,7 +1101,9 @@ def _zh_values(df: pd.DataFrame) -> pd.DataFrame:
         out["type"] = out["type"].map(lambda t: PROJECT_TYPE_ZH.get(t, t))
     for col in ("agrees", "boarding_rule_met", "main_urban"):
         if col in out.columns:
-            out[col] = out[col].map(lambda x: "" if x is None or (isinstance(x, float) and np.isnan(x)) else ("是" if bool(x) else "否"))
+            out[col] = out[col].map(
+                lambda x: "" if x is None or (isinstance(x, float) and np.isnan(x)) else ("是" if bool(x) else "否")
+            )
     return out
 
 
@@ -910,7 +1113,7 @@ def _zh_columns(df: pd.DataFrame) -> pd.DataFrame:
             return COLUMN_ZH[c]
         for prefix in ("status_", "enrolment_"):
             if c.startswith(prefix):
-                return f"{c[len(prefix):]}年{COLUMN_ZH['status' if prefix == 'status_' else 'enrolment']}"
+                return f"{c[len(prefix) :]}年{COLUMN_ZH['status' if prefix == 'status_' else 'enrolment']}"
         logger.debug("column %s has no Chinese title", c)
         return c
 
@@ -923,14 +1126,18 @@ def zh_table(df: pd.DataFrame) -> pd.DataFrame:
     return _zh_columns(_zh_values(df))
 
 
-def _closures_zh(plan: "Plan") -> pd.DataFrame:
+def _closures_zh(plan: Plan) -> pd.DataFrame:
     names = _district_schools(plan)["name"]
     c = plan.closures.copy()
-    c["receiving_schools"] = c["receiving_school_ids"].fillna("").map(lambda ids: "、".join(str(names.get(s, s)) for s in str(ids).split(";") if s))
+    c["receiving_schools"] = (
+        c["receiving_school_ids"]
+        .fillna("")
+        .map(lambda ids: "、".join(str(names.get(s, s)) for s in str(ids).split(";") if s))
+    )
     return c
 
 
-def _assignments_zh(plan: "Plan") -> pd.DataFrame:
+def _assignments_zh(plan: Plan) -> pd.DataFrame:
     a = plan.assignments.copy()
     v = plan.district.villages.set_index("village_id")
     s = _district_schools(plan)
@@ -955,7 +1162,9 @@ SHEET_NAMES: Final[dict[str, str]] = {
 }
 
 
-def workbook_sheets(plan: "Plan", policy_projects: pd.DataFrame | None = None, *, forecast: "Forecast | None" = None) -> dict[str, pd.DataFrame]:
+def workbook_sheets(
+    plan: Plan, policy_projects: pd.DataFrame | None = None, *, forecast: Forecast | None = None
+) -> dict[str, pd.DataFrame]:
     """The tables of the Excel workbook, Chinese sheet names and column titles.
 
     Parameters
@@ -1066,7 +1275,13 @@ def _kpi(value: str, label: str) -> str:
     return f'<div class="kpi"><div class="v">{html.escape(value)}</div><div class="l">{html.escape(label)}</div></div>'
 
 
-def render_html(plan: "Plan", policy_projects: pd.DataFrame | None = None, bus_plan: "BusPlan | None" = None, *, forecast: "Forecast | None" = None) -> str:
+def render_html(
+    plan: Plan,
+    policy_projects: pd.DataFrame | None = None,
+    bus_plan: BusPlan | None = None,
+    *,
+    forecast: Forecast | None = None,
+) -> str:
     """The plan report as one self-contained HTML page, in Chinese.
 
     Order: key figures (closures, added seats, classrooms, beds, money, solver status,
@@ -1123,8 +1338,13 @@ def render_html(plan: "Plan", policy_projects: pd.DataFrame | None = None, bus_p
         "</div>",
         "<h3>求解情况</h3>",
         '<div class="kpis">',
-        _kpi(f"{sol['status']}", f"求解状态 ({SOLVER_STATUS_ZH.get(sol['status'], '')}), 求解器 {sol.get('backend', '')}"),
-        _kpi("—" if sol.get("objective_yuan") is None else _yuan_wan(sol["objective_yuan"]), "目标值(投资+出行时间+寄宿成本折算)"),
+        _kpi(
+            f"{sol['status']}", f"求解状态 ({SOLVER_STATUS_ZH.get(sol['status'], '')}), 求解器 {sol.get('backend', '')}"
+        ),
+        _kpi(
+            "—" if sol.get("objective_yuan") is None else _yuan_wan(sol["objective_yuan"]),
+            "目标值(投资+出行时间+寄宿成本折算)",
+        ),
         _kpi("—" if sol.get("bound_yuan") is None else _yuan_wan(sol["bound_yuan"]), "下界"),
         _kpi("—" if sol.get("gap") is None else f"{100 * sol['gap']:.2f}%", "相对差距(gap)"),
         _kpi(f"{sol.get('seconds', 0)}秒", "求解时间"),
@@ -1154,13 +1374,17 @@ def render_html(plan: "Plan", policy_projects: pd.DataFrame | None = None, bus_p
         parts.append(f"<h3>{e(title)}</h3>")
         parts.append(_img(_fig_png(fig), title))
     if bus_plan is not None:
-        parts.append(_html_table(zh_table(pd.DataFrame([bus_plan.totals]).T.reset_index().set_axis(["indicator", "value"], axis=1))))
+        parts.append(
+            _html_table(
+                zh_table(pd.DataFrame([bus_plan.totals]).T.reset_index().set_axis(["indicator", "value"], axis=1))
+            )
+        )
 
     parts.append("<h2>三、新增学位、教室、床位与投资(按学校和年份)</h2>")
     add = tables["additions"]
     parts.append(
         f'<p class="note">合计: 新增教室{int(add["classrooms_built"].sum()):,}间, 学位{int(add["seats_built"].sum()):,}个, 床位{int(add["beds_built"].sum()):,}张, '
-        f'投资{_yuan_wan(float(add["cost_yuan"].sum()))}; 新建学校学位{int(add["new_school_seats"].sum()):,}个, 投资{_yuan_wan(float(add["new_school_cost_yuan"].sum()))}。</p>'
+        f"投资{_yuan_wan(float(add['cost_yuan'].sum()))}; 新建学校学位{int(add['new_school_seats'].sum()):,}个, 投资{_yuan_wan(float(add['new_school_cost_yuan'].sum()))}。</p>"
     )
     parts.append(_html_table(zh_table(add)))
     parts.append("<h2>四、分镇街汇总</h2>")
@@ -1177,7 +1401,9 @@ def render_html(plan: "Plan", policy_projects: pd.DataFrame | None = None, bus_p
     parts.append("<h3>政策列名的学位项目</h3>")
     parts.append(_html_table(zh_table(tables["projects"])))
     parts.append("<h3>高中布局: 方案与政策的迁并安排</h3>")
-    parts.append('<p class="note">政策: 孟津一高和孟津一中整建制迁入新校址(孟津一高新校区), 孟津二高、老城高中、平乐高中整合迁入原一高校址。</p>')
+    parts.append(
+        '<p class="note">政策: 孟津一高和孟津一中整建制迁入新校址(孟津一高新校区), 孟津二高、老城高中、平乐高中整合迁入原一高校址。</p>'
+    )
     parts.append(_html_table(zh_table(tables["senior"])))
 
     parts.append("<h2>七、闲置学位</h2>")
@@ -1185,7 +1411,7 @@ def render_html(plan: "Plan", policy_projects: pd.DataFrame | None = None, bus_p
     horizon = int(st["horizon_year"].iloc[0]) if len(st) else plan.scenario.horizon_year
     parts.append(
         f'<p class="note">到{years[-1]}年新增的学位中, 按{years[-1]}年划片不变, {horizon}年学龄人口预测下仍空置的部分(先计原有学位): '
-        f'合计{int(st["stranded_seats"].sum()):,}个, 约{_yuan_wan(float(st["stranded_cost_yuan"].sum()))}。</p>'
+        f"合计{int(st['stranded_seats'].sum()):,}个, 约{_yuan_wan(float(st['stranded_cost_yuan'].sum()))}。</p>"
     )
     parts.append(_html_table(zh_table(st)))
 
@@ -1193,7 +1419,10 @@ def render_html(plan: "Plan", policy_projects: pd.DataFrame | None = None, bus_p
     from .scenario import PARAMETERS
 
     params = pd.DataFrame(
-        [(k, str(v), PARAMETERS[k].unit if k in PARAMETERS else "", PARAMETERS[k].source if k in PARAMETERS else "") for k, v in s["scenario"].items()],
+        [
+            (k, str(v), PARAMETERS[k].unit if k in PARAMETERS else "", PARAMETERS[k].source if k in PARAMETERS else "")
+            for k, v in s["scenario"].items()
+        ],
         columns=["parameter", "value", "unit", "source"],
     )
     parts.append(_html_table(zh_table(params)))

@@ -98,9 +98,10 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -115,26 +116,68 @@ from .travel import RoadGraph, attach_points, build_road_graph
 logger = logging.getLogger(__name__)
 
 #: Day-trip limits per band, minutes one way (DESIGN.md §2; grades 1-3: 国办发〔2018〕27号).
-DEFAULT_RIDE_LIMIT_MIN: Mapping[str, float] = MappingProxyType({"lower_primary": 30.0, "upper_primary": 40.0, "junior": 45.0, "senior": 60.0})
+DEFAULT_RIDE_LIMIT_MIN: Mapping[str, float] = MappingProxyType(
+    {"lower_primary": 30.0, "upper_primary": 40.0, "junior": 45.0, "senior": 60.0}
+)
 
 #: Columns every assignments table has (DESIGN.md §5).
 ASSIGNMENT_COLUMNS: tuple[str, ...] = ("year", "village_id", "band", "school_id", "mode", "pupils", "travel_min")
 
 #: Columns of :attr:`BusPlan.routes`.
 ROUTE_COLUMNS: tuple[str, ...] = (
-    "school_id", "bus", "seats", "stop_order", "village_id", "band", "pupils_picked_up",
-    "minutes_on_board", "trip_min", "limit_min",
+    "school_id",
+    "bus",
+    "seats",
+    "stop_order",
+    "village_id",
+    "band",
+    "pupils_picked_up",
+    "minutes_on_board",
+    "trip_min",
+    "limit_min",
 )
 #: Columns of :attr:`BusPlan.per_school`.
 PER_SCHOOL_COLUMNS: tuple[str, ...] = (
-    "school_id", "buses", "seats", "pupils_bused", "pupils_walking", "halts", "bus_km_per_day",
-    "longest_ride_min", "violation_pupils",
+    "school_id",
+    "buses",
+    "seats",
+    "pupils_bused",
+    "pupils_walking",
+    "halts",
+    "bus_km_per_day",
+    "longest_ride_min",
+    "violation_pupils",
 )
 #: Columns of :attr:`BusPlan.violations`.
-VIOLATION_COLUMNS: tuple[str, ...] = ("village_id", "band", "school_id", "pupils", "ride_min", "limit_min", "direct_min", "cause")
-_LINE_COLUMNS: tuple[str, ...] = ("school_id", "bus", "seats", "halts", "pupils", "run_km", "bus_km_per_day", "longest_ride_min")
+VIOLATION_COLUMNS: tuple[str, ...] = (
+    "village_id",
+    "band",
+    "school_id",
+    "pupils",
+    "ride_min",
+    "limit_min",
+    "direct_min",
+    "cause",
+)
+_LINE_COLUMNS: tuple[str, ...] = (
+    "school_id",
+    "bus",
+    "seats",
+    "halts",
+    "pupils",
+    "run_km",
+    "bus_km_per_day",
+    "longest_ride_min",
+)
 
-_FIRST_SOLUTION = ("PATH_CHEAPEST_ARC", "SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "GLOBAL_CHEAPEST_ARC", "CHRISTOFIDES")
+_FIRST_SOLUTION = (
+    "PATH_CHEAPEST_ARC",
+    "SAVINGS",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "CHRISTOFIDES",
+)
 _METAHEURISTIC = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
 _UNSERVED_PENALTY = 10**12  # per dropped stop: larger than any fleet's cost
 
@@ -280,7 +323,7 @@ class RoutingParams:
             raise ValueError(f"safety_time_limit_s must be > 0 seconds or None, got {self.safety_time_limit_s!r}")
 
     @classmethod
-    def from_scenario(cls, scenario: Any, **changes: Any) -> "RoutingParams":
+    def from_scenario(cls, scenario: Any, **changes: Any) -> RoutingParams:
         """Parameters taking the day limits and the walking speed from a scenario.
 
         Parameters
@@ -297,7 +340,12 @@ class RoutingParams:
         return cls(**base)
 
     def __hash__(self) -> int:
-        return hash(tuple((f.name, tuple(sorted(v.items())) if isinstance(v := getattr(self, f.name), Mapping) else v) for f in fields(self)))
+        return hash(
+            tuple(
+                (f.name, tuple(sorted(v.items())) if isinstance(v := getattr(self, f.name), Mapping) else v)
+                for f in fields(self)
+            )
+        )
 
     @property
     def max_seats(self) -> int:
@@ -422,7 +470,11 @@ def route_from_matrix(
         if left[t] is not None:
             left[t] -= 1
         buses.append((p.vehicles[t].seats, [i]))
-        objective += int(round(p.vehicles[t].fixed_cost_min * 60)) + int(direct[i]) + (int(drive[halt[i], 0]) if p.empty_legs else 0)
+        objective += (
+            int(round(p.vehicles[t].fixed_cost_min * 60))
+            + int(direct[i])
+            + (int(drive[halt[i], 0]) if p.empty_legs else 0)
+        )
     if not rest:
         return SchoolRoutes(buses, sorted(unserved), objective, 0, False)
     sub = _solve_vrp(drive, dwell, halt[rest], pupils[rest], bound[rest], left, p)
@@ -431,7 +483,15 @@ def route_from_matrix(
     return SchoolRoutes(buses, sorted(unserved), objective + sub.objective, sub.solutions, sub.hit_time_cap)
 
 
-def _solve_vrp(drive: np.ndarray, dwell: int, halt: np.ndarray, pupils: np.ndarray, bound: np.ndarray, left: dict[int, int | None], p: RoutingParams) -> SchoolRoutes:
+def _solve_vrp(
+    drive: np.ndarray,
+    dwell: int,
+    halt: np.ndarray,
+    pupils: np.ndarray,
+    bound: np.ndarray,
+    left: dict[int, int | None],
+    p: RoutingParams,
+) -> SchoolRoutes:
     """The OR-Tools model of one school (times in whole seconds), reversed runs."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -490,7 +550,11 @@ def _solve_vrp(drive: np.ndarray, dwell: int, halt: np.ndarray, pupils: np.ndarr
     def run(params_, start=None):
         nonlocal solutions, hit_cap
         t0 = time.perf_counter()
-        sol = routing.SolveWithParameters(params_) if start is None else routing.SolveFromAssignmentWithParameters(start, params_)
+        sol = (
+            routing.SolveWithParameters(params_)
+            if start is None
+            else routing.SolveFromAssignmentWithParameters(start, params_)
+        )
         solutions += int(routing.solver().Solutions())
         if p.safety_time_limit_s is not None and time.perf_counter() - t0 >= 0.95 * p.safety_time_limit_s:
             hit_cap = True
@@ -720,7 +784,19 @@ def _route_school(
     p: RoutingParams,
 ) -> _SchoolResult:
     """Stops, routes and violations of one school; ``riders`` has v_node, walk_min."""
-    out = _SchoolResult(row={"school_id": school_id, "buses": 0, "seats": 0, "pupils_bused": 0, "pupils_walking": int(walkers), "halts": 0, "bus_km_per_day": 0.0, "longest_ride_min": 0.0, "violation_pupils": 0})
+    out = _SchoolResult(
+        row={
+            "school_id": school_id,
+            "buses": 0,
+            "seats": 0,
+            "pupils_bused": 0,
+            "pupils_walking": int(walkers),
+            "halts": 0,
+            "bus_km_per_day": 0.0,
+            "longest_ride_min": 0.0,
+            "violation_pupils": 0,
+        }
+    )
     if riders.empty:
         return out
     village = riders["village_id"].to_numpy()
@@ -763,7 +839,15 @@ def _route_school(
     res = route_from_matrix(sub, st_halt, st_pupils, st_bound, p)
     out.solutions, out.capped = res.solutions, res.hit_time_cap
     trip = np.full(len(sg), np.nan)
-    order = sorted(range(len(res.buses)), key=lambda b: (village[sg[res.buses[b][1][0]]], band[sg[res.buses[b][1][0]]], -res.buses[b][0], res.buses[b][1]))
+    order = sorted(
+        range(len(res.buses)),
+        key=lambda b: (
+            village[sg[res.buses[b][1][0]]],
+            band[sg[res.buses[b][1][0]]],
+            -res.buses[b][0],
+            res.buses[b][1],
+        ),
+    )
     for bus_no, b in enumerate(order, start=1):
         seats, stops = res.buses[b]
         h = st_halt[np.asarray(stops)]
@@ -789,35 +873,77 @@ def _route_school(
             gi = sg[st]
             ride = float(on_board[halt_no[j]])
             trip[st] = ride + v_walk[gi] + school_walk_min
-            out.routes.append({
-                "school_id": school_id, "bus": bus_no, "seats": int(seats), "stop_order": int(halt_no[j]) + 1,
-                "village_id": village[gi], "band": band[gi], "pupils_picked_up": int(st_pupils[st]),
-                "minutes_on_board": round(ride, 2), "trip_min": round(float(trip[st]), 2), "limit_min": float(limit[gi]),
-            })
-        out.buses.append({"school_id": school_id, "bus": bus_no, "seats": int(seats), "halts": int(len(seq)), "pupils": int(sum(st_pupils[k] for k in stops)), "run_km": round(run_km, 3), "bus_km_per_day": round(bus_km, 3), "longest_ride_min": round(float(on_board[0]), 2)})
+            out.routes.append(
+                {
+                    "school_id": school_id,
+                    "bus": bus_no,
+                    "seats": int(seats),
+                    "stop_order": int(halt_no[j]) + 1,
+                    "village_id": village[gi],
+                    "band": band[gi],
+                    "pupils_picked_up": int(st_pupils[st]),
+                    "minutes_on_board": round(ride, 2),
+                    "trip_min": round(float(trip[st]), 2),
+                    "limit_min": float(limit[gi]),
+                }
+            )
+        out.buses.append(
+            {
+                "school_id": school_id,
+                "bus": bus_no,
+                "seats": int(seats),
+                "halts": int(len(seq)),
+                "pupils": int(sum(st_pupils[k] for k in stops)),
+                "run_km": round(run_km, 3),
+                "bus_km_per_day": round(bus_km, 3),
+                "longest_ride_min": round(float(on_board[0]), 2),
+            }
+        )
     unserved = set(res.unserved)
     for gi in range(len(riders)):
-        base = {"village_id": village[gi], "band": band[gi], "school_id": school_id, "limit_min": float(limit[gi]), "direct_min": round(float(direct_trip[gi]), 2)}
+        base = {
+            "village_id": village[gi],
+            "band": band[gi],
+            "school_id": school_id,
+            "limit_min": float(limit[gi]),
+            "direct_min": round(float(direct_trip[gi]), 2),
+        }
         if not reachable[gi]:
             out.violations.append({**base, "pupils": int(group_pupils[gi]), "ride_min": math.inf, "cause": "no road"})
             continue
         mine = np.flatnonzero(sg == gi)
         dropped = [k for k in mine if k in unserved]
         if dropped:
-            out.violations.append({**base, "pupils": int(sum(st_pupils[k] for k in dropped)), "ride_min": math.inf, "cause": "fleet too small"})
+            out.violations.append(
+                {
+                    **base,
+                    "pupils": int(sum(st_pupils[k] for k in dropped)),
+                    "ride_min": math.inf,
+                    "cause": "fleet too small",
+                }
+            )
         over = [k for k in mine if k not in unserved and trip[k] > limit[gi] + 1e-9]
         if over:
             cause = "direct trip" if direct_trip[gi] - p.stop_min > limit[gi] + 1e-9 else "stop time"
-            out.violations.append({**base, "pupils": int(sum(st_pupils[k] for k in over)), "ride_min": round(float(max(trip[k] for k in over)), 2), "cause": cause})
-    out.row.update({
-        "buses": len(res.buses),
-        "seats": int(sum(b[0] for b in res.buses)),
-        "pupils_bused": int(sum(st_pupils[k] for k in range(len(sg)) if k not in unserved)),
-        "halts": int(sum(b["halts"] for b in out.buses)),
-        "bus_km_per_day": round(float(sum(b["bus_km_per_day"] for b in out.buses)), 3),
-        "longest_ride_min": float(max((b["longest_ride_min"] for b in out.buses), default=0.0)),
-        "violation_pupils": int(sum(v["pupils"] for v in out.violations)),
-    })
+            out.violations.append(
+                {
+                    **base,
+                    "pupils": int(sum(st_pupils[k] for k in over)),
+                    "ride_min": round(float(max(trip[k] for k in over)), 2),
+                    "cause": cause,
+                }
+            )
+    out.row.update(
+        {
+            "buses": len(res.buses),
+            "seats": int(sum(b[0] for b in res.buses)),
+            "pupils_bused": int(sum(st_pupils[k] for k in range(len(sg)) if k not in unserved)),
+            "halts": int(sum(b["halts"] for b in out.buses)),
+            "bus_km_per_day": round(float(sum(b["bus_km_per_day"] for b in out.buses)), 3),
+            "longest_ride_min": float(max((b["longest_ride_min"] for b in out.buses), default=0.0)),
+            "violation_pupils": int(sum(v["pupils"] for v in out.violations)),
+        }
+    )
     return out
 
 
@@ -879,7 +1005,9 @@ def route_buses(
     for col, known, what in (("village_id", vid, "villages"), ("school_id", sid, "schools")):
         missing = sorted(set(a[col]) - set(known))
         if missing:
-            raise ValueError(f"assignments name {col}s not in the {what} table: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+            raise ValueError(
+                f"assignments name {col}s not in the {what} table: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}"
+            )
     v_xy = _points_xy(villages, crs, "villages")
     s_xy = _points_xy(schools, crs, "schools")
     att = attach_points(graph, np.vstack([v_xy, s_xy]), snap=p.snap)
@@ -909,14 +1037,26 @@ def route_buses(
     results: list[_SchoolResult] = []
     for school_id, grp in a.groupby("school_id", sort=True):
         s = int(pd.Index(sid).get_loc(school_id))
-        results.append(_route_school(
-            str(school_id), grp[grp["rides"]].sort_values(["village_id", "band"]).reset_index(drop=True),
-            int(grp.loc[~grp["rides"], "pupils"].sum()), int(s_node[s]), float(s_acc_m[s] / walk_m_per_min), g, km, p,
-        ))
+        results.append(
+            _route_school(
+                str(school_id),
+                grp[grp["rides"]].sort_values(["village_id", "band"]).reset_index(drop=True),
+                int(grp.loc[~grp["rides"], "pupils"].sum()),
+                int(s_node[s]),
+                float(s_acc_m[s] / walk_m_per_min),
+                g,
+                km,
+                p,
+            )
+        )
     seconds = time.perf_counter() - t_start
     capped = [r.row["school_id"] for r in results if r.capped]
     if capped:
-        logger.warning("the wall-clock safety cap stopped the search for %d school(s) (%s); their routes may differ between machines", len(capped), ", ".join(capped))
+        logger.warning(
+            "the wall-clock safety cap stopped the search for %d school(s) (%s); their routes may differ between machines",
+            len(capped),
+            ", ".join(capped),
+        )
 
     routes = pd.DataFrame([x for r in results for x in r.routes], columns=list(ROUTE_COLUMNS))
     per_school = pd.DataFrame([r.row for r in results], columns=list(PER_SCHOOL_COLUMNS))
@@ -926,7 +1066,16 @@ def route_buses(
     if len(violations):
         violations = violations.sort_values(["school_id", "village_id", "band", "cause"]).reset_index(drop=True)
         for r in violations.itertuples():
-            logger.warning("village %s (%s) to school %s: %d pupils would ride %.1f min, limit %.0f min (%s)", r.village_id, r.band, r.school_id, r.pupils, r.ride_min, r.limit_min, r.cause)
+            logger.warning(
+                "village %s (%s) to school %s: %d pupils would ride %.1f min, limit %.0f min (%s)",
+                r.village_id,
+                r.band,
+                r.school_id,
+                r.pupils,
+                r.ride_min,
+                r.limit_min,
+                r.cause,
+            )
     bused = routes["pupils_picked_up"].sum()
     finite = np.isfinite(violations["ride_min"].to_numpy(float)) if len(violations) else np.zeros(0, dtype=bool)
     totals = {
@@ -939,7 +1088,9 @@ def route_buses(
         "day_pupils": int(a["pupils"].sum()),
         "pupils_bused": int(per_school["pupils_bused"].sum()),
         "pupils_walking": int(per_school["pupils_walking"].sum()),
-        "ride_min_mean": round(float((routes["minutes_on_board"] * routes["pupils_picked_up"]).sum() / bused), 2) if bused else 0.0,
+        "ride_min_mean": round(float((routes["minutes_on_board"] * routes["pupils_picked_up"]).sum() / bused), 2)
+        if bused
+        else 0.0,
         "ride_min_max": round(float(routes["minutes_on_board"].max()), 2) if len(routes) else 0.0,
         "violations": int(len(violations)),
         "violation_pupils": int(violations["pupils"].sum()) if len(violations) else 0,
@@ -948,11 +1099,36 @@ def route_buses(
         "schools_stopped_by_time_cap": capped,
         "params": p.to_dict(),
     }
-    logger.info("routed %d schools for %d in %.1f s: %d buses, %.0f bus-km a day, %d violation(s)", len(per_school), year, seconds, totals["buses"], totals["bus_km_per_day"], totals["violations"])
-    return BusPlan(year=int(year), routes=routes, per_school=per_school, violations=violations, totals=totals, params=p, crs=crs, _paths=paths, _bus_stats=bus_stats)
+    logger.info(
+        "routed %d schools for %d in %.1f s: %d buses, %.0f bus-km a day, %d violation(s)",
+        len(per_school),
+        year,
+        seconds,
+        totals["buses"],
+        totals["bus_km_per_day"],
+        totals["violations"],
+    )
+    return BusPlan(
+        year=int(year),
+        routes=routes,
+        per_school=per_school,
+        violations=violations,
+        totals=totals,
+        params=p,
+        crs=crs,
+        _paths=paths,
+        _bus_stats=bus_stats,
+    )
 
 
-def route_district(assignments: pd.DataFrame, district: Any, *, year: int | None = None, params: RoutingParams | None = None, graph: RoadGraph | None = None) -> BusPlan:
+def route_district(
+    assignments: pd.DataFrame,
+    district: Any,
+    *,
+    year: int | None = None,
+    params: RoutingParams | None = None,
+    graph: RoadGraph | None = None,
+) -> BusPlan:
     """:func:`route_buses` for a :class:`layout_opt.District`.
 
     Parameters
@@ -964,4 +1140,6 @@ def route_district(assignments: pd.DataFrame, district: Any, *, year: int | None
     year, params, graph
         As in :func:`route_buses`.
     """
-    return route_buses(assignments, district.villages, district.schools, district.roads, year=year, params=params, graph=graph)
+    return route_buses(
+        assignments, district.villages, district.schools, district.roads, year=year, params=params, graph=graph
+    )

@@ -101,7 +101,9 @@ _UR = tuple(sorted(UR_CODES))
 PARAMETERS: dict[str, Param] = {
     "name": Param("", "", help="label of the scenario"),
     "years": Param("school years", "policy document: 2024-2026 plan", 2000, 2100, "planning years, autumn of each"),
-    "bands": Param("bands", "", help="grade bands planned (others are left out, e.g. to study primary schools only)", choices=BANDS),
+    "bands": Param(
+        "bands", "", help="grade bands planned (others are left out, e.g. to study primary schools only)", choices=BANDS
+    ),
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
@@ -114,39 +116,93 @@ PARAMETERS: dict[str, Param] = {
     "day_limit_junior_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_senior_min": Param("minutes one way", "scenario default", 5, 180),
     "boarding_limit_min": Param("minutes one way (weekly trip)", "scenario default", 5, 300),
-    "boarding_bands": Param("bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:]),
+    "boarding_bands": Param(
+        "bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:]
+    ),
     "small_school_pupils": Param("pupils", "国办发〔2018〕27号 (小规模学校 < 100)", 1, 1000),
-    "small_schools_keep_own_village_only": Param("", "应留必留: a kept small school keeps its own village's pupils; receiving schools are the larger ones", help="closure candidates take pupils of their host village only"),
-    "closure_target": Param("schools", "policy document: 70", 0, 10_000, "closures required by the last year; -1 asks for as many as the rules allow", also=(-1,)),
-    "senior_urban_ur_codes": Param("ur_code", "policy document, annex 2 §四", help="sites where senior high schools may be", choices=_UR),
-    "senior_relocation_year": Param("year", "policy document, annex 2 §四", 2000, 2100, "high schools outside the main urban area close by this year"),
+    "small_schools_keep_own_village_only": Param(
+        "",
+        "应留必留: a kept small school keeps its own village's pupils; receiving schools are the larger ones",
+        help="closure candidates take pupils of their host village only",
+    ),
+    "closure_target": Param(
+        "schools",
+        "policy document: 70",
+        0,
+        10_000,
+        "closures required by the last year; -1 asks for as many as the rules allow",
+        also=(-1,),
+    ),
+    "senior_urban_ur_codes": Param(
+        "ur_code", "policy document, annex 2 §四", help="sites where senior high schools may be", choices=_UR
+    ),
+    "senior_relocation_year": Param(
+        "year",
+        "policy document, annex 2 §四",
+        2000,
+        2100,
+        "high schools outside the main urban area close by this year",
+    ),
     "expand_ur_codes_senior": Param("ur_code", "三个集中", help="sites that may receive senior capacity", choices=_UR),
     "expand_ur_codes_junior": Param("ur_code", "三个集中", help="sites that may receive junior capacity", choices=_UR),
-    "expand_ur_codes_primary": Param("ur_code", "三个集中", help="sites that may receive primary capacity (and central villages)", choices=_UR),
+    "expand_ur_codes_primary": Param(
+        "ur_code", "三个集中", help="sites that may receive primary capacity (and central villages)", choices=_UR
+    ),
     "boarding_schools_per_town": Param("schools", "policy document: 每镇至少1所寄宿制初中、小学", 0, 10),
-    "min_boarding_beds": Param("beds", "scenario default", 1, 5000, "beds a school needs to count as a boarding school"),
+    "min_boarding_beds": Param(
+        "beds", "scenario default", 1, 5000, "beds a school needs to count as a boarding school"
+    ),
     "cost_per_added_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
     "cost_per_new_school_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
     "cost_per_added_bed_yuan": Param("yuan per bed", "scenario default", 0, 1e6),
-    "value_of_time_yuan_per_hour": Param("yuan per pupil-hour", "scenario default (about half the rural hourly income in Henan)", 0, 1000),
+    "value_of_time_yuan_per_hour": Param(
+        "yuan per pupil-hour", "scenario default (about half the rural hourly income in Henan)", 0, 1000
+    ),
     "school_days_per_year": Param("days", "national school calendar", 1, 366),
     "boarding_weeks_per_year": Param("weeks", "national school calendar", 1, 53),
-    "boarding_cost_yuan_per_pupil_year": Param("yuan per boarder-year", "scenario default (board, lodging and supervision; 寄宿生生活补助 is about 1,000)", 0, 1e6, "yearly cost of each boarding pupil, valued over the appraisal period like travel time"),
+    "boarding_cost_yuan_per_pupil_year": Param(
+        "yuan per boarder-year",
+        "scenario default (board, lodging and supervision; 寄宿生生活补助 is about 1,000)",
+        0,
+        1e6,
+        "yearly cost of each boarding pupil, valued over the appraisal period like travel time",
+    ),
     "appraisal_years": Param("years", "scenario default", 1, 100, "years over which the yearly travel time is valued"),
-    "small_school_running_cost_yuan": Param("yuan per school-year", "scenario default (off); about 200,000 covers two teachers and the upkeep of a teaching point", 0, 1e8, "yearly running cost of each kept closure candidate; with 0, closures wait for the last plan year (pupils keep short trips as long as the rules allow)"),
-    "horizon_year": Param("year", "scenario default", 2000, 2100, "last year of the school-age forecast (stranded seats are judged there)"),
+    "small_school_running_cost_yuan": Param(
+        "yuan per school-year",
+        "scenario default (off); about 200,000 covers two teachers and the upkeep of a teaching point",
+        0,
+        1e8,
+        "yearly running cost of each kept closure candidate; with 0, closures wait for the last plan year (pupils keep short trips as long as the rules allow)",
+    ),
+    "horizon_year": Param(
+        "year", "scenario default", 2000, 2100, "last year of the school-age forecast (stranded seats are judged there)"
+    ),
     "enrolment_age": Param("years", "义务教育法: school starts at 6", 6, 7),
     "enrolment_factor": Param("grade-1 entrants per child", "scenario default", 0.01, 1.5),
     "retention": Param("pupils next grade per pupil", "scenario default (九年义务教育巩固率 about 96%)", 0.5, 1.2),
     "senior_entry_share": Param("grade-10 per grade-9 pupil", "普职比大体相当", 0, 1),
     "urban_drift_per_year": Param("share of village pupils per year", "scenario default (进城上学)", 0, 0.5),
-    "drift_destination": Param("", "scenario default", help="'town_seat' or 'main_urban'", choices=("town_seat", "main_urban")),
+    "drift_destination": Param(
+        "", "scenario default", help="'town_seat' or 'main_urban'", choices=("town_seat", "main_urban")
+    ),
     "births_trend_per_year": Param("relative change per year", "scenario default", -0.5, 0.5),
     "walk_speed_kmh": Param("km/h", "scenario default", 1, 10),
-    "time_limit_s": Param("seconds", "", 1, 86_400, "solver budget, shared among the model's components and turned into deterministic work limits: equal inputs give equal plans, and the wall-clock time can run over it"),
+    "time_limit_s": Param(
+        "seconds",
+        "",
+        1,
+        86_400,
+        "solver budget, shared among the model's components and turned into deterministic work limits: equal inputs give equal plans, and the wall-clock time can run over it",
+    ),
     "gap_target": Param("relative gap", "", 0, 1, "stop when the gap is at most this"),
     "backend": Param("", "", help="solver backend: 'highs', 'scip' or 'cp-sat'", choices=("highs", "scip", "cp-sat")),
-    "bound_method": Param("", "", help="proof of the large components: 'lp' (the full model's LP relaxation, fast) or 'root' (HiGHS' root node on the full model, started from the best plan: a much tighter bound and often a better plan, for several minutes more)", choices=("lp", "root")),
+    "bound_method": Param(
+        "",
+        "",
+        help="proof of the large components: 'lp' (the full model's LP relaxation, fast) or 'root' (HiGHS' root node on the full model, started from the best plan: a much tighter bound and often a better plan, for several minutes more)",
+        choices=("lp", "root"),
+    ),
     "seed": Param("", "", 0, 2**31 - 1, "solver random seed"),
     "threads": Param("threads", "", 1, 64),
 }
@@ -159,22 +215,44 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
     "class_caps": ("class_cap_primary", "class_cap_junior", "class_cap_senior"),
     "school_caps": ("school_cap_primary", "school_cap_junior", "school_cap_nine_year", "school_cap_senior"),
     "travel_limits": (
-        "day_limit_lower_primary_min", "day_limit_upper_primary_min", "day_limit_junior_min", "day_limit_senior_min",
-        "boarding_limit_min", "boarding_bands", "walk_speed_kmh",
+        "day_limit_lower_primary_min",
+        "day_limit_upper_primary_min",
+        "day_limit_junior_min",
+        "day_limit_senior_min",
+        "boarding_limit_min",
+        "boarding_bands",
+        "walk_speed_kmh",
     ),
     "closures": ("small_school_pupils", "small_schools_keep_own_village_only", "closure_target"),
     "concentration": (
-        "senior_urban_ur_codes", "senior_relocation_year", "expand_ur_codes_senior", "expand_ur_codes_junior",
-        "expand_ur_codes_primary", "boarding_schools_per_town", "min_boarding_beds",
+        "senior_urban_ur_codes",
+        "senior_relocation_year",
+        "expand_ur_codes_senior",
+        "expand_ur_codes_junior",
+        "expand_ur_codes_primary",
+        "boarding_schools_per_town",
+        "min_boarding_beds",
     ),
     "costs": (
-        "cost_per_added_seat_yuan", "cost_per_new_school_seat_yuan", "cost_per_added_bed_yuan", "value_of_time_yuan_per_hour",
-        "school_days_per_year", "boarding_weeks_per_year", "boarding_cost_yuan_per_pupil_year", "appraisal_years",
+        "cost_per_added_seat_yuan",
+        "cost_per_new_school_seat_yuan",
+        "cost_per_added_bed_yuan",
+        "value_of_time_yuan_per_hour",
+        "school_days_per_year",
+        "boarding_weeks_per_year",
+        "boarding_cost_yuan_per_pupil_year",
+        "appraisal_years",
         "small_school_running_cost_yuan",
     ),
     "forecast": (
-        "horizon_year", "enrolment_age", "enrolment_factor", "retention", "senior_entry_share", "urban_drift_per_year",
-        "drift_destination", "births_trend_per_year",
+        "horizon_year",
+        "enrolment_age",
+        "enrolment_factor",
+        "retention",
+        "senior_entry_share",
+        "urban_drift_per_year",
+        "drift_destination",
+        "births_trend_per_year",
     ),
     "solver": ("time_limit_s", "gap_target", "backend", "bound_method", "seed", "threads"),
 }
@@ -321,7 +399,7 @@ class Scenario:
         """Settlement classes that may receive new capacity for ``level``."""
         return getattr(self, f"expand_ur_codes_{level}")
 
-    def forecast_params(self) -> "ForecastParams":
+    def forecast_params(self) -> ForecastParams:
         """The forecast parameters of this scenario (:class:`layout_opt.demand.ForecastParams`)."""
         return ForecastParams(
             horizon_year=max(self.horizon_year, self.years[-1]),
@@ -346,7 +424,7 @@ class Scenario:
 
     # ---------------------------------------------------------------- derivation & I/O
 
-    def replace(self, **changes: Any) -> "Scenario":
+    def replace(self, **changes: Any) -> Scenario:
         """A copy with ``changes`` applied, checked like a new scenario.
 
         Parameters
@@ -385,7 +463,7 @@ class Scenario:
         return "Scenario(" + ", ".join(f"{k}={v!r}" for k, v in self.changes().items()) + ")"
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any], source: str = "scenario") -> "Scenario":
+    def from_dict(cls, values: dict[str, Any], source: str = "scenario") -> Scenario:
         """Build a scenario from a flat mapping of parameters (others keep their default).
 
         Raises
@@ -404,7 +482,7 @@ class Scenario:
             raise ValueError(f"{source}: {exc}") from exc
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> "Scenario":
+    def from_toml(cls, path: str | Path) -> Scenario:
         """Read a scenario from a TOML file; parameters it leaves out keep their default.
 
         Keys may be at the top level or grouped in tables: tables are only for reading
@@ -431,7 +509,7 @@ class Scenario:
         return cls.from_toml_text(text, source=path.name)
 
     @classmethod
-    def from_toml_text(cls, text: str, source: str = "scenario") -> "Scenario":
+    def from_toml_text(cls, text: str, source: str = "scenario") -> Scenario:
         """Read a scenario from TOML text (as :meth:`from_toml`; errors start with ``source``)."""
         try:
             raw = tomllib.loads(text)
@@ -456,7 +534,13 @@ class Scenario:
         known = {f.name for f in fields(cls)}
         unknown = [k for k in flat if k not in known]
         if unknown:
-            raise ValueError(f"{source}: " + "; ".join(f"unknown parameter {k!r} {'at the top level' if where[k] == 'top level' else 'in ' + where[k]}{_did_you_mean(k)}" for k in unknown))
+            raise ValueError(
+                f"{source}: "
+                + "; ".join(
+                    f"unknown parameter {k!r} {'at the top level' if where[k] == 'top level' else 'in ' + where[k]}{_did_you_mean(k)}"
+                    for k in unknown
+                )
+            )
         return cls.from_dict(flat, source=source)
 
     def to_dict(self) -> dict[str, Any]:
@@ -490,7 +574,7 @@ class Scenario:
                 lines.append(f"{name} = {_toml_value(getattr(self, name))}" + (f"  # {comment}" if comment else ""))
         return "\n".join(lines) + "\n"
 
-    def describe(self, changed_only: bool = False) -> "pd.DataFrame":
+    def describe(self, changed_only: bool = False) -> pd.DataFrame:
         """A table of the parameters: value, default, unit, valid range, source and help.
 
         Parameters
@@ -511,7 +595,17 @@ class Scenario:
             if changed_only and value == f.default:
                 continue
             p = PARAMETERS[f.name]
-            rows.append({"parameter": f.name, "value": value, "default": f.default, "unit": p.unit, "range": p.range_text(), "source": p.source, "help": p.help})
+            rows.append(
+                {
+                    "parameter": f.name,
+                    "value": value,
+                    "default": f.default,
+                    "unit": p.unit,
+                    "range": p.range_text(),
+                    "source": p.source,
+                    "help": p.help,
+                }
+            )
         columns = ["parameter", "value", "default", "unit", "range", "source", "help"]
         return pd.DataFrame(rows, columns=columns).set_index("parameter")
 
@@ -552,7 +646,12 @@ def _coerce(name: str, kind: str, value: Any) -> Any:
     elif kind == "int":
         if isinstance(value, numbers.Integral) and not _is_bool(value):
             return int(value)
-        if isinstance(value, numbers.Real) and not _is_bool(value) and math.isfinite(value) and float(value).is_integer():
+        if (
+            isinstance(value, numbers.Real)
+            and not _is_bool(value)
+            and math.isfinite(value)
+            and float(value).is_integer()
+        ):
             return int(value)
     elif kind == "float":
         if isinstance(value, numbers.Real) and not _is_bool(value):
@@ -567,7 +666,9 @@ def _coerce(name: str, kind: str, value: Any) -> Any:
 
 def _is_bool(value: Any) -> bool:
     """True for ``True``/``False`` and numpy booleans."""
-    return isinstance(value, bool) or (getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "ndim", 1) == 0)
+    return isinstance(value, bool) or (
+        getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "ndim", 1) == 0
+    )
 
 
 _KIND_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "a text"}
@@ -582,7 +683,11 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, float):
-        return "inf" if value == math.inf else ("-inf" if value == -math.inf else ("nan" if value != value else repr(value)))
+        return (
+            "inf"
+            if value == math.inf
+            else ("-inf" if value == -math.inf else ("nan" if value != value else repr(value)))
+        )
     return str(value)
 
 

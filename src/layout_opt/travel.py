@@ -33,15 +33,16 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import numpy as np
-from numpy.typing import ArrayLike
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
@@ -106,7 +107,9 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     """An empty frame with these columns (a fresh copy each call)."""
     key = tuple(columns)
     if key not in _EMPTY:
-        _EMPTY[key] = pd.DataFrame({c: pd.Series(dtype=object if c in ("id", "name", "role") else float) for c in columns})
+        _EMPTY[key] = pd.DataFrame(
+            {c: pd.Series(dtype=object if c in ("id", "name", "role") else float) for c in columns}
+        )
     return _EMPTY[key].copy()
 
 
@@ -176,12 +179,18 @@ class TravelMatrix:
 
     def to_frame(self) -> pd.DataFrame:
         """Dense labelled frame of minutes: rows ``village_id``, columns ``school_id``."""
-        return pd.DataFrame(self.minutes, index=pd.Index(self.origin_ids, name="village_id"), columns=pd.Index(self.destination_ids, name="school_id"))
+        return pd.DataFrame(
+            self.minutes,
+            index=pd.Index(self.origin_ids, name="village_id"),
+            columns=pd.Index(self.destination_ids, name="school_id"),
+        )
 
     def to_long(self) -> pd.DataFrame:
         """Reachable pairs only: ``village_id``, ``school_id``, ``travel_min``."""
         r, c = np.nonzero(np.isfinite(self.minutes))
-        return pd.DataFrame({"village_id": self.origin_ids[r], "school_id": self.destination_ids[c], "travel_min": self.minutes[r, c]})
+        return pd.DataFrame(
+            {"village_id": self.origin_ids[r], "school_id": self.destination_ids[c], "travel_min": self.minutes[r, c]}
+        )
 
     def to_sparse(self) -> sp.csr_array:
         """Reachable pairs as a sparse array of minutes.
@@ -193,7 +202,7 @@ class TravelMatrix:
         r, c = np.nonzero(np.isfinite(self.minutes))
         return sp.csr_array((self.minutes[r, c], (r, c)), shape=self.minutes.shape)
 
-    def subset(self, origin_ids: Iterable | None = None, destination_ids: Iterable | None = None) -> "TravelMatrix":
+    def subset(self, origin_ids: Iterable | None = None, destination_ids: Iterable | None = None) -> TravelMatrix:
         """The matrix restricted (and ordered) to the given ids.
 
         Raises
@@ -213,7 +222,9 @@ class TravelMatrix:
             far_points=self.far_points,
             disconnected=self.disconnected,
             origin_access_m=self.origin_access_m[oi] if len(self.origin_access_m) else self.origin_access_m,
-            destination_access_m=self.destination_access_m[di] if len(self.destination_access_m) else self.destination_access_m,
+            destination_access_m=self.destination_access_m[di]
+            if len(self.destination_access_m)
+            else self.destination_access_m,
         )
 
     @staticmethod
@@ -224,7 +235,9 @@ class TravelMatrix:
         pos = pd.Index(have).get_indexer(want)
         if (pos < 0).any():
             missing = [w for w, p in zip(want, pos) if p < 0]
-            raise KeyError(f"{len(missing)} {role} id(s) not in the travel matrix: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+            raise KeyError(
+                f"{len(missing)} {role} id(s) not in the travel matrix: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}"
+            )
         return pos
 
 
@@ -279,7 +292,7 @@ class RoadGraph:
         """Number of undirected edges."""
         return len(self.edge_u)
 
-    def to_networkx(self) -> "nx.Graph":
+    def to_networkx(self) -> nx.Graph:
         """The graph as a :class:`networkx.Graph`.
 
         Nodes are the integer node positions with ``x``, ``y`` (metres); edges carry
@@ -291,25 +304,63 @@ class RoadGraph:
         g.add_nodes_from((k, {"x": float(x), "y": float(y)}) for k, (x, y) in enumerate(self.node_xy))
         g.add_edges_from(
             (int(u), int(v), {"minutes": float(t), "length_m": float(ln), "road_class": str(c), "road": int(r)})
-            for u, v, t, ln, c, r in zip(self.edge_u, self.edge_v, self.edge_minutes, self.edge_length_m, self.edge_class, self.edge_road)
+            for u, v, t, ln, c, r in zip(
+                self.edge_u, self.edge_v, self.edge_minutes, self.edge_length_m, self.edge_class, self.edge_road
+            )
         )
         return g
 
 
-def _graph_from_edges(node_xy: np.ndarray, u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length_m: np.ndarray, cls: np.ndarray, road: np.ndarray, crs: object) -> RoadGraph:
+def _graph_from_edges(
+    node_xy: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    minutes: np.ndarray,
+    length_m: np.ndarray,
+    cls: np.ndarray,
+    road: np.ndarray,
+    crs: object,
+) -> RoadGraph:
     """Assemble a :class:`RoadGraph`, keeping the fastest of parallel edges."""
     n = len(node_xy)
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     keep = lo != hi
     lo, hi, minutes, length_m, cls, road = lo[keep], hi[keep], minutes[keep], length_m[keep], cls[keep], road[keep]
     order = np.lexsort((minutes, hi, lo))
-    lo, hi, minutes, length_m, cls, road = lo[order], hi[order], minutes[order], length_m[order], cls[order], road[order]
+    lo, hi, minutes, length_m, cls, road = (
+        lo[order],
+        hi[order],
+        minutes[order],
+        length_m[order],
+        cls[order],
+        road[order],
+    )
     first = np.ones(len(lo), dtype=bool)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-    lo, hi, minutes, length_m, cls, road = lo[first], hi[first], minutes[first], length_m[first], cls[first], road[first]
-    m = sp.csr_matrix((np.concatenate([minutes, minutes]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n))
+    lo, hi, minutes, length_m, cls, road = (
+        lo[first],
+        hi[first],
+        minutes[first],
+        length_m[first],
+        cls[first],
+        road[first],
+    )
+    m = sp.csr_matrix(
+        (np.concatenate([minutes, minutes]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n)
+    )
     _, comp = connected_components(m, directed=False)
-    return RoadGraph(matrix=m, node_xy=node_xy, component=comp, edge_u=lo, edge_v=hi, edge_minutes=minutes, edge_length_m=length_m, edge_class=cls, edge_road=road, crs=crs)
+    return RoadGraph(
+        matrix=m,
+        node_xy=node_xy,
+        component=comp,
+        edge_u=lo,
+        edge_v=hi,
+        edge_minutes=minutes,
+        edge_length_m=length_m,
+        edge_class=cls,
+        edge_road=road,
+        crs=crs,
+    )
 
 
 # --------------------------------------------------------------------------- speeds
@@ -371,7 +422,9 @@ def edge_speed_kmh(
     bad = ~(np.isfinite(speed) & (speed > 0))
     if bad.any():
         unknown = sorted(set(classes[inv[bad]].tolist()))
-        raise ValueError(f"{int(bad.sum())} road(s) have no bus speed: unknown road class(es) {unknown}; give a speed for them in speeds_kmh or a bus_speed_kmh column")
+        raise ValueError(
+            f"{int(bad.sum())} road(s) have no bus speed: unknown road class(es) {unknown}; give a speed for them in speeds_kmh or a bus_speed_kmh column"
+        )
     cap = np.array([caps.get(c, default_cap_kmh) for c in classes], dtype=float)[inv]
     if posted_kmh is not None:
         p = pd.to_numeric(pd.Series(np.asarray(posted_kmh, dtype=object)), errors="coerce").to_numpy(float)
@@ -419,13 +472,18 @@ def build_road_graph(
         If the roads are in a geographic CRS, or a road class has no speed.
     """
     if roads.crs is not None and roads.crs.is_geographic:
-        raise ValueError("roads must be in a metric CRS (metres); project them first, e.g. roads.to_crs(roads.estimate_utm_crs())")
+        raise ValueError(
+            "roads must be in a metric CRS (metres); project them first, e.g. roads.to_crs(roads.estimate_utm_crs())"
+        )
     if "road_class" not in roads.columns:
         raise ValueError("roads need a road_class column")
+
     def column(name: str) -> np.ndarray | None:
         return roads[name].to_numpy() if name in roads.columns else None
 
-    speed_of_row = edge_speed_kmh(column("road_class"), speeds_kmh, column("bus_speed_kmh"), column("maxspeed_kmh"), caps_kmh, default_cap_kmh)
+    speed_of_row = edge_speed_kmh(
+        column("road_class"), speeds_kmh, column("bus_speed_kmh"), column("maxspeed_kmh"), caps_kmh, default_cap_kmh
+    )
     class_of_row = roads["road_class"].to_numpy().astype(str)
     geoms = np.asarray(roads.geometry.array, dtype=object)
     valid = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
@@ -474,7 +532,9 @@ class Attachment:
     access_m: np.ndarray
 
 
-def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"] = "edge", endpoint_tol_m: float = 0.01) -> Attachment:
+def attach_points(
+    graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"] = "edge", endpoint_tol_m: float = 0.01
+) -> Attachment:
     """Join places to the road network at their nearest road.
 
     With ``snap="edge"`` each place drops a perpendicular to its nearest road segment;
@@ -511,7 +571,11 @@ def attach_points(graph: RoadGraph, xy: np.ndarray, snap: Literal["edge", "node"
         raise ValueError(f"snap must be 'edge' or 'node', got {snap!r}")
     # Places on a road node (villages that are junctions, schools at the end of their
     # access road) join it directly; the others drop a perpendicular to a segment.
-    d_node, at_node = cKDTree(graph.node_xy).query(xy, distance_upper_bound=endpoint_tol_m) if k else (np.zeros(0), np.zeros(0, dtype=np.int64))
+    d_node, at_node = (
+        cKDTree(graph.node_xy).query(xy, distance_upper_bound=endpoint_tol_m)
+        if k
+        else (np.zeros(0), np.zeros(0, dtype=np.int64))
+    )
     on_node = np.isfinite(d_node)
     node = np.where(on_node, at_node, -1).astype(np.int64)
     access_m = np.where(on_node, d_node, 0.0)
@@ -816,8 +880,16 @@ def travel_time_matrix(
     far = np.flatnonzero(access_m > max_access_m)
     far_df = _empty(_FAR_COLUMNS)
     if len(far):
-        far_df = pd.DataFrame({"id": ids[far], "name": names[far], "role": roles[far], "access_m": np.round(access_m[far], 1)}, columns=_FAR_COLUMNS)
-        logger.warning("%d place(s) are more than %.0f m from any road: %s", len(far_df), max_access_m, "; ".join(f"{r.role} {r.id} {r.name} ({r.access_m:.0f} m)" for r in far_df.itertuples()))
+        far_df = pd.DataFrame(
+            {"id": ids[far], "name": names[far], "role": roles[far], "access_m": np.round(access_m[far], 1)},
+            columns=_FAR_COLUMNS,
+        )
+        logger.warning(
+            "%d place(s) are more than %.0f m from any road: %s",
+            len(far_df),
+            max_access_m,
+            "; ".join(f"{r.role} {r.id} {r.name} ({r.access_m:.0f} m)" for r in far_df.itertuples()),
+        )
 
     comp = att.graph.component[node]
     keep = np.ones(len(ids), dtype=bool)
@@ -827,7 +899,9 @@ def travel_time_matrix(
         main = labels[np.argmax(counts)]
         cut = np.flatnonzero(comp != main)
         if len(cut):
-            cut_df = pd.DataFrame({"id": ids[cut], "name": names[cut], "role": roles[cut], "component": comp[cut]}, columns=_CUT_COLUMNS)
+            cut_df = pd.DataFrame(
+                {"id": ids[cut], "name": names[cut], "role": roles[cut], "component": comp[cut]}, columns=_CUT_COLUMNS
+            )
             listing = "; ".join(f"{r.role} {r.id} {r.name}".rstrip() for r in cut_df.itertuples())
             msg = f"{len(cut)} place(s) are on road pieces cut off from the main network (no road joins them to it; check for a missing bridge or road): {listing}"
             if on_disconnected == "raise":
@@ -850,7 +924,13 @@ def travel_time_matrix(
     network += dst_acc[None, :]
     minutes = np.ascontiguousarray(network.T) if from_schools else network
     np.copyto(minutes, np.inf, where=minutes > cutoff_min + 1e-9)
-    logger.info("travel matrix %d x %d: %d reachable pairs within %.0f min", len(o_keep), len(d_keep), int(np.isfinite(minutes).sum()), cutoff_min)
+    logger.info(
+        "travel matrix %d x %d: %d reachable pairs within %.0f min",
+        len(o_keep),
+        len(d_keep),
+        int(np.isfinite(minutes).sum()),
+        cutoff_min,
+    )
     return TravelMatrix(
         minutes=minutes,
         origin_ids=o_ids[o_keep],
@@ -909,7 +989,11 @@ def straight_line_matrix(
     dist_m = np.hypot(oxy[:, None, 0] - dxy[None, :, 0], oxy[:, None, 1] - dxy[None, :, 1])
     minutes = detour_factor * dist_m / (speed_kmh * _M_PER_MIN_PER_KMH)
     minutes[minutes > cutoff_min] = np.inf
-    logger.warning("travel times are straight-line estimates (detour %.2f at %.0f km/h), not network times", detour_factor, speed_kmh)
+    logger.warning(
+        "travel times are straight-line estimates (detour %.2f at %.0f km/h), not network times",
+        detour_factor,
+        speed_kmh,
+    )
     return TravelMatrix(minutes, o_ids, d_ids, float(cutoff_min), approximate=True, method="straight_line")
 
 
@@ -1008,15 +1092,21 @@ def osm_roads_frame(
         df = df.set_crs("EPSG:4326")
     target = crs if crs is not None else (df.estimate_utm_crs() if df.crs.is_geographic else df.crs)
     df = df.to_crs(target)
-    base = pd.Series(["osm" + str(i) if i is not None and str(i) != "nan" else f"osm-{k}" for k, i in enumerate(df["osm_id"])])
+    base = pd.Series(
+        ["osm" + str(i) if i is not None and str(i) != "nan" else f"osm-{k}" for k, i in enumerate(df["osm_id"])]
+    )
     rep = base.groupby(base).cumcount()
     road_id = np.where(base.duplicated(keep=False), base + "-" + rep.astype(str), base)
     out = gpd.GeoDataFrame(
         {
             "road_id": road_id,
             "road_class": df["road_class"].astype(str).to_numpy(),
-            "highway": df["highway"].map(lambda h: h if isinstance(h, str) else ";".join(map(str, h)) if h is not None else "").to_numpy(),
-            "name": df["name"].map(lambda s: "" if s is None or (isinstance(s, float) and math.isnan(s)) else str(s)).to_numpy(),
+            "highway": df["highway"]
+            .map(lambda h: h if isinstance(h, str) else ";".join(map(str, h)) if h is not None else "")
+            .to_numpy(),
+            "name": df["name"]
+            .map(lambda s: "" if s is None or (isinstance(s, float) and math.isnan(s)) else str(s))
+            .to_numpy(),
             "bridge": df["bridge"].map(_truthy).to_numpy(bool),
             "maxspeed_kmh": df["maxspeed"].map(parse_maxspeed_kmh).to_numpy(float),
             "osm_id": df["osm_id"].map(lambda i: "" if i is None else str(i)).to_numpy(),
@@ -1028,7 +1118,9 @@ def osm_roads_frame(
     return out
 
 
-def roads_from_networkx(g: "nx.Graph", highway_classes: Mapping[str, str] | None = None, crs: object | None = None) -> gpd.GeoDataFrame:
+def roads_from_networkx(
+    g: nx.Graph, highway_classes: Mapping[str, str] | None = None, crs: object | None = None
+) -> gpd.GeoDataFrame:
     """Bus roads from an OSM street graph (osmnx style) held in memory.
 
     Nodes need ``x`` and ``y`` (in the graph's ``crs`` attribute, WGS84 by default);
@@ -1078,5 +1170,10 @@ def roads_from_networkx(g: "nx.Graph", highway_classes: Mapping[str, str] | None
             }
         )
     src_crs = g.graph.get("crs") or "EPSG:4326"
-    raw = gpd.GeoDataFrame(rows, columns=["highway", "name", "bridge", "maxspeed", "access", "osm_id", "geometry"], geometry="geometry", crs=src_crs)
+    raw = gpd.GeoDataFrame(
+        rows,
+        columns=["highway", "name", "bridge", "maxspeed", "access", "osm_id", "geometry"],
+        geometry="geometry",
+        crs=src_crs,
+    )
     return osm_roads_frame(raw, crs=crs, highway_classes=highway_classes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -24,8 +24,34 @@ from .errors import Problem, ValidationError
 from .schema import AGE_COLUMNS, BANDS_OF_KIND, GRADE_COLUMNS, SCHOOL_KINDS, SCHOOL_STATUSES, UR_CODES, grades_of_bands
 
 #: Columns each table must have (beyond geometry).
-VILLAGE_COLUMNS = ("village_id", "name", "town_code", "town", "ur_code", "central_village", "population", *GRADE_COLUMNS, *AGE_COLUMNS, "coord_source")
-SCHOOL_COLUMNS = ("school_id", "name", "town_code", "kind", "ur_code", "grades", "classrooms", "classes", *GRADE_COLUMNS, "beds", "max_added_classrooms", "status", "open_year", "planned_seats")
+VILLAGE_COLUMNS = (
+    "village_id",
+    "name",
+    "town_code",
+    "town",
+    "ur_code",
+    "central_village",
+    "population",
+    *GRADE_COLUMNS,
+    *AGE_COLUMNS,
+    "coord_source",
+)
+SCHOOL_COLUMNS = (
+    "school_id",
+    "name",
+    "town_code",
+    "kind",
+    "ur_code",
+    "grades",
+    "classrooms",
+    "classes",
+    *GRADE_COLUMNS,
+    "beds",
+    "max_added_classrooms",
+    "status",
+    "open_year",
+    "planned_seats",
+)
 ROAD_COLUMNS = ("road_id", "road_class")
 TOWN_COLUMNS = ("town_code", "town", "town_kind")
 
@@ -121,11 +147,17 @@ def _check_text(df: pd.DataFrame, col: str, ids: list[str], file: str) -> list[P
 
 
 def _check_bool(df: pd.DataFrame, col: str, ids: list[str], file: str) -> list[Problem]:
-    ok = {True, False, 0, 1, "true", "false", "True", "False"}
-    return [Problem(file, ids[k], col, f"must be true or false, got {_show(v)}") for k, v in enumerate(df[col]) if (isinstance(v, float) and np.isnan(v)) or v not in ok]
+    ok = {True, False, "true", "false", "True", "False"}
+    return [
+        Problem(file, ids[k], col, f"must be true or false, got {_show(v)}")
+        for k, v in enumerate(df[col])
+        if (isinstance(v, float) and np.isnan(v)) or v not in ok
+    ]
 
 
-def _check_choice(df: pd.DataFrame, col: str, ids: list[str], file: str, choices: Iterable[str], bad: set[int], what: str) -> list[Problem]:
+def _check_choice(
+    df: pd.DataFrame, col: str, ids: list[str], file: str, choices: Iterable[str], bad: set[int], what: str
+) -> list[Problem]:
     allowed = list(choices)
     problems = []
     for k, v in enumerate(df[col]):
@@ -140,12 +172,18 @@ def _check_ur_code(df: pd.DataFrame, ids: list[str], file: str, bad: set[int]) -
     problems = _check_integer(df, "ur_code", ids, file, bad)
     for k, v in enumerate(pd.to_numeric(df["ur_code"], errors="coerce")):
         if k not in before and k not in bad and int(v) not in UR_CODES:
-            problems.append(Problem(file, ids[k], "ur_code", f"unknown settlement class {int(v)}; expected one of {sorted(UR_CODES)}"))
+            problems.append(
+                Problem(
+                    file, ids[k], "ur_code", f"unknown settlement class {int(v)}; expected one of {sorted(UR_CODES)}"
+                )
+            )
             bad.add(k)
     return problems
 
 
-def _check_town_codes(df: pd.DataFrame, ids: list[str], file: str, town_names: dict[str, str], bad: set[int]) -> list[Problem]:
+def _check_town_codes(
+    df: pd.DataFrame, ids: list[str], file: str, town_names: dict[str, str], bad: set[int]
+) -> list[Problem]:
     """Town codes known from the towns table; town names, where given, match them."""
     problems = []
     towns = df["town"].tolist() if "town" in df.columns else [None] * len(df)
@@ -154,7 +192,9 @@ def _check_town_codes(df: pd.DataFrame, ids: list[str], file: str, town_names: d
             problems.append(Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table"))
             bad.add(k)
         elif not _is_missing(t) and town_names[str(v)] is not None and str(t) != town_names[str(v)]:
-            problems.append(Problem(file, ids[k], "town", f"town {t!r} does not match town code {v} ({town_names[str(v)]})"))
+            problems.append(
+                Problem(file, ids[k], "town", f"town {t!r} does not match town code {v} ({town_names[str(v)]})")
+            )
     return problems
 
 
@@ -173,7 +213,9 @@ def _in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
 
-def _check_geometries(gdf: gpd.GeoDataFrame, ids: list[str], file: str, bad: set[int], kinds: tuple[str, ...] = ("Point",)) -> list[Problem]:
+def _check_geometries(
+    gdf: gpd.GeoDataFrame, ids: list[str], file: str, bad: set[int], kinds: tuple[str, ...] = ("Point",)
+) -> list[Problem]:
     """A CRS, the right geometry type, and positions inside China.
 
     Positions are checked in longitude/latitude whatever the declared CRS, so that
@@ -229,7 +271,12 @@ def _near_seats(gdf: gpd.GeoDataFrame, ids: list[str], file: str, seats: np.ndar
 
     dist, _ = cKDTree(km(seats)).query(km(lonlat))
     return [
-        Problem(file, ids[ok[j]], "geometry", f"{dist[j]:.0f} km from the nearest town seat (more than {MAX_KM_FROM_TOWN_SEAT:.0f} km); is the position right?")
+        Problem(
+            file,
+            ids[ok[j]],
+            "geometry",
+            f"{dist[j]:.0f} km from the nearest town seat (more than {MAX_KM_FROM_TOWN_SEAT:.0f} km); is the position right?",
+        )
         for j in np.flatnonzero(dist > MAX_KM_FROM_TOWN_SEAT)
     ]
 
@@ -248,13 +295,17 @@ def check_towns(towns: pd.DataFrame, file: str = "towns.geojson") -> list[Proble
     problems += _check_text(towns, "town", ids, file)
     for k, v in enumerate(towns["town_kind"]):
         if v not in ("town", "subdistrict"):
-            problems.append(Problem(file, ids[k], "town_kind", f"must be 'town' (镇) or 'subdistrict' (街道), got {_show(v)}"))
+            problems.append(
+                Problem(file, ids[k], "town_kind", f"must be 'town' (镇) or 'subdistrict' (街道), got {_show(v)}")
+            )
     if isinstance(towns, gpd.GeoDataFrame):
         problems += _check_geometries(towns, ids, file, bad)
     return problems
 
 
-def check_villages(villages: gpd.GeoDataFrame, town_codes: set[str] | dict[str, str], file: str = "villages.geojson") -> list[Problem]:
+def check_villages(
+    villages: gpd.GeoDataFrame, town_codes: set[str] | dict[str, str], file: str = "villages.geojson"
+) -> list[Problem]:
     """Problems in the villages table.
 
     Parameters
@@ -281,7 +332,11 @@ def check_villages(villages: gpd.GeoDataFrame, town_codes: set[str] | dict[str, 
     if names is not None:
         problems += _check_town_codes(villages, ids, file, names, bad)
     else:
-        problems += [Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table") for k, v in enumerate(villages["town_code"]) if str(v) not in town_codes]
+        problems += [
+            Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table")
+            for k, v in enumerate(villages["town_code"])
+            if str(v) not in town_codes
+        ]
     problems += _check_ur_code(villages, ids, file, bad)
     problems += _check_bool(villages, "central_village", ids, file)
     problems += _check_integer(villages, "population", ids, file, bad, lo=0, hi=2_000_000)
@@ -293,7 +348,9 @@ def check_villages(villages: gpd.GeoDataFrame, town_codes: set[str] | dict[str, 
         pupils = sub[list(GRADE_COLUMNS)].apply(pd.to_numeric).sum(axis=1).to_numpy()
         pop = pd.to_numeric(sub["population"]).to_numpy()
         for j in np.flatnonzero(pupils > pop):
-            problems.append(Problem(file, ids[good[j]], "population", f"{int(pop[j])} residents but {int(pupils[j])} pupils"))
+            problems.append(
+                Problem(file, ids[good[j]], "population", f"{int(pop[j])} residents but {int(pupils[j])} pupils")
+            )
     for k, v in enumerate(villages["coord_source"]):
         if v not in ("official", "synthetic"):
             problems.append(Problem(file, ids[k], "coord_source", f"must be 'official' or 'synthetic', got {_show(v)}"))
@@ -301,7 +358,9 @@ def check_villages(villages: gpd.GeoDataFrame, town_codes: set[str] | dict[str, 
     return problems
 
 
-def check_schools(schools: gpd.GeoDataFrame, town_codes: set[str] | dict[str, str], base_year: int, file: str = "schools.geojson") -> list[Problem]:
+def check_schools(
+    schools: gpd.GeoDataFrame, town_codes: set[str] | dict[str, str], base_year: int, file: str = "schools.geojson"
+) -> list[Problem]:
     """Problems in the schools table.
 
     Checks ids, kinds, statuses, known town codes and settlement classes, types and
@@ -316,9 +375,15 @@ def check_schools(schools: gpd.GeoDataFrame, town_codes: set[str] | dict[str, st
     bad: set[int] = set()
     problems += _check_ids(schools, "school_id", ids, file, bad)
     problems += _check_text(schools, "name", ids, file)
-    problems += _check_town_codes(schools, ids, file, names, bad) if isinstance(town_codes, dict) else [
-        Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table") for k, v in enumerate(schools["town_code"]) if str(v) not in names
-    ]
+    problems += (
+        _check_town_codes(schools, ids, file, names, bad)
+        if isinstance(town_codes, dict)
+        else [
+            Problem(file, ids[k], "town_code", f"unknown town code {_show(v)}; not in the towns table")
+            for k, v in enumerate(schools["town_code"])
+            if str(v) not in names
+        ]
+    )
     problems += _check_choice(schools, "kind", ids, file, SCHOOL_KINDS, bad, "kind")
     for k, v in enumerate(schools["status"]):
         if v not in SCHOOL_STATUSES:
@@ -336,7 +401,9 @@ def check_schools(schools: gpd.GeoDataFrame, town_codes: set[str] | dict[str, st
     return problems
 
 
-def _check_planned_fields(schools: pd.DataFrame, ids: list[str], file: str, base_year: int, bad: set[int]) -> list[Problem]:
+def _check_planned_fields(
+    schools: pd.DataFrame, ids: list[str], file: str, base_year: int, bad: set[int]
+) -> list[Problem]:
     """``open_year`` and ``planned_seats``: required for planned projects, 0 for open schools."""
     problems = []
     last = base_year + MAX_PLANNING_YEARS
@@ -351,13 +418,31 @@ def _check_planned_fields(schools: pd.DataFrame, ids: list[str], file: str, base
             elif pd.isna(v) or float(v) != round(float(v)):
                 problems.append(Problem(file, ids[k], col, f"must be a whole number, got {_show(raw)}"))
             elif status == "planned" and col == "open_year" and not (base_year < v <= last):
-                problems.append(Problem(file, ids[k], col, f"a planned project needs an opening year from {base_year + 1} to {last}, got {_show(raw)}"))
+                problems.append(
+                    Problem(
+                        file,
+                        ids[k],
+                        col,
+                        f"a planned project needs an opening year from {base_year + 1} to {last}, got {_show(raw)}",
+                    )
+                )
             elif status == "planned" and col == "planned_seats" and v <= 0:
-                problems.append(Problem(file, ids[k], col, f"a planned project needs its planned seats (> 0), got {_show(raw)}"))
+                problems.append(
+                    Problem(file, ids[k], col, f"a planned project needs its planned seats (> 0), got {_show(raw)}")
+                )
             elif status != "planned" and col == "open_year" and not (v == 0 or 1900 <= v <= base_year):
-                problems.append(Problem(file, ids[k], col, f"an open school cannot open after the base year {base_year} (got {_show(raw)}); use status 'planned'"))
+                problems.append(
+                    Problem(
+                        file,
+                        ids[k],
+                        col,
+                        f"an open school cannot open after the base year {base_year} (got {_show(raw)}); use status 'planned'",
+                    )
+                )
             elif status != "planned" and col == "planned_seats" and v != 0:
-                problems.append(Problem(file, ids[k], col, f"only planned projects have planned seats, got {_show(raw)}"))
+                problems.append(
+                    Problem(file, ids[k], col, f"only planned projects have planned seats, got {_show(raw)}")
+                )
             else:
                 continue
             bad.add(k)
@@ -374,7 +459,9 @@ def _check_school_row(row, sid: str, file: str) -> list[Problem]:
     enrol = {g: int(getattr(row, f"g{g}")) for g in range(1, 13)}
     for g, n in enrol.items():
         if g not in offered and n > 0:
-            problems.append(Problem(file, sid, f"g{g}", f"a {row.kind} does not teach grade {g}, but {n} pupils are enrolled"))
+            problems.append(
+                Problem(file, sid, f"g{g}", f"a {row.kind} does not teach grade {g}, but {n} pupils are enrolled")
+            )
     enrolled = sum(enrol.values())
     classes, classrooms = int(row.classes), int(row.classrooms)
     if row.status == "planned":
@@ -389,9 +476,23 @@ def _check_school_row(row, sid: str, file: str) -> list[Problem]:
     if enrolled > 0 and classes == 0:
         problems.append(Problem(file, sid, "classes", f"{enrolled} pupils but no classes"))
     elif enrolled > MAX_PUPILS_PER_CLASSROOM * classrooms:
-        problems.append(Problem(file, sid, "classrooms", f"{enrolled} pupils in {classrooms} classrooms is more than {MAX_PUPILS_PER_CLASSROOM} a classroom"))
+        problems.append(
+            Problem(
+                file,
+                sid,
+                "classrooms",
+                f"{enrolled} pupils in {classrooms} classrooms is more than {MAX_PUPILS_PER_CLASSROOM} a classroom",
+            )
+        )
     elif enrolled > MAX_PUPILS_PER_CLASSROOM * classes:
-        problems.append(Problem(file, sid, "classes", f"{enrolled} pupils in {classes} classes is more than {MAX_PUPILS_PER_CLASSROOM} a class"))
+        problems.append(
+            Problem(
+                file,
+                sid,
+                "classes",
+                f"{enrolled} pupils in {classes} classes is more than {MAX_PUPILS_PER_CLASSROOM} a class",
+            )
+        )
     return problems
 
 
@@ -406,14 +507,25 @@ def check_roads(roads: gpd.GeoDataFrame, file: str = "roads.geojson") -> list[Pr
     problems += _check_choice(roads, "road_class", ids, file, ROAD_CLASSES, bad, "road class")
     if "bus_speed_kmh" in roads.columns:
         speeds = pd.to_numeric(roads["bus_speed_kmh"], errors="coerce")
-        for k, (cls, v, raw) in enumerate(zip(roads["road_class"].tolist(), speeds.tolist(), roads["bus_speed_kmh"].tolist())):
+        for k, (cls, v, raw) in enumerate(
+            zip(roads["road_class"].tolist(), speeds.tolist(), roads["bus_speed_kmh"].tolist())
+        ):
             if _is_missing(raw):
                 continue  # the class's default speed applies
             cap = LEGAL_SPEED_KMH.get(cls, LEGAL_SPEED_DEFAULT_KMH)
             if pd.isna(v) or v <= 0:
-                problems.append(Problem(file, ids[k], "bus_speed_kmh", f"must be a positive speed in km/h, got {_show(raw)}"))
+                problems.append(
+                    Problem(file, ids[k], "bus_speed_kmh", f"must be a positive speed in km/h, got {_show(raw)}")
+                )
             elif v > cap:
-                problems.append(Problem(file, ids[k], "bus_speed_kmh", f"{v:g} km/h is above the school-bus limit of {cap:.0f} km/h on a {cls} road"))
+                problems.append(
+                    Problem(
+                        file,
+                        ids[k],
+                        "bus_speed_kmh",
+                        f"{v:g} km/h is above the school-bus limit of {cap:.0f} km/h on a {cls} road",
+                    )
+                )
     problems += _check_geometries(roads, ids, file, bad, kinds=("LineString", "MultiLineString"))
     return problems
 
@@ -458,7 +570,9 @@ def check_hosts(
             a, b = mine[col][k], of_host[col][vid]
             if a is not None and b is not None and a != b:
                 what = "town" if col == "town_code" else "settlement class"
-                problems.append(Problem(file, ids[k], col, f"{a!r} differs from the {what} {b!r} of its host unit {vid}"))
+                problems.append(
+                    Problem(file, ids[k], col, f"{a!r} differs from the {what} {b!r} of its host unit {vid}")
+                )
     return problems
 
 
@@ -495,12 +609,21 @@ def validate_tables(
     ValidationError
         With every problem found.
     """
-    files = {"villages": "villages.geojson", "schools": "schools.geojson", "roads": "roads.geojson", "towns": "towns.geojson", **(files or {})}
+    files = {
+        "villages": "villages.geojson",
+        "schools": "schools.geojson",
+        "roads": "roads.geojson",
+        "towns": "towns.geojson",
+        **(files or {}),
+    }
     town_problems = check_towns(towns, files["towns"])
     problems = list(town_problems)
     names: dict[str, str] = {}
     if "town_code" in towns.columns:
-        names = {str(c): str(n) for c, n in zip(towns["town_code"], towns["town"] if "town" in towns.columns else towns["town_code"])}
+        names = {
+            str(c): str(n)
+            for c, n in zip(towns["town_code"], towns["town"] if "town" in towns.columns else towns["town_code"])
+        }
     problems += check_villages(villages, names, files["villages"])
     problems += check_schools(schools, names, base_year, files["schools"])
     problems += check_hosts(schools, villages, files["schools"], files["villages"], known_problems=problems)

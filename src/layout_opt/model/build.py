@@ -68,7 +68,17 @@ class _Blocks:
         self.n += n
         return idx
 
-    def add_rows(self, family: str, n_rows: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lo, hi, labels: list | None = None) -> np.ndarray:
+    def add_rows(
+        self,
+        family: str,
+        n_rows: int,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        lo,
+        hi,
+        labels: list | None = None,
+    ) -> np.ndarray:
         """Add ``n_rows`` rows; ``rows`` are local (0..n_rows-1) row numbers of triplets.
 
         ``labels`` (one tuple per row) say what each row is about, for explanations.
@@ -138,7 +148,14 @@ class MatrixModel:
     def size(self) -> dict:
         """Counts of variables (total, binary, integer) and constraints."""
         binary = int((self.integer & (self.lb == 0) & (self.ub == 1)).sum())
-        return {"variables": int(len(self.c)), "binary": binary, "integer": int(self.integer.sum()) - binary, "continuous": int((~self.integer).sum()), "constraints": int(self.A.shape[0]), "nonzeros": int(self.A.nnz)}
+        return {
+            "variables": int(len(self.c)),
+            "binary": binary,
+            "integer": int(self.integer.sum()) - binary,
+            "continuous": int((~self.integer).sum()),
+            "constraints": int(self.A.shape[0]),
+            "nonzeros": int(self.A.nnz),
+        }
 
 
 def build_model(
@@ -230,7 +247,9 @@ def build_model(
 
     define_assignment(blk, problem, pairs, x_idx, bd)
     define_linking(blk, pairs, x_idx, open_idx)
-    classes_idx, rooms_idx, beds_idx = define_capacity(blk, problem, pairs, x_idx, open_idx, bd, maximize_closures, one_class_cuts, in_component)
+    classes_idx, rooms_idx, beds_idx = define_capacity(
+        blk, problem, pairs, x_idx, open_idx, bd, maximize_closures, one_class_cuts, in_component
+    )
     board_idx = define_boarding_towns(blk, problem, open_idx, fixed_open, beds_idx, band_set)
     define_monotone(blk, open_idx, rooms_idx, beds_idx)
     if len(cand):
@@ -263,19 +282,32 @@ def build_model(
         A=A,
         row_lo=cat(blk.lo),
         row_hi=cat(blk.hi),
-        index={"x": x_idx, "open": open_idx, "classes": classes_idx, "rooms_add": rooms_idx, "beds_add": beds_idx, "board": board_idx},
+        index={
+            "x": x_idx,
+            "open": open_idx,
+            "classes": classes_idx,
+            "rooms_add": rooms_idx,
+            "beds_add": beds_idx,
+            "board": board_idx,
+        },
         pairs=pairs,
         cost_terms={"capital": capital, "travel": travel, "running": run},
         row_families=blk.row_family,
         fixed_open=fixed_open,
         row_labels=blk.row_labels,
-        notes={"maximize_closures": maximize_closures, "closure_target": target, "fixed_open_candidates": n_fixed_open_candidates},
+        notes={
+            "maximize_closures": maximize_closures,
+            "closure_target": target,
+            "fixed_open_candidates": n_fixed_open_candidates,
+        },
     )
     logger.info("model: %s", model.size)
     return model
 
 
-def define_assignment(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame, x_idx: np.ndarray, bd: np.ndarray) -> None:
+def define_assignment(
+    blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFrame, x_idx: np.ndarray, bd: np.ndarray
+) -> None:
     """Every village sends each band with pupils to exactly one school, each year."""
     K = x_idx.shape[1]
     pv, pb = pairs["v"].to_numpy(), pairs["b"].to_numpy()
@@ -286,7 +318,9 @@ def define_assignment(blk: _Blocks, problem: PlanningProblem, pairs: pd.DataFram
         row_of = {int(q): r for r, q in enumerate(need)}
         rows = np.array([row_of[int(q)] for q in key], dtype=np.int64)
         labels = [("assign", k, int(q) // len(BANDS), int(q) % len(BANDS)) for q in need]
-        blk.add_rows(f"assign[{problem.years[k]}]", len(need), rows, x_idx[ids, k], np.ones(len(ids)), 1.0, 1.0, labels=labels)
+        blk.add_rows(
+            f"assign[{problem.years[k]}]", len(need), rows, x_idx[ids, k], np.ones(len(ids)), 1.0, 1.0, labels=labels
+        )
 
 
 def define_linking(blk: _Blocks, pairs: pd.DataFrame, x_idx: np.ndarray, open_idx: np.ndarray) -> None:
@@ -326,7 +360,12 @@ def define_capacity(
             cost = np.zeros(K)
             cost[-1] = 0.0 if no_costs else problem.room_cost_yuan[s]
             rooms_idx[s] = blk.add_vars(K, 0, problem.max_added_rooms[s], True, cost)
-        if problem.may_add_beds[s] and problem.teaches[s, [BANDS.index(b) for b in BANDS if problem.boarding_limit_min[BANDS.index(b)] > 0]].any():
+        if (
+            problem.may_add_beds[s]
+            and problem.teaches[
+                s, [BANDS.index(b) for b in BANDS if problem.boarding_limit_min[BANDS.index(b)] > 0]
+            ].any()
+        ):
             cost = np.zeros(K)
             cost[-1] = 0.0 if no_costs else problem.bed_cost_yuan[s]
             beds_idx[s] = blk.add_vars(K, 0, 5000, True, cost)
@@ -361,7 +400,15 @@ def define_capacity(
         rr.append(np.arange(len(sg)))
         cc.append(cls)
         vv.append(-cap.astype(float))
-        blk.add_rows(f"class_cap[{problem.years[k]}]", len(sg), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, 0.0)
+        blk.add_rows(
+            f"class_cap[{problem.years[k]}]",
+            len(sg),
+            np.concatenate(rr),
+            np.concatenate(cc),
+            np.concatenate(vv),
+            -INF,
+            0.0,
+        )
         if one_class_cuts:
             # a grade with any pupil of a village needs at least one class: x[p] <= classes
             rr, cc, vv = [], [], []
@@ -377,7 +424,15 @@ def define_capacity(
                     vv += [np.ones(m), -np.ones(m)]
                     n += m
             if n:
-                blk.add_rows(f"one_class[{problem.years[k]}]", n, np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, 0.0)
+                blk.add_rows(
+                    f"one_class[{problem.years[k]}]",
+                    n,
+                    np.concatenate(rr),
+                    np.concatenate(cc),
+                    np.concatenate(vv),
+                    -INF,
+                    0.0,
+                )
         # classrooms: sum_g classes - rooms_add <= rooms (only schools with classes)
         schools = np.unique(sg[:, 0])
         row_of_s = np.full(S, -1)
@@ -389,7 +444,16 @@ def define_capacity(
         rr.append(row_of_s[has_r])
         cc.append(rooms_idx[has_r, k])
         vv.append(-np.ones(len(has_r)))
-        blk.add_rows(f"classrooms[{problem.years[k]}]", len(schools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, problem.rooms[schools].astype(float), labels=[("classrooms", k, int(s)) for s in schools])
+        blk.add_rows(
+            f"classrooms[{problem.years[k]}]",
+            len(schools),
+            np.concatenate(rr),
+            np.concatenate(cc),
+            np.concatenate(vv),
+            -INF,
+            problem.rooms[schools].astype(float),
+            labels=[("classrooms", k, int(s)) for s in schools],
+        )
         # school size: sum pupils <= cap (x open for candidates)
         rr = [row_of_s[s_of]]
         cc = [x_idx[ids, k]]
@@ -399,7 +463,16 @@ def define_capacity(
         cc.append(open_idx[cand, k])
         vv.append(-problem.size_cap[cand].astype(float))
         hi = np.where(open_idx[schools, k] >= 0, 0.0, problem.size_cap[schools].astype(float))
-        blk.add_rows(f"school_size[{problem.years[k]}]", len(schools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, hi, labels=[("school_size", k, int(s)) for s in schools])
+        blk.add_rows(
+            f"school_size[{problem.years[k]}]",
+            len(schools),
+            np.concatenate(rr),
+            np.concatenate(cc),
+            np.concatenate(vv),
+            -INF,
+            hi,
+            labels=[("school_size", k, int(s)) for s in schools],
+        )
         # beds: boarders - beds_add <= beds
         bq = np.flatnonzero(pm[ids] == BOARDING)
         bschools = np.unique(s_of[bq])
@@ -413,11 +486,27 @@ def define_capacity(
             rr.append(row_of_b[hb])
             cc.append(beds_idx[hb, k])
             vv.append(-np.ones(len(hb)))
-            blk.add_rows(f"beds[{problem.years[k]}]", len(bschools), np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), -INF, problem.beds[bschools].astype(float), labels=[("beds", k, int(s)) for s in bschools])
+            blk.add_rows(
+                f"beds[{problem.years[k]}]",
+                len(bschools),
+                np.concatenate(rr),
+                np.concatenate(cc),
+                np.concatenate(vv),
+                -INF,
+                problem.beds[bschools].astype(float),
+                labels=[("beds", k, int(s)) for s in bschools],
+            )
     return classes_idx, rooms_idx, beds_idx
 
 
-def define_boarding_towns(blk: _Blocks, problem: PlanningProblem, open_idx: np.ndarray, fixed_open: np.ndarray, beds_idx: np.ndarray, band_set: tuple[int, ...]) -> np.ndarray:
+def define_boarding_towns(
+    blk: _Blocks,
+    problem: PlanningProblem,
+    open_idx: np.ndarray,
+    fixed_open: np.ndarray,
+    beds_idx: np.ndarray,
+    band_set: tuple[int, ...],
+) -> np.ndarray:
     """At least ``n`` boarding primaries and juniors per town (镇), every year.
 
     A school counts when it is open and has at least ``min_boarding_beds`` beds
@@ -429,30 +518,67 @@ def define_boarding_towns(blk: _Blocks, problem: PlanningProblem, open_idx: np.n
     n_need = problem.boarding_schools_per_town
     if n_need <= 0:
         return board_idx
-    levels = {lv: b for lv, b in (("primary", BANDS.index("upper_primary")), ("junior", BANDS.index("junior"))) if b in band_set}
+    levels = {
+        lv: b
+        for lv, b in (("primary", BANDS.index("upper_primary")), ("junior", BANDS.index("junior")))
+        if b in band_set
+    }
     for t in np.flatnonzero(problem.town_needs_boarding):
         for level, b in levels.items():
-            elig = np.flatnonzero((problem.town == t) & problem.teaches[:, b] & ((problem.beds >= problem.min_boarding_beds) | (beds_idx[:, 0] >= 0)))
+            elig = np.flatnonzero(
+                (problem.town == t)
+                & problem.teaches[:, b]
+                & ((problem.beds >= problem.min_boarding_beds) | (beds_idx[:, 0] >= 0))
+            )
             for k in range(K):
                 ok = elig[fixed_open[elig, k] != 0]
                 if len(ok) == 0:
                     continue  # explained by the pre-solve check
                 new = ok[board_idx[ok, k] < 0]
                 board_idx[new, k] = blk.add_vars(len(new), 0, 1, True, 0.0)
-                blk.add_rows("boarding_town", 1, np.zeros(len(ok)), board_idx[ok, k], np.ones(len(ok)), float(n_need), INF, labels=[("boarding_town", k, int(t), level)])
+                blk.add_rows(
+                    "boarding_town",
+                    1,
+                    np.zeros(len(ok)),
+                    board_idx[ok, k],
+                    np.ones(len(ok)),
+                    float(n_need),
+                    INF,
+                    labels=[("boarding_town", k, int(t), level)],
+                )
     # board[s,k] needs beds and an open school
     for s, k in np.argwhere(board_idx >= 0):
         if problem.beds[s] < problem.min_boarding_beds:
-            blk.add_rows("boarding_beds", 1, np.zeros(2), np.array([board_idx[s, k], beds_idx[s, k]]), np.array([float(problem.min_boarding_beds), -1.0]), -INF, float(problem.beds[s]))
+            blk.add_rows(
+                "boarding_beds",
+                1,
+                np.zeros(2),
+                np.array([board_idx[s, k], beds_idx[s, k]]),
+                np.array([float(problem.min_boarding_beds), -1.0]),
+                -INF,
+                float(problem.beds[s]),
+            )
         if open_idx[s, k] >= 0:
-            blk.add_rows("boarding_open", 1, np.zeros(2), np.array([board_idx[s, k], open_idx[s, k]]), np.array([1.0, -1.0]), -INF, 0.0)
+            blk.add_rows(
+                "boarding_open",
+                1,
+                np.zeros(2),
+                np.array([board_idx[s, k], open_idx[s, k]]),
+                np.array([1.0, -1.0]),
+                -INF,
+                0.0,
+            )
     return board_idx
 
 
 def define_monotone(blk: _Blocks, open_idx: np.ndarray, rooms_idx: np.ndarray, beds_idx: np.ndarray) -> None:
     """Closed schools stay closed; added classrooms and beds accumulate."""
     S, K = open_idx.shape
-    for name, idx, sign in (("stay_closed", open_idx, 1.0), ("rooms_cumulative", rooms_idx, -1.0), ("beds_cumulative", beds_idx, -1.0)):
+    for name, idx, sign in (
+        ("stay_closed", open_idx, 1.0),
+        ("rooms_cumulative", rooms_idx, -1.0),
+        ("beds_cumulative", beds_idx, -1.0),
+    ):
         rr, cc, vv = [], [], []
         n = 0
         for k in range(1, K):
@@ -474,21 +600,36 @@ def define_closures(blk: _Blocks, problem: PlanningProblem, open_idx: np.ndarray
     cand = np.flatnonzero(problem.candidate & (last >= 0))
     n_cand = int(problem.candidate.sum())
     forced_closed = n_cand - len(cand)  # candidates unavailable in the last year
-    blk.add_rows("closure_target", 1, np.zeros(len(cand)), last[cand], np.ones(len(cand)), -INF, float(len(cand) - max(target - forced_closed, 0)), labels=[("closure_target", target)])
+    blk.add_rows(
+        "closure_target",
+        1,
+        np.zeros(len(cand)),
+        last[cand],
+        np.ones(len(cand)),
+        -INF,
+        float(len(cand) - max(target - forced_closed, 0)),
+        labels=[("closure_target", target)],
+    )
 
 
 def _nearest(pairs: pd.DataFrame, problem: PlanningProblem, n: int) -> pd.DataFrame:
     """The ``n`` cheapest pairs of every village band (by yearly cost per pupil), and for
     schools that open later or close, enough extra pairs to cover every year."""
     trips = problem.trips_per_year[pairs["mode"].to_numpy()]
-    unit = pairs["travel_min"].to_numpy() * trips * problem.value_per_min_yuan + np.where(pairs["mode"].to_numpy() == BOARDING, problem.boarding_cost_yuan, 0.0)
+    unit = pairs["travel_min"].to_numpy() * trips * problem.value_per_min_yuan + np.where(
+        pairs["mode"].to_numpy() == BOARDING, problem.boarding_cost_yuan, 0.0
+    )
     ranked = pairs.assign(_unit=unit).sort_values(["v", "b", "_unit"], kind="stable")
     # schools always available keep the list short; others do not count towards n
     avail_all = problem.available().all(axis=0) & ~problem.candidate
     ranked["_counts"] = avail_all[ranked["s"].to_numpy()]
     ranked["_rank"] = ranked.groupby(["v", "b"])["_counts"].cumsum() - ranked["_counts"]
     kept = ranked[ranked["_rank"] < n]
-    return kept.drop(columns=["_unit", "_counts", "_rank"]).sort_values(["b", "v", "s"], kind="stable").reset_index(drop=True)
+    return (
+        kept.drop(columns=["_unit", "_counts", "_rank"])
+        .sort_values(["b", "v", "s"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def components(problem: PlanningProblem) -> list[tuple[int, ...]]:

@@ -131,7 +131,9 @@ def warm_start(problem: PlanningProblem, model: MatrixModel, sweeps: int = 8) ->
         pids = groups[key_list[gi]]
         out = np.full(K, -1)
         for k in range(K):
-            costs = np.array([st.pair_cost[p, k] if st.pair_active[p, k] and not closed[st.ps[p]] else np.inf for p in pids])
+            costs = np.array(
+                [st.pair_cost[p, k] if st.pair_active[p, k] and not closed[st.ps[p]] else np.inf for p in pids]
+            )
             if np.isfinite(costs).any():
                 out[k] = pids[int(np.argmin(costs))]
         return out
@@ -258,7 +260,9 @@ def warm_start(problem: PlanningProblem, model: MatrixModel, sweeps: int = 8) ->
     return WarmStart(values=values, objective=obj, feasible=feasible)
 
 
-def _to_vector(problem: PlanningProblem, model: MatrixModel, st: _State, assign: np.ndarray, closed: np.ndarray) -> np.ndarray:
+def _to_vector(
+    problem: PlanningProblem, model: MatrixModel, st: _State, assign: np.ndarray, closed: np.ndarray
+) -> np.ndarray:
     K, V, S = problem.shape
     idx = model.index
     val = np.zeros(len(model.c))
@@ -310,11 +314,19 @@ def _boarding_rule(problem: PlanningProblem, model: MatrixModel, cum_beds: np.nd
             if len(elig) == 0:
                 continue
             for k in range(K):
-                have = [s for s in elig if board[s, k] >= 0 and problem.beds[s] + cum_beds[s, k] >= problem.min_boarding_beds]
+                have = [
+                    s
+                    for s in elig
+                    if board[s, k] >= 0 and problem.beds[s] + cum_beds[s, k] >= problem.min_boarding_beds
+                ]
                 if len(have) >= problem.boarding_schools_per_town:
                     continue
                 addable = [s for s in elig if board[s, k] >= 0 and ba[s, k] >= 0 and s not in have]
-                addable.sort(key=lambda s: (problem.min_boarding_beds - problem.beds[s] - cum_beds[s, k]) * problem.bed_cost_yuan[s])
+                addable.sort(
+                    key=lambda s: (
+                        (problem.min_boarding_beds - problem.beds[s] - cum_beds[s, k]) * problem.bed_cost_yuan[s]
+                    )
+                )
                 for s in addable[: problem.boarding_schools_per_town - len(have)]:
                     extra = problem.min_boarding_beds - problem.beds[s] - cum_beds[s, k]
                     cum_beds[s, k:] += max(extra, 0)

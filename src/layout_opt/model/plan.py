@@ -26,8 +26,21 @@ logger = logging.getLogger(__name__)
 
 ASSIGNMENT_COLUMNS = ["year", "village_id", "band", "school_id", "mode", "pupils", "travel_min"]
 SCHOOL_COLUMNS = [
-    "year", "school_id", "name", "town", "kind", "status", "enrolment", "classes", "classrooms", "added_classrooms",
-    "added_seats", "beds", "added_beds", "boarding_pupils", "capital_cost_yuan",
+    "year",
+    "school_id",
+    "name",
+    "town",
+    "kind",
+    "status",
+    "enrolment",
+    "classes",
+    "classrooms",
+    "added_classrooms",
+    "added_seats",
+    "beds",
+    "added_beds",
+    "boarding_pupils",
+    "capital_cost_yuan",
 ]
 CLOSURE_COLUMNS = ["school_id", "name", "town", "year", "pupils_moved", "receiving_school_ids"]
 
@@ -187,7 +200,21 @@ class Plan:
         """
         from ..schema import BANDS_OF_KIND
 
-        cols = ["school_id", "name", "town", "year", "village_id", "village", "band", "pupils", "to_school_id", "to_school", "mode", "travel_min", "travel_before_min"]
+        cols = [
+            "school_id",
+            "name",
+            "town",
+            "year",
+            "village_id",
+            "village",
+            "band",
+            "pupils",
+            "to_school_id",
+            "to_school",
+            "mode",
+            "travel_min",
+            "travel_before_min",
+        ]
         base = self.district.schools.set_index("school_id")
         vnames = self.district.villages.set_index("village_id")["name"]
         years = [int(y) for y in self.summary["years"]]
@@ -204,7 +231,11 @@ class Plan:
                 keys = self._nearest_catchment(c.school_id, "senior")
             else:
                 host = base.loc[c.school_id].get("village_id")
-                keys = pd.DataFrame([(str(host), b) for b in bands], columns=["village_id", "band"]) if host is not None and str(host) != "nan" else pd.DataFrame(columns=["village_id", "band"])
+                keys = (
+                    pd.DataFrame([(str(host), b) for b in bands], columns=["village_id", "band"])
+                    if host is not None and str(host) != "nan"
+                    else pd.DataFrame(columns=["village_id", "band"])
+                )
             now = a[(a["year"] == int(c.year)) & (a["pupils"] > 0)].merge(keys, on=["village_id", "band"])
             if now.empty:
                 continue
@@ -266,8 +297,23 @@ class Plan:
         from ..schema import GRADES_OF_BAND, band_of_grade
 
         cols = [
-            "school_id", "name", "town", "kind", "year", "pupils", "pupils_from_closed", "pupils_over_size_cap", "classes_needed",
-            "classes_needed_without_closed", "classrooms", "added_classrooms", "boarders", "beds", "added_beds", "cost_yuan", "reasons",
+            "school_id",
+            "name",
+            "town",
+            "kind",
+            "year",
+            "pupils",
+            "pupils_from_closed",
+            "pupils_over_size_cap",
+            "classes_needed",
+            "classes_needed_without_closed",
+            "classrooms",
+            "added_classrooms",
+            "boarders",
+            "beds",
+            "added_beds",
+            "cost_yuan",
+            "reasons",
         ]
         years = [int(y) for y in self.summary["years"]]
         sc = self.scenario
@@ -297,12 +343,20 @@ class Plan:
             # the year that needs the most rooms (the first such year on ties)
             need_by_year = {}
             for y in years:
-                a = self.assignments[(self.assignments["year"] == y) & (self.assignments["school_id"] == r.school_id) & (self.assignments["pupils"] > 0)]
+                a = self.assignments[
+                    (self.assignments["year"] == y)
+                    & (self.assignments["school_id"] == r.school_id)
+                    & (self.assignments["pupils"] > 0)
+                ]
                 grade_pupils = np.zeros(12)
                 grade_own = np.zeros(12)
                 for x in a.itertuples(index=False):
                     gs = [g - 1 for g in GRADES_OF_BAND[x.band]]
-                    p = demand[k_index[y], v_index[x.village_id], gs] if demand is not None else np.full(len(gs), x.pupils / len(gs))
+                    p = (
+                        demand[k_index[y], v_index[x.village_id], gs]
+                        if demand is not None
+                        else np.full(len(gs), x.pupils / len(gs))
+                    )
                     grade_pupils[gs] += p
                     if (y, x.village_id, x.band) not in closed_keys:
                         grade_own[gs] += p
@@ -314,8 +368,17 @@ class Plan:
                     n = nearest.get((x.village_id, x.band))
                     if n is not None and n != r.school_id and (y, n) in size_full:
                         over += int(x.pupils)
-                from_cl = int(sum(x.pupils for x in a.itertuples(index=False) if (y, x.village_id, x.band) in closed_keys))
-                need_by_year[y] = (need, need_own, from_cl, over, int(a["pupils"].sum()), int(a.loc[a["mode"] == "boarding", "pupils"].sum()))
+                from_cl = int(
+                    sum(x.pupils for x in a.itertuples(index=False) if (y, x.village_id, x.band) in closed_keys)
+                )
+                need_by_year[y] = (
+                    need,
+                    need_own,
+                    from_cl,
+                    over,
+                    int(a["pupils"].sum()),
+                    int(a.loc[a["mode"] == "boarding", "pupils"].sum()),
+                )
             y = max(years, key=lambda yy: (need_by_year[yy][0] - int(mine.loc[yy, "classrooms"]), -yy))
             if r.added_classrooms == 0:
                 y = max(years, key=lambda yy: (need_by_year[yy][5], -yy))
@@ -338,8 +401,23 @@ class Plan:
                 reasons.append("other")
             rows.append(
                 (
-                    r.school_id, r.name, r.town, r.kind, int(y), pupils, from_cl, over, need, need_own, rooms, int(r.added_classrooms),
-                    boarders, int(r.beds), int(r.added_beds), float(r.capital_cost_yuan), reasons,
+                    r.school_id,
+                    r.name,
+                    r.town,
+                    r.kind,
+                    int(y),
+                    pupils,
+                    from_cl,
+                    over,
+                    need,
+                    need_own,
+                    rooms,
+                    int(r.added_classrooms),
+                    boarders,
+                    int(r.beds),
+                    int(r.added_beds),
+                    float(r.capital_cost_yuan),
+                    reasons,
                 )
             )
         return pd.DataFrame(rows, columns=cols)
@@ -411,7 +489,9 @@ class Plan:
     def _town_codes(self, town: str | list[str]) -> set[str]:
         t = self.district.towns
         wanted = {str(town)} if isinstance(town, str) else {str(x) for x in town}
-        codes = set(t.loc[t["town"].astype(str).isin(wanted) | t["town_code"].astype(str).isin(wanted), "town_code"].astype(str))
+        codes = set(
+            t.loc[t["town"].astype(str).isin(wanted) | t["town_code"].astype(str).isin(wanted), "town_code"].astype(str)
+        )
         if not codes:
             raise ValueError(f"no town {town!r} in the plan's district; known: {', '.join(t['town'])}")
         return codes
@@ -483,7 +563,13 @@ class Plan:
             return empty
         minutes = self.travel.to_frame()
         s = self.district.schools
-        cols = [c for c in s.loc[(s["status"] == "open") & s["kind"].map(lambda k: band in BANDS_OF_KIND.get(k, ())), "school_id"] if c in minutes.columns]
+        cols = [
+            c
+            for c in s.loc[
+                (s["status"] == "open") & s["kind"].map(lambda k: band in BANDS_OF_KIND.get(k, ())), "school_id"
+            ]
+            if c in minutes.columns
+        ]
         if school_id not in cols:
             return empty
         sub = minutes[cols].to_numpy(float)
@@ -535,7 +621,13 @@ def extract_plan(problem: PlanningProblem, report, district, scenario, travel=No
         for k in range(K):
             chosen = np.flatnonzero((x[:, k] >= 0) & (val[np.maximum(x[:, k], 0)] > 0.5))
             for p in chosen:
-                v, b, s, mode, t = (int(pairs["v"].iat[p]), int(pairs["b"].iat[p]), int(pairs["s"].iat[p]), int(pairs["mode"].iat[p]), float(pairs["travel_min"].iat[p]))
+                v, b, s, mode, t = (
+                    int(pairs["v"].iat[p]),
+                    int(pairs["b"].iat[p]),
+                    int(pairs["s"].iat[p]),
+                    int(pairs["mode"].iat[p]),
+                    float(pairs["travel_min"].iat[p]),
+                )
                 rows.append((int(years[k]), vid[v], BANDS[b], sid[s], MODES[mode], int(bd[k, v, b]), round(t, 2)))
         op = m.index["open"]
         for s, k in np.argwhere(op >= 0):
@@ -547,7 +639,11 @@ def extract_plan(problem: PlanningProblem, report, district, scenario, travel=No
         cl = m.index["classes"]
         for s, g, k in np.argwhere(cl >= 0):
             classes[s, k] += round(val[cl[s, g, k]])
-    assignments = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS).sort_values(["year", "village_id", "band"], kind="stable").reset_index(drop=True)
+    assignments = (
+        pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
+        .sort_values(["year", "village_id", "band"], kind="stable")
+        .reset_index(drop=True)
+    )
     # enrolment and boarders per school and year, from the assignments
     enrol = np.zeros((S, K), dtype=np.int64)
     board = np.zeros((S, K), dtype=np.int64)
@@ -575,28 +671,56 @@ def extract_plan(problem: PlanningProblem, report, district, scenario, travel=No
             capital = ra * problem.room_cost_yuan[i] + ba * problem.bed_cost_yuan[i]
             srows.append(
                 (
-                    int(y), s, rec["name"], rec["town"], rec["kind"], status, int(enrol[i, k]), int(classes[i, k]) if status in ("open", "new") else 0,
-                    int(problem.rooms[i]), ra, int(ra * cap_of[i]), int(problem.beds[i]), ba, int(board[i, k]), float(round(capital, 2)),
+                    int(y),
+                    s,
+                    rec["name"],
+                    rec["town"],
+                    rec["kind"],
+                    status,
+                    int(enrol[i, k]),
+                    int(classes[i, k]) if status in ("open", "new") else 0,
+                    int(problem.rooms[i]),
+                    ra,
+                    int(ra * cap_of[i]),
+                    int(problem.beds[i]),
+                    ba,
+                    int(board[i, k]),
+                    float(round(capital, 2)),
                 )
             )
     school_table = pd.DataFrame(srows, columns=SCHOOL_COLUMNS)
     closures = _closures(problem, school_table, assignments, district)
     summary = _summary(problem, report, scenario, assignments, school_table, closures, term, district)
-    return Plan(assignments=assignments, schools=school_table, closures=closures, summary=summary, scenario=scenario, district=district, travel=travel, demand=demand)
+    return Plan(
+        assignments=assignments,
+        schools=school_table,
+        closures=closures,
+        summary=summary,
+        scenario=scenario,
+        district=district,
+        travel=travel,
+        demand=demand,
+    )
 
 
 def _level_of_kind(kind: str) -> str:
     return {"high": "senior", "junior": "junior"}.get(kind, "primary")
 
 
-def _closures(problem: PlanningProblem, school_table: pd.DataFrame, assignments: pd.DataFrame, district) -> pd.DataFrame:
+def _closures(
+    problem: PlanningProblem, school_table: pd.DataFrame, assignments: pd.DataFrame, district
+) -> pd.DataFrame:
     """One row per school that closes within the plan, with the schools that take its pupils."""
     years = [int(y) for y in problem.years]
     base = district.schools.set_index("school_id")
     grade_cols = [f"g{g}" for g in range(1, 13)]
     rows = []
     st = school_table.pivot(index="school_id", columns="year", values="status")
-    vid_of_host = {problem.school_ids[i]: problem.village_ids[h] for i, h in enumerate(problem.host_village) if h >= 0} if len(problem.host_village) else {}
+    vid_of_host = (
+        {problem.school_ids[i]: problem.village_ids[h] for i, h in enumerate(problem.host_village) if h >= 0}
+        if len(problem.host_village)
+        else {}
+    )
     for s, row in st.iterrows():
         closed_years = [y for y in years if row[y] == "closed"]
         if not closed_years or base.loc[s, "status"] == "planned":
@@ -611,14 +735,24 @@ def _closures(problem: PlanningProblem, school_table: pd.DataFrame, assignments:
             moved = int(base.loc[s, grade_cols].sum())
             host = vid_of_host.get(s)
             taught = [b for b, t in zip(BANDS, problem.teaches[list(problem.school_ids).index(s)]) if t]
-            keys = pd.DataFrame({"village_id": [host] * len(taught), "band": taught}) if host else pd.DataFrame(columns=["village_id", "band"])
+            keys = (
+                pd.DataFrame({"village_id": [host] * len(taught), "band": taught})
+                if host
+                else pd.DataFrame(columns=["village_id", "band"])
+            )
             if base.loc[s, "kind"] == "high":
                 # pupils come from the whole district: they go where seniors go that year
-                keys = assignments[(assignments["year"] == y) & (assignments["band"] == "senior")][["village_id", "band"]]
+                keys = assignments[(assignments["year"] == y) & (assignments["band"] == "senior")][
+                    ["village_id", "band"]
+                ]
         now = assignments[assignments["year"] == y].merge(keys, on=["village_id", "band"])
         receiving = sorted(set(now["school_id"]) - {s})
         rows.append((s, base.loc[s, "name"], base.loc[s, "town"], y, moved, ";".join(receiving)))
-    return pd.DataFrame(rows, columns=CLOSURE_COLUMNS).sort_values(["year", "school_id"], kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=CLOSURE_COLUMNS)
+        .sort_values(["year", "school_id"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _travel_stats(assignments: pd.DataFrame) -> dict:
@@ -644,15 +778,24 @@ def _summary(problem, report, scenario, assignments, school_table, closures, ter
     last = school_table[school_table["year"] == years[-1]]
     base = district.schools.set_index("school_id")
     level = last["kind"].map(_level_of_kind)
-    added_seats_by_level = {lv: int(last.loc[level == lv, "added_seats"].sum()) for lv in ("primary", "junior", "senior")}
+    added_seats_by_level = {
+        lv: int(last.loc[level == lv, "added_seats"].sum()) for lv in ("primary", "junior", "senior")
+    }
     planned = base[base["status"] == "planned"]
-    planned_open = [s for s in planned.index if (school_table[(school_table["school_id"] == s)]["status"] == "new").any()]
-    planned_cost = float(sum(int(planned.loc[s, "planned_seats"]) * scenario.cost_per_new_school_seat_yuan for s in planned_open))
+    planned_open = [
+        s for s in planned.index if (school_table[(school_table["school_id"] == s)]["status"] == "new").any()
+    ]
+    planned_cost = float(
+        sum(int(planned.loc[s, "planned_seats"]) * scenario.cost_per_new_school_seat_yuan for s in planned_open)
+    )
     by_year = closures.groupby("year").size().to_dict()
     day_board = {}
     for y in years:
         a = assignments[assignments["year"] == y]
-        day_board[str(y)] = {"day": int(a.loc[a["mode"] == "day", "pupils"].sum()), "boarding": int(a.loc[a["mode"] == "boarding", "pupils"].sum())}
+        day_board[str(y)] = {
+            "day": int(a.loc[a["mode"] == "day", "pupils"].sum()),
+            "boarding": int(a.loc[a["mode"] == "boarding", "pupils"].sum()),
+        }
     demand_total = int(problem.band_demand().sum())
     served = int(assignments["pupils"].sum())
     comps = []
@@ -665,7 +808,10 @@ def _summary(problem, report, scenario, assignments, school_table, closures, ter
                 "bound_yuan": _num(c.result.bound),
                 "gap": _num(c.result.gap),
                 "size": c.model.size,
-                "stages": [{k: _num(v) if isinstance(v, float) else v for k, v in st.items() if k != "seconds"} for st in c.stages],
+                "stages": [
+                    {k: _num(v) if isinstance(v, float) else v for k, v in st.items() if k != "seconds"}
+                    for st in c.stages
+                ],
             }
         )
     return {

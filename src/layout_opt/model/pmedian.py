@@ -114,7 +114,9 @@ class _ArrayModel:
     objective_offset: float = 0.0
 
 
-def _check_inputs(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | None, p: int, cutoff: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+def _check_inputs(
+    cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | None, p: int, cutoff: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
     """Validated float arrays and the ``(V, S)`` mask of allowed pairs."""
     cost = np.asarray(cost, dtype=float)
     if cost.ndim != 2:
@@ -145,12 +147,22 @@ def _unreachable(allowed: np.ndarray) -> np.ndarray:
 
 def _empty_result(V: int, S: int, status: str, backend: str, seconds: float, detail: str) -> PMedianResult:
     return PMedianResult(
-        status=status, objective=float("inf"), bound=float("nan"), gap=float("inf"), open=np.zeros(S, dtype=bool),
-        assignment=np.full(V, -1), seconds=seconds, build_seconds=0.0, backend=backend, detail=detail,
+        status=status,
+        objective=float("inf"),
+        bound=float("nan"),
+        gap=float("inf"),
+        open=np.zeros(S, dtype=bool),
+        assignment=np.full(V, -1),
+        seconds=seconds,
+        build_seconds=0.0,
+        backend=backend,
+        detail=detail,
     )
 
 
-def pmedian_model(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | None, p: int, allowed: np.ndarray) -> tuple[_ArrayModel, np.ndarray, np.ndarray]:
+def pmedian_model(
+    cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | None, p: int, allowed: np.ndarray
+) -> tuple[_ArrayModel, np.ndarray, np.ndarray]:
     """The capacitated p-median as sparse arrays.
 
     Parameters
@@ -213,7 +225,15 @@ def pmedian_model(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | N
     hi.append(np.array([float(p)]))
     m += 1
     A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m, n))
-    model = _ArrayModel(c=c, lb=np.zeros(n), ub=np.ones(n), integer=np.ones(n, dtype=bool), A=A, row_lo=np.concatenate(lo), row_hi=np.concatenate(hi))
+    model = _ArrayModel(
+        c=c,
+        lb=np.zeros(n),
+        ub=np.ones(n),
+        integer=np.ones(n, dtype=bool),
+        A=A,
+        row_lo=np.concatenate(lo),
+        row_hi=np.concatenate(hi),
+    )
     return model, pv, ps
 
 
@@ -285,13 +305,18 @@ def solve_pmedian(
         detail = f"{len(lost)} demand point(s) have no facility within the cutoff: {lost[:10].tolist()}"
         logger.info("p-median: %s", detail)
         return _empty_result(V, S, "infeasible", backend, time.perf_counter() - start, detail)
-    if capacity is not None and np.sort(capacity)[-int(p):].sum() < demand.sum() - 1e-9:
-        detail = f"the {p} largest capacities hold {np.sort(capacity)[-int(p):].sum():g}, less than the demand {demand.sum():g}"
+    if capacity is not None and np.sort(capacity)[-int(p) :].sum() < demand.sum() - 1e-9:
+        detail = f"the {p} largest capacities hold {np.sort(capacity)[-int(p) :].sum():g}, less than the demand {demand.sum():g}"
         logger.info("p-median: %s", detail)
         return _empty_result(V, S, "infeasible", backend, time.perf_counter() - start, detail)
     model, pv, ps = pmedian_model(cost, demand, capacity, int(p), allowed)
     build_s = time.perf_counter() - start
-    size = {"variables": len(model.c), "constraints": int(model.A.shape[0]), "nonzeros": int(model.A.nnz), "pairs": len(pv)}
+    size = {
+        "variables": len(model.c),
+        "constraints": int(model.A.shape[0]),
+        "nonzeros": int(model.A.nnz),
+        "pairs": len(pv),
+    }
     hint = incumbent = None
     if warm_start:
         g = greedy_swap_pmedian(cost, demand, capacity, p, cutoff=cutoff)
@@ -301,7 +326,16 @@ def solve_pmedian(
             pair_of = {(int(v), int(s)): S + k for k, (v, s) in enumerate(zip(pv, ps))}
             hint[[pair_of[(i, int(j))] for i, j in enumerate(g.assignment)]] = 1.0
             incumbent = float(model.c @ hint)
-    r = solve_model(model, backend=backend, time_limit_s=time_limit_s, gap_target=gap_target, seed=seed, threads=threads, hint=hint, incumbent=incumbent)
+    r = solve_model(
+        model,
+        backend=backend,
+        time_limit_s=time_limit_s,
+        gap_target=gap_target,
+        seed=seed,
+        threads=threads,
+        hint=hint,
+        incumbent=incumbent,
+    )
     is_open = np.zeros(S, dtype=bool)
     assignment = np.full(V, -1)
     if r.values is not None:
@@ -309,10 +343,28 @@ def solve_pmedian(
         chosen = np.flatnonzero(r.values[S:] > 0.5)
         assignment[pv[chosen]] = ps[chosen]
     seconds = time.perf_counter() - start
-    logger.info("p-median %s: %s, objective %.6g, bound %.6g, %d pairs, build %.2f s, total %.2f s", backend, r.status, r.objective, r.bound, len(pv), build_s, seconds)
+    logger.info(
+        "p-median %s: %s, objective %.6g, bound %.6g, %d pairs, build %.2f s, total %.2f s",
+        backend,
+        r.status,
+        r.objective,
+        r.bound,
+        len(pv),
+        build_s,
+        seconds,
+    )
     return PMedianResult(
-        status=r.status, objective=r.objective, bound=r.bound, gap=r.gap, open=is_open, assignment=assignment,
-        seconds=seconds, build_seconds=build_s, backend=backend, size=size, detail=r.detail,
+        status=r.status,
+        objective=r.objective,
+        bound=r.bound,
+        gap=r.gap,
+        open=is_open,
+        assignment=assignment,
+        seconds=seconds,
+        build_seconds=build_s,
+        backend=backend,
+        size=size,
+        detail=r.detail,
     )
 
 
@@ -421,7 +473,14 @@ def greedy_swap_pmedian(
     p = int(p)
     lost = _unreachable(allowed)
     if len(lost):
-        return _empty_result(V, S, "infeasible", "greedy-swap", time.perf_counter() - start, f"{len(lost)} demand point(s) have no facility within the cutoff")
+        return _empty_result(
+            V,
+            S,
+            "infeasible",
+            "greedy-swap",
+            time.perf_counter() - start,
+            f"{len(lost)} demand point(s) have no facility within the cutoff",
+        )
     big = np.where(allowed, cost, np.inf)
     finite_max = float(cost[allowed].max())
     uncovered = 1e3 * (finite_max + 1.0)
@@ -444,7 +503,7 @@ def greedy_swap_pmedian(
     # 3. vertex substitution
     passes = swaps = evaluations = 0
     deadline = None if time_limit_s is None else start + time_limit_s
-    for passes in range(1, max_passes + 1):
+    for passes in range(1, max_passes + 1):  # noqa: B007 (reported after the loop)
         improved = False
         for j_out in np.flatnonzero(np.array(open_list)):
             served = [i for i in range(V) if assignment[i] == j_out]
@@ -480,7 +539,15 @@ def greedy_swap_pmedian(
     detail = f"{passes} pass(es), {swaps} swap(s), {evaluations} assignments evaluated"
     logger.info("greedy-swap p-median: objective %.6g, %s, %.2f s", objective, detail, seconds)
     return PMedianResult(
-        status="feasible" if ok else "no_solution", objective=objective, bound=float("nan"), gap=float("nan"),
-        open=np.array(open_list, dtype=bool), assignment=assignment_arr, seconds=seconds, build_seconds=0.0,
-        backend="greedy-swap", size={"pairs": int(allowed.sum())}, detail=detail,
+        status="feasible" if ok else "no_solution",
+        objective=objective,
+        bound=float("nan"),
+        gap=float("nan"),
+        open=np.array(open_list, dtype=bool),
+        assignment=assignment_arr,
+        seconds=seconds,
+        build_seconds=0.0,
+        backend="greedy-swap",
+        size={"pairs": int(allowed.sum())},
+        detail=detail,
     )

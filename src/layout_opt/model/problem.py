@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND, SIZE_CAP_CLASS_OF_KIND
 from ..scenario import Scenario
+from ..schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND, SIZE_CAP_CLASS_OF_KIND
 
 #: Mode codes of an assignment pair.
 DAY, BOARDING = 0, 1
@@ -174,7 +174,13 @@ class PlanningProblem:
             ok_school = self.teaches[:, b]
             day = (t <= self.day_limit_min[b]) & ok_school[None, :] & has_pupils[:, b][:, None]
             board_ok = ok_school & ((self.beds > 0) | self.may_add_beds)
-            board = (~day) & (t <= self.boarding_limit_min[b]) & board_ok[None, :] & has_pupils[:, b][:, None] & (self.boarding_limit_min[b] > 0)
+            board = (
+                (~day)
+                & (t <= self.boarding_limit_min[b])
+                & board_ok[None, :]
+                & has_pupils[:, b][:, None]
+                & (self.boarding_limit_min[b] > 0)
+            )
             if len(self.host_only):
                 restricted = self.host_only & ok_school
                 not_host = np.ones((len(t), len(ok_school)), dtype=bool)
@@ -190,7 +196,14 @@ class PlanningProblem:
         return out.sort_values(["b", "v", "s"], kind="stable").reset_index(drop=True)
 
     @classmethod
-    def from_district(cls, district, scenario: Scenario, travel, demand: np.ndarray | None = None, years: tuple[int, ...] | None = None) -> "PlanningProblem":
+    def from_district(
+        cls,
+        district,
+        scenario: Scenario,
+        travel,
+        demand: np.ndarray | None = None,
+        years: tuple[int, ...] | None = None,
+    ) -> PlanningProblem:
         """Derive the arrays from a district (the geo wrapper).
 
         Parameters
@@ -238,9 +251,16 @@ class PlanningProblem:
         size_cap = np.array([scenario.school_cap(SIZE_CAP_CLASS_OF_KIND[k]) for k in s["kind"]], dtype=np.int64)
         levels_of = [{LEVEL_OF_BAND[b] for b in BANDS_OF_KIND[k]} for k in s["kind"]]
         ur = s["ur_code"].to_numpy()
-        central = s["village_id"].map(dict(zip(v["village_id"], v["central_village"]))).fillna(False).to_numpy(bool) if "village_id" in s.columns else np.zeros(S, bool)
+        central = (
+            s["village_id"].map(dict(zip(v["village_id"], v["central_village"]))).fillna(False).to_numpy(bool)
+            if "village_id" in s.columns
+            else np.zeros(S, bool)
+        )
         may_grow = np.array(
-            [all((ur[j] in scenario.expand_ur_codes(lv)) or (lv == "primary" and central[j]) for lv in levels_of[j]) for j in range(S)],
+            [
+                all((ur[j] in scenario.expand_ur_codes(lv)) or (lv == "primary" and central[j]) for lv in levels_of[j])
+                for j in range(S)
+            ],
             dtype=bool,
         )
         planned = (s["status"] == "planned").to_numpy()
@@ -249,13 +269,21 @@ class PlanningProblem:
         room_cost = np.array([scenario.class_cap(lv) * scenario.cost_per_added_seat_yuan for lv in main_level])
         enrol = s[[f"g{g}" for g in range(1, 13)]].to_numpy(np.int64).sum(axis=1)
         candidate = (s["status"] == "open").to_numpy() & (
-            (s["kind"] == "teaching_point").to_numpy() | ((enrol < scenario.small_school_pupils) & s["kind"].isin(["primary", "central_primary", "junior", "nine_year"]).to_numpy())
+            (s["kind"] == "teaching_point").to_numpy()
+            | (
+                (enrol < scenario.small_school_pupils)
+                & s["kind"].isin(["primary", "central_primary", "junior", "nine_year"]).to_numpy()
+            )
         )
         open_from = np.where(planned, s["open_year"].to_numpy(np.int64), -NEVER)
         outside = (s["kind"] == "high").to_numpy() & ~np.isin(ur, scenario.senior_urban_ur_codes)
         close_by = np.where(outside, scenario.senior_relocation_year, NEVER)
         vid_index = {vid: k for k, vid in enumerate(v["village_id"].astype(str))}
-        host = np.array([vid_index.get(str(h), -1) for h in s["village_id"]], dtype=np.int64) if "village_id" in s.columns else np.full(S, -1)
+        host = (
+            np.array([vid_index.get(str(h), -1) for h in s["village_id"]], dtype=np.int64)
+            if "village_id" in s.columns
+            else np.full(S, -1)
+        )
         towns = district.towns.sort_values("town_code")
         town_codes = towns["town_code"].astype(str).tolist()
         town_idx = np.array([town_codes.index(str(c)) for c in s["town_code"]])

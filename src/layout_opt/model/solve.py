@@ -151,7 +151,12 @@ def solve_model(
         raise ValueError(f"backend must be one of {sorted(BACKENDS)}, got {backend!r}")
     start = time.perf_counter()
     m, variables = to_mathopt(model)
-    kwargs = dict(time_limit=datetime.timedelta(seconds=time_limit_s), relative_gap_tolerance=gap_target, random_seed=seed, enable_output=log)
+    kwargs = dict(
+        time_limit=datetime.timedelta(seconds=time_limit_s),
+        relative_gap_tolerance=gap_target,
+        random_seed=seed,
+        enable_output=log,
+    )
     if node_limit is not None and backend != "cp-sat":
         kwargs["node_limit"] = int(node_limit)
     if backend == "scip":
@@ -181,12 +186,21 @@ def solve_model(
     model_params = None
     if hint is not None:
         nz = np.flatnonzero(hint)
-        model_params = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values={variables[i]: float(hint[i]) for i in nz} | {variables[i]: 0.0 for i in np.flatnonzero(hint == 0)})])
+        model_params = mathopt.ModelSolveParameters(
+            solution_hints=[
+                mathopt.SolutionHint(
+                    variable_values={variables[i]: float(hint[i]) for i in nz}
+                    | {variables[i]: 0.0 for i in np.flatnonzero(hint == 0)}
+                )
+            ]
+        )
     res = mathopt.solve(m, BACKENDS[backend], params=params, model_params=model_params)
     seconds = time.perf_counter() - start
     reason = res.termination.reason
     if res.termination.limit == mathopt.Limit.TIME:
-        logger.warning("%s stopped on the wall-clock safety limit (%.0f s); a rerun may give another plan", backend, time_limit_s)
+        logger.warning(
+            "%s stopped on the wall-clock safety limit (%.0f s); a rerun may give another plan", backend, time_limit_s
+        )
     bound = float(res.termination.objective_bounds.dual_bound)
     values = None
     objective = float("inf")
@@ -206,8 +220,19 @@ def solve_model(
     gap = float("inf") if values is None else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
     if values is not None and (gap <= gap_target + 1e-12 or reason == mathopt.TerminationReason.OPTIMAL):
         status = "optimal"
-    logger.info("%s: %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s", backend, status, objective, bound, 100 * gap, seconds)
-    return SolveResult(status=status, objective=objective, bound=bound, gap=gap, seconds=seconds, values=values, backend=backend, detail=str(res.termination.detail or reason.name))
+    logger.info(
+        "%s: %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s", backend, status, objective, bound, 100 * gap, seconds
+    )
+    return SolveResult(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        seconds=seconds,
+        values=values,
+        backend=backend,
+        detail=str(res.termination.detail or reason.name),
+    )
 
 
 # --------------------------------------------------------------------------- the whole problem
@@ -336,7 +361,9 @@ def solve_problem(
         raise ValueError(f"bound_method must be 'lp' or 'root', got {bound_method!r}")
     start = time.perf_counter()
     comps = components(problem)
-    models = [build_model(problem, bands=c, forbidden_pairs=forbidden_pairs, closure_target=closure_target) for c in comps]
+    models = [
+        build_model(problem, bands=c, forbidden_pairs=forbidden_pairs, closure_target=closure_target) for c in comps
+    ]
     weight = np.array([max(m.A.nnz, 1) for m in models], dtype=float)
     # Budgets depend on the sizes only, never on the clock, so that work limits (and
     # hence plans) are the same on every run: each component gets its share of the
@@ -351,17 +378,36 @@ def solve_problem(
         stages: list[dict] = []
         restricted_plan = None
         if model.A.nnz >= large_nonzeros:
-            restricted = build_model(problem, bands=comps[ci], forbidden_pairs=forbidden_pairs, closure_target=closure_target, nearest_pairs=nearest_pairs)
+            restricted = build_model(
+                problem,
+                bands=comps[ci],
+                forbidden_pairs=forbidden_pairs,
+                closure_target=closure_target,
+                nearest_pairs=nearest_pairs,
+            )
             ws = warm_start(problem, restricted)
             stages.append({"stage": "warm start", "objective": ws.objective})
             # 0.4 units of CP-SAT's deterministic time per second of budget: on a
             # 2-core machine the bundled 3-year plan then takes about the budget in
             # wall-clock time (0.5 gave a 0.03-point smaller gap for 50 % more time).
             r1 = solve_model(
-                restricted, backend="cp-sat", time_limit_s=4 * budget, work_limit=0.4 * budget, gap_target=gap_target, seed=seed, threads=threads,
-                hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
+                restricted,
+                backend="cp-sat",
+                time_limit_s=4 * budget,
+                work_limit=0.4 * budget,
+                gap_target=gap_target,
+                seed=seed,
+                threads=threads,
+                hint=ws.values if ws.feasible else None,
+                incumbent=ws.objective if ws.feasible else None,
             )
-            stages.append({"stage": f"nearest {nearest_pairs} schools (cp-sat)", "objective": r1.objective, "bound_restricted": r1.bound})
+            stages.append(
+                {
+                    "stage": f"nearest {nearest_pairs} schools (cp-sat)",
+                    "objective": r1.objective,
+                    "bound_restricted": r1.bound,
+                }
+            )
             if r1.has_plan:
                 restricted_plan = (restricted, r1)
         if restricted_plan is None:
@@ -369,8 +415,16 @@ def solve_problem(
             ws = warm_start(problem, model)
             stages.append({"stage": "warm start", "objective": ws.objective})
             r = solve_model(
-                model, backend=backend, time_limit_s=max(3 * budget, 120.0), work_limit=0.3 * budget, node_limit=node_limit, gap_target=gap_target, seed=seed, threads=threads,
-                hint=ws.values if ws.feasible else None, incumbent=ws.objective if ws.feasible else None,
+                model,
+                backend=backend,
+                time_limit_s=max(3 * budget, 120.0),
+                work_limit=0.3 * budget,
+                node_limit=node_limit,
+                gap_target=gap_target,
+                seed=seed,
+                threads=threads,
+                hint=ws.values if ws.feasible else None,
+                incumbent=ws.objective if ws.feasible else None,
             )
             stages.append({"stage": f"full model ({backend})", "objective": r.objective, "bound": r.bound})
         else:
@@ -381,10 +435,19 @@ def solve_problem(
             seconds = r1.seconds
             if bound_method == "root":
                 root = solve_model(
-                    model, backend="highs", time_limit_s=max(20 * budget, 1_800.0), node_limit=1, gap_target=gap_target,
-                    seed=seed, threads=threads, hint=values, incumbent=objective,
+                    model,
+                    backend="highs",
+                    time_limit_s=max(20 * budget, 1_800.0),
+                    node_limit=1,
+                    gap_target=gap_target,
+                    seed=seed,
+                    threads=threads,
+                    hint=values,
+                    incumbent=objective,
                 )
-                stages.append({"stage": "full model root node (highs)", "objective": root.objective, "bound": root.bound})
+                stages.append(
+                    {"stage": "full model root node (highs)", "objective": root.objective, "bound": root.bound}
+                )
                 bound, seconds = root.bound, seconds + root.seconds
                 if root.values is not None:  # the CP-SAT plan, or a better one
                     values, objective = root.values, root.objective
@@ -395,7 +458,16 @@ def solve_problem(
                 seconds += lp.seconds
             gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
             status = "optimal" if gap <= gap_target else "feasible"
-            r = SolveResult(status=status, objective=objective, bound=float(bound), gap=gap, seconds=seconds, values=values, backend="cp-sat+highs", detail=r1.detail)
+            r = SolveResult(
+                status=status,
+                objective=objective,
+                bound=float(bound),
+                gap=gap,
+                seconds=seconds,
+                values=values,
+                backend="cp-sat+highs",
+                detail=r1.detail,
+            )
         solutions[ci] = ComponentSolution(bands=comps[ci], model=model, result=r, stages=stages)
     sols = [s for s in solutions if s is not None]
     statuses = [s.result.status for s in sols]
@@ -409,8 +481,18 @@ def solve_problem(
     else:
         status = "optimal" if gap <= gap_target + 1e-12 else "feasible"
     seconds = time.perf_counter() - start
-    logger.info("solved %d component(s): %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s", len(sols), status, objective, bound, 100 * gap, seconds)
-    return SolveReport(status=status, objective=objective, bound=bound, gap=gap, seconds=seconds, backend=backend, components=sols)
+    logger.info(
+        "solved %d component(s): %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s",
+        len(sols),
+        status,
+        objective,
+        bound,
+        100 * gap,
+        seconds,
+    )
+    return SolveReport(
+        status=status, objective=objective, bound=bound, gap=gap, seconds=seconds, backend=backend, components=sols
+    )
 
 
 def relaxation(model: MatrixModel) -> MatrixModel:
