@@ -34,6 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..schema import BANDS, GRADES_OF_BAND
+from .mip import MipArrays
 from .problem import BOARDING, PlanningProblem
 
 logger = logging.getLogger(__name__)
@@ -99,20 +100,13 @@ class _Blocks:
         return idx
 
 
-@dataclass(frozen=True)
-class MatrixModel:
-    """A built model: arrays for the solver and index maps to read a solution back.
+@dataclass(frozen=True, kw_only=True)
+class MatrixModel(MipArrays):
+    """A built layout model: the solver's arrays (:class:`~layout_opt.model.mip.MipArrays`)
+    and index maps to read a solution back.
 
     Attributes
     ----------
-    c, lb, ub : numpy.ndarray
-        Objective and bounds per variable.
-    integer : numpy.ndarray
-        Integrality per variable.
-    A : scipy.sparse.csr_matrix
-        Constraint matrix.
-    row_lo, row_hi : numpy.ndarray
-        Row bounds.
     index : dict
         Variable blocks: ``x`` (pairs x years, -1 where inactive), ``open`` (S x K, -1
         where fixed), ``classes`` (S x 12 x K, -1 where absent), ``rooms_add``,
@@ -128,19 +122,11 @@ class MatrixModel:
         ``(S, K)`` open status of schools that are not decided by the model (1/0), or -1.
     """
 
-    c: np.ndarray
-    lb: np.ndarray
-    ub: np.ndarray
-    integer: np.ndarray
-    A: sp.csr_matrix
-    row_lo: np.ndarray
-    row_hi: np.ndarray
     index: dict
     pairs: pd.DataFrame
     cost_terms: dict
     row_families: list
     fixed_open: np.ndarray
-    objective_offset: float = 0.0
     notes: dict = field(default_factory=dict)
     row_labels: dict = field(default_factory=dict)
 
