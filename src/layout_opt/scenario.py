@@ -40,6 +40,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .demand import ForecastParams
 from .schema import BANDS, LEVEL_OF_BAND, UR_CODES
 
@@ -107,6 +109,13 @@ PARAMETERS: dict[str, Param] = {
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
+    "class_cap_teaching_point": Param(
+        "pupils per class",
+        "scenario default (mixed-grade classes, 复式班)",
+        5,
+        80,
+        "pupils per mixed-grade class of a teaching point (grades 1-3 taught together)",
+    ),
     "school_cap_primary": Param("pupils per school", "policy document", 100, 10_000),
     "school_cap_junior": Param("pupils per school", "policy document", 100, 10_000),
     "school_cap_nine_year": Param("pupils per school", "policy document", 100, 10_000),
@@ -152,6 +161,9 @@ PARAMETERS: dict[str, Param] = {
     "min_boarding_beds": Param(
         "beds", "scenario default", 1, 5000, "beds a school needs to count as a boarding school"
     ),
+    "min_boarders": Param(
+        "pupils", "scenario default", 0, 5000, "boarders a school needs to count as a town's boarding school"
+    ),
     "cost_per_added_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
     "cost_per_new_school_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
     "cost_per_added_bed_yuan": Param("yuan per bed", "scenario default", 0, 1e6),
@@ -167,13 +179,81 @@ PARAMETERS: dict[str, Param] = {
         1e6,
         "yearly cost of each boarding pupil, valued over the appraisal period like travel time",
     ),
-    "appraisal_years": Param("years", "scenario default", 1, 100, "years over which the yearly travel time is valued"),
-    "small_school_running_cost_yuan": Param(
+    "appraisal_years": Param(
+        "years",
+        "scenario default",
+        1,
+        100,
+        "years from the first plan year over which every yearly cost (running, buses, boarding, travel time) is valued; the last plan year stands for the years after it",
+    ),
+    "discount_rate": Param(
+        "per year",
+        "scenario default (0.08 is the social discount rate of 建设项目经济评价方法与参数, 3rd ed.)",
+        0,
+        0.5,
+        "rate at which yearly costs and spending of later years are discounted to the first plan year",
+    ),
+    "school_cost_yuan_per_year": Param(
         "yuan per school-year",
-        "scenario default (off); about 200,000 covers two teachers and the upkeep of a teaching point",
+        "scenario default (upkeep, utilities and administration of a school site)",
         0,
         1e8,
-        "yearly running cost of each kept closure candidate; with 0, closures wait for the last plan year (pupils keep short trips as long as the rules allow)",
+        "yearly cost of keeping a school open, apart from its teachers",
+    ),
+    "teacher_cost_yuan_per_year": Param(
+        "yuan per teacher-year",
+        "scenario default (a Henan county teacher's pay with employer contributions, about)",
+        0,
+        1e7,
+    ),
+    "pupils_per_teacher_primary": Param(
+        "pupils per teacher",
+        "中央编办发〔2014〕72号 城乡统一编制标准 (1:19)",
+        1,
+        100,
+        "staffing ratio: a class at its cap needs cap / ratio teachers",
+    ),
+    "pupils_per_teacher_junior": Param(
+        "pupils per teacher", "中央编办发〔2014〕72号 城乡统一编制标准 (1:13.5)", 1, 100
+    ),
+    "pupils_per_teacher_senior": Param(
+        "pupils per teacher", "中央编办发〔2014〕72号 城乡统一编制标准 (1:12.5)", 1, 100
+    ),
+    "min_teachers_per_class": Param(
+        "teachers per class",
+        "中央编办发〔2014〕72号: village schools and teaching points staffed by pupils and by classes (生师比与班师比相结合); value: scenario default",
+        0,
+        10,
+        "teachers every class needs at least, however few its pupils: what a half-empty school costs",
+    ),
+    "bus_seats": Param("seats", "GB 24407-2012 (primary-school buses up to 56)", 5, 80),
+    "bus_load_factor": Param(
+        "share of seats",
+        "scenario default; replaced per school by the routed buses",
+        0.1,
+        1,
+        "seats a bus fills on average, for the first estimate of the fleet",
+    ),
+    "bus_runs_per_day": Param("runs", "morning and afternoon", 1, 8, "runs a bus makes a day, each with an empty leg"),
+    "bus_price_yuan": Param("yuan per bus", "scenario default (a 56-seat 专用校车, about)", 0, 1e7),
+    "bus_life_years": Param("years", "机动车强制报废标准规定 (2012): 专用校车 15 years", 1, 40),
+    "bus_driver_yuan_per_year": Param("yuan per bus-year", "scenario default (a county driver's pay, about)", 0, 1e7),
+    "bus_attendant_yuan_per_year": Param(
+        "yuan per bus-year", "校车安全管理条例 (随车照管人员); pay: scenario default", 0, 1e7
+    ),
+    "bus_upkeep_yuan_per_year": Param(
+        "yuan per bus-year", "scenario default (insurance, inspection, maintenance)", 0, 1e7
+    ),
+    "bus_cost_yuan_per_km": Param("yuan per bus-km", "scenario default (diesel and wear)", 0, 1000),
+    "bus_estimate_tolerance": Param(
+        "relative",
+        "scenario default",
+        0.001,
+        1,
+        "the plan is re-solved with the routed buses until the model's bus cost and the routed one differ by at most this",
+    ),
+    "bus_calibration_rounds": Param(
+        "rounds", "scenario default", 0, 20, "most re-solves with routed bus costs (0: no routing inside the solve)"
     ),
     "horizon_year": Param(
         "year", "scenario default", 2000, 2100, "last year of the school-age forecast (stranded seats are judged there)"
@@ -188,6 +268,37 @@ PARAMETERS: dict[str, Param] = {
     ),
     "births_trend_per_year": Param("relative change per year", "scenario default", -0.5, 0.5),
     "walk_speed_kmh": Param("km/h", "scenario default", 1, 10),
+    "walk_threshold_km": Param(
+        "km (road distance)",
+        "scenario default (about the 2 km service radius of a primary school in the plains)",
+        0,
+        50,
+        "day pupils living farther than this from their school ride a school bus; nearer ones walk",
+    ),
+    "boarding_min_km": Param(
+        "km (road distance)",
+        "scenario default (boarding places offered from about 3 km)",
+        0,
+        100,
+        "shortest trip from which a pupil within the day limit may board (boarding is then a choice); beyond the day limit boarding is compulsory",
+    ),
+    "catchment_zones": Param(
+        "",
+        "scenario default; 初中集中在镇政府所在地, town central schools run their primaries",
+        help="catchment zones (学区) of compulsory pupils: 'town' (each town a zone, the subdistricts of the main urban area one zone), 'district' (any school in reach), or the name of a column of the villages table",
+    ),
+    "allow_reassignment": Param(
+        "",
+        "scenario default (pupils finish their band where they are enrolled)",
+        help="enrolled pupils may be moved to another open school, at reassignment_cost_yuan_per_pupil each",
+    ),
+    "reassignment_cost_yuan_per_pupil": Param(
+        "yuan per pupil moved",
+        "scenario default",
+        0,
+        1e6,
+        "one-off cost of moving an enrolled pupil whose school stays open",
+    ),
     "time_limit_s": Param(
         "seconds",
         "",
@@ -197,11 +308,10 @@ PARAMETERS: dict[str, Param] = {
     ),
     "gap_target": Param("relative gap", "", 0, 1, "stop when the gap is at most this"),
     "backend": Param("", "", help="solver backend: 'highs', 'scip' or 'cp-sat'", choices=("highs", "scip", "cp-sat")),
-    "bound_method": Param(
+    "price_zone_rule": Param(
         "",
         "",
-        help="proof of the large components: 'lp' (the full model's LP relaxation, fast) or 'root' (HiGHS' root node on the full model, started from the best plan: a much tighter bound and often a better plan, for several minutes more)",
-        choices=("lp", "root"),
+        help="also solve the scenario with catchment_zones = 'district' (started from the zoned plan, within time_limit_s) to report what the zone rule costs",
     ),
     "seed": Param("", "", 0, 2**31 - 1, "solver random seed"),
     "threads": Param("threads", "", 1, 64),
@@ -211,8 +321,8 @@ PARAMETERS: dict[str, Param] = {
 #: ``[class_caps] class_cap_primary = 45`` and a top-level ``class_cap_primary = 45``
 #: mean the same).
 TOML_SECTIONS: dict[str, tuple[str, ...]] = {
-    "planning": ("name", "years", "bands"),
-    "class_caps": ("class_cap_primary", "class_cap_junior", "class_cap_senior"),
+    "planning": ("name", "years", "bands", "catchment_zones"),
+    "class_caps": ("class_cap_primary", "class_cap_junior", "class_cap_senior", "class_cap_teaching_point"),
     "school_caps": ("school_cap_primary", "school_cap_junior", "school_cap_nine_year", "school_cap_senior"),
     "travel_limits": (
         "day_limit_lower_primary_min",
@@ -221,8 +331,11 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "day_limit_senior_min",
         "boarding_limit_min",
         "boarding_bands",
+        "boarding_min_km",
         "walk_speed_kmh",
+        "walk_threshold_km",
     ),
+    "enrolled_pupils": ("allow_reassignment", "reassignment_cost_yuan_per_pupil"),
     "closures": ("small_school_pupils", "small_schools_keep_own_village_only", "closure_target"),
     "concentration": (
         "senior_urban_ur_codes",
@@ -232,6 +345,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "expand_ur_codes_primary",
         "boarding_schools_per_town",
         "min_boarding_beds",
+        "min_boarders",
     ),
     "costs": (
         "cost_per_added_seat_yuan",
@@ -241,8 +355,27 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "school_days_per_year",
         "boarding_weeks_per_year",
         "boarding_cost_yuan_per_pupil_year",
+        "school_cost_yuan_per_year",
+        "teacher_cost_yuan_per_year",
+        "pupils_per_teacher_primary",
+        "pupils_per_teacher_junior",
+        "pupils_per_teacher_senior",
+        "min_teachers_per_class",
         "appraisal_years",
-        "small_school_running_cost_yuan",
+        "discount_rate",
+    ),
+    "buses": (
+        "bus_seats",
+        "bus_load_factor",
+        "bus_runs_per_day",
+        "bus_price_yuan",
+        "bus_life_years",
+        "bus_driver_yuan_per_year",
+        "bus_attendant_yuan_per_year",
+        "bus_upkeep_yuan_per_year",
+        "bus_cost_yuan_per_km",
+        "bus_estimate_tolerance",
+        "bus_calibration_rounds",
     ),
     "forecast": (
         "horizon_year",
@@ -254,7 +387,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "drift_destination",
         "births_trend_per_year",
     ),
-    "solver": ("time_limit_s", "gap_target", "backend", "bound_method", "seed", "threads"),
+    "solver": ("time_limit_s", "gap_target", "backend", "price_zone_rule", "seed", "threads"),
 }
 
 
@@ -310,9 +443,11 @@ class Scenario:
     name: str = "default"
     years: tuple[int, ...] = (2024, 2025, 2026)
     bands: tuple[str, ...] = ("lower_primary", "upper_primary", "junior", "senior")
+    catchment_zones: str = "town"
     class_cap_primary: int = 45
     class_cap_junior: int = 50
     class_cap_senior: int = 50
+    class_cap_teaching_point: int = 25
     school_cap_primary: int = 2000
     school_cap_junior: int = 2000
     school_cap_nine_year: int = 2500
@@ -323,6 +458,10 @@ class Scenario:
     day_limit_senior_min: float = 60.0
     boarding_limit_min: float = 90.0
     boarding_bands: tuple[str, ...] = ("upper_primary", "junior", "senior")
+    boarding_min_km: float = 3.0
+    walk_threshold_km: float = 2.0
+    allow_reassignment: bool = False
+    reassignment_cost_yuan_per_pupil: float = 3_000.0
     small_school_pupils: int = 100
     small_schools_keep_own_village_only: bool = True
     closure_target: int = 70
@@ -333,6 +472,7 @@ class Scenario:
     expand_ur_codes_primary: tuple[int, ...] = (111, 112, 121, 122)
     boarding_schools_per_town: int = 1
     min_boarding_beds: int = 50
+    min_boarders: int = 20
     cost_per_added_seat_yuan: float = 18_000.0
     cost_per_new_school_seat_yuan: float = 35_000.0
     cost_per_added_bed_yuan: float = 12_000.0
@@ -340,8 +480,25 @@ class Scenario:
     school_days_per_year: int = 190
     boarding_weeks_per_year: int = 38
     boarding_cost_yuan_per_pupil_year: float = 2_000.0
+    school_cost_yuan_per_year: float = 150_000.0
+    teacher_cost_yuan_per_year: float = 100_000.0
+    pupils_per_teacher_primary: float = 19.0
+    pupils_per_teacher_junior: float = 13.5
+    pupils_per_teacher_senior: float = 12.5
+    min_teachers_per_class: float = 1.5
     appraisal_years: int = 10
-    small_school_running_cost_yuan: float = 0.0
+    discount_rate: float = 0.0
+    bus_seats: int = 56
+    bus_load_factor: float = 0.85
+    bus_runs_per_day: int = 2
+    bus_price_yuan: float = 500_000.0
+    bus_life_years: int = 15
+    bus_driver_yuan_per_year: float = 60_000.0
+    bus_attendant_yuan_per_year: float = 40_000.0
+    bus_upkeep_yuan_per_year: float = 20_000.0
+    bus_cost_yuan_per_km: float = 3.0
+    bus_estimate_tolerance: float = 0.05
+    bus_calibration_rounds: int = 3
     # the forecast's defaults, with their reasons, are those of ForecastParams
     horizon_year: int = ForecastParams.horizon_year
     enrolment_age: int = ForecastParams.enrolment_age
@@ -355,7 +512,7 @@ class Scenario:
     time_limit_s: float = 60.0
     gap_target: float = 0.001
     backend: str = "highs"
-    bound_method: str = "lp"
+    price_zone_rule: bool = True
     seed: int = 0
     threads: int = 2
 
@@ -398,6 +555,41 @@ class Scenario:
     def expand_ur_codes(self, level: str) -> tuple[int, ...]:
         """Settlement classes that may receive new capacity for ``level``."""
         return getattr(self, f"expand_ur_codes_{level}")
+
+    def pupils_per_teacher(self, level: str) -> float:
+        """Pupils per teacher of the staffing standard for ``level`` (or a band)."""
+        level = LEVEL_OF_BAND.get(level, level)
+        return float(getattr(self, f"pupils_per_teacher_{level}"))
+
+    def year_weights(self) -> np.ndarray:
+        """Appraisal years (discounted) each plan year's yearly costs stand for.
+
+        The appraisal period is :attr:`appraisal_years` years from the first plan year
+        ``y_1``.  Plan year ``y_k`` stands for the calendar years up to the next plan year;
+        the last one for the rest of the period (at least itself).  With discount rate
+        ``r``, year ``t`` counts ``(1 + r) ** -(t - y_1)``::
+
+            w_k = sum over t in [y_k, y_{k+1}) of (1 + r) ** -(t - y_1),  y_{K+1} = max(y_1 + N, y_K + 1)
+        """
+        ys = list(self.years)
+        end = max(ys[0] + self.appraisal_years, ys[-1] + 1)
+        bounds = [*ys[1:], end]
+        d = 1.0 + self.discount_rate
+        return np.array([sum(d ** -(t - ys[0]) for t in range(a, b)) for a, b in zip(ys, bounds)])
+
+    def capital_weights(self) -> np.ndarray:
+        """Discount factor of money spent in each plan year: ``(1 + r) ** -(y_k - y_1)``."""
+        return np.array([(1.0 + self.discount_rate) ** -(y - self.years[0]) for y in self.years])
+
+    @property
+    def bus_cost_yuan_per_year(self) -> float:
+        """Yearly cost of one school bus: the vehicle's annuity over its life (at the
+        discount rate; price / life at 0) plus driver, attendant and upkeep."""
+        r, n = self.discount_rate, self.bus_life_years
+        annuity = self.bus_price_yuan / n if r == 0 else self.bus_price_yuan * r / (1.0 - (1.0 + r) ** -n)
+        return (
+            annuity + self.bus_driver_yuan_per_year + self.bus_attendant_yuan_per_year + self.bus_upkeep_yuan_per_year
+        )
 
     def forecast_params(self) -> ForecastParams:
         """The forecast parameters of this scenario (:class:`layout_opt.demand.ForecastParams`)."""

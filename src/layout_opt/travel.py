@@ -30,6 +30,7 @@ road class from the ``highway`` tag through :data:`OSM_HIGHWAY_CLASS`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
@@ -159,6 +160,10 @@ class TravelMatrix:
     origin_access_m, destination_access_m : numpy.ndarray
         Length of each place's access leg to the road, metres (empty for the
         straight-line fallback).
+    km : numpy.ndarray or None
+        Same shape as ``minutes``: the shortest road distance of each pair, km, with the
+        access legs at both ends (the walk from home, the ride of a bus); ``inf`` where
+        ``minutes`` is.  For the straight-line fallback, the detoured straight distance.
     """
 
     minutes: np.ndarray
@@ -171,6 +176,7 @@ class TravelMatrix:
     disconnected: pd.DataFrame = field(default_factory=lambda: _empty(_CUT_COLUMNS))
     origin_access_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
     destination_access_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    km: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -225,6 +231,7 @@ class TravelMatrix:
             destination_access_m=self.destination_access_m[di]
             if len(self.destination_access_m)
             else self.destination_access_m,
+            km=None if self.km is None else self.km[np.ix_(oi, di)],
         )
 
     @staticmethod
@@ -924,6 +931,15 @@ def travel_time_matrix(
     network += dst_acc[None, :]
     minutes = np.ascontiguousarray(network.T) if from_schools else network
     np.copyto(minutes, np.inf, where=minutes > cutoff_min + 1e-9)
+    km = _network_km(
+        att.graph,
+        src,
+        dst,
+        access_m[d_keep] if from_schools else access_m[o_keep],
+        access_m[o_keep] if from_schools else access_m[d_keep],
+    )
+    km = np.ascontiguousarray(km.T) if from_schools else km
+    np.copyto(km, np.inf, where=~np.isfinite(minutes))
     logger.info(
         "travel matrix %d x %d: %d reachable pairs within %.0f min",
         len(o_keep),
@@ -940,7 +956,22 @@ def travel_time_matrix(
         disconnected=cut_df,
         origin_access_m=access_m[o_keep],
         destination_access_m=access_m[d_keep],
+        km=km,
     )
+
+
+def _network_km(
+    graph: RoadGraph, src: np.ndarray, dst: np.ndarray, src_access_m: np.ndarray, dst_access_m: np.ndarray
+) -> np.ndarray:
+    """Shortest road kilometres from each of ``src`` to each of ``dst`` (graph nodes),
+    plus the access legs (metres) at both ends."""
+    u, v = graph.edge_u, graph.edge_v
+    length_km = np.maximum(graph.edge_length_m, 1e-9) / 1000.0
+    n = graph.n_nodes
+    matrix = sp.csr_matrix((np.r_[length_km, length_km], (np.r_[u, v], np.r_[v, u])), shape=(n, n))
+    by_length = dataclasses.replace(graph, matrix=matrix)
+    out = shortest_minutes(by_length, src, dst, limit_min=np.inf)
+    return out + src_access_m[:, None] / 1000.0 + dst_access_m[None, :] / 1000.0
 
 
 def straight_line_matrix(
@@ -994,7 +1025,8 @@ def straight_line_matrix(
         detour_factor,
         speed_kmh,
     )
-    return TravelMatrix(minutes, o_ids, d_ids, float(cutoff_min), approximate=True, method="straight_line")
+    km = np.where(np.isfinite(minutes), detour_factor * dist_m / 1000.0, np.inf)
+    return TravelMatrix(minutes, o_ids, d_ids, float(cutoff_min), approximate=True, method="straight_line", km=km)
 
 
 # --------------------------------------------------------------------------- OpenStreetMap

@@ -1,56 +1,95 @@
-"""Solving the layout problem component by component, with a proven bound.
+"""Solving the layout problem unit by unit, and combining the units exactly.
 
-The solver calls themselves (arrays to MathOpt, backends, status, gap) are in
-:mod:`layout_opt.model.mip`; this module decides what to solve and in which stages.
+The problem splits into units (:func:`~layout_opt.model.positions.split_units`) that share
+nothing but district-wide totals.  Each unit's model is small and is solved to proven
+optimality.  The closure target is the one total that ties them: with ``g_u(n)`` the
+optimum of unit ``u`` when at least ``n`` of its candidates close, the district optimum is
+
+    min  sum_u g_u(n_u)   s.t.  sum_u n_u >= target,
+
+a knapsack over the units solved exactly by dynamic programming.  ``g_u`` is evaluated
+lazily: each unit is first solved freely (its closures ``m_u`` are then those that pay
+for themselves, and ``g_u(n) = g_u(0)`` for every ``n <= m_u``); while the knapsack's
+best choice uses a value not yet computed, that value is computed (a valid lower bound
+stood in for it), so the result is the exact optimum over all unit combinations, with
+the bound and gap of the unit solves.  A capital budget, when set and binding, couples
+the units' investments; they are then solved as one model.  Units are independent tasks
+(no shared process state): :func:`solve_unit` is a pure function of its inputs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .build import MatrixModel
+from .build import COST_TERMS, MatrixModel, build_model
 from .mip import BACKENDS, SolveResult, relaxation, solve_model, to_mathopt
+from .positions import Positions, Unit, split_units
+from .problem import PlanningProblem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BACKENDS", "ComponentSolution", "SolveReport", "SolveResult", "solve_model", "solve_problem", "to_mathopt"]
+__all__ = [
+    "BACKENDS",
+    "SolveReport",
+    "SolveResult",
+    "UnitSolution",
+    "knapsack",
+    "relaxation",
+    "solve_model",
+    "solve_problem",
+    "solve_unit",
+    "to_mathopt",
+]
 
-
-# --------------------------------------------------------------------------- the whole problem
+#: Relative gap to which each unit model is solved: below the district's 1e-4.
+UNIT_GAP = 5e-5
+#: Integer variables from which a unit is started from :func:`lp_and_fix`.
+WARM_START_INTEGERS = 2_000
 
 
 @dataclass(frozen=True)
-class ComponentSolution:
-    """The solution of one independent component (a group of bands).
+class UnitSolution:
+    """The chosen plan of one unit.
 
     Attributes
     ----------
-    bands : tuple of int
-        Band indices of the component.
+    unit : Unit
+        Schools and groups.
     model : MatrixModel
-        The full model of the component (the one the bound is proven on).
+        The model solved (with the unit's closure count).
     result : SolveResult
-        Best plan, proven bound and gap on that model.
-    stages : list of dict
-        What each stage did: name, objective, bound, seconds.
+        Its plan, bound and gap.
+    closures : int
+        Candidates of the unit closed in the last plan year.
+    curve : dict
+        ``n -> (objective, bound)`` of every closure count solved (``inf`` if
+        infeasible): the unit's cost curve as far as it was needed.
     """
 
-    bands: tuple[int, ...]
+    unit: Unit
     model: MatrixModel
     result: SolveResult
-    stages: list
+    closures: int
+    curve: dict = field(default_factory=dict)
+
+    @property
+    def terms(self) -> dict[str, float]:
+        """The objective split by term (yuan)."""
+        return self.model.term_values(self.result.values)
 
 
 @dataclass(frozen=True)
 class SolveReport:
-    """Outcome of solving a whole :class:`~layout_opt.model.problem.PlanningProblem`.
+    """Outcome of solving a whole problem.
 
-    The objective and the bound are sums over components, so the gap is the gap of the
-    whole plan against a bound proven on the full (unrestricted) model.
+    The objective and the bound are sums over units, so the gap is the gap of the whole
+    plan against a bound proven for every combination of unit closure counts.
     """
 
     status: str
@@ -59,238 +98,387 @@ class SolveReport:
     gap: float
     seconds: float
     backend: str
-    components: list
+    units: list
+    positions: Positions
+    notes: dict = field(default_factory=dict)
 
     @property
     def size(self) -> dict:
-        """Variables and constraints summed over components."""
+        """Variables and constraints summed over the units' chosen models."""
         out: dict = {}
-        for c in self.components:
-            for k, v in c.model.size.items():
+        for u in self.units:
+            for k, v in u.model.size.items():
                 out[k] = out.get(k, 0) + v
         return out
 
+    def terms(self) -> dict[str, float]:
+        """The objective split by term, summed over units (yuan)."""
+        out = dict.fromkeys(COST_TERMS, 0.0)
+        for u in self.units:
+            for k, v in u.terms.items():
+                out[k] += v
+        return out
 
-def solve_problem(
-    problem,
+
+def closures_of(problem: PlanningProblem, model: MatrixModel, values: np.ndarray) -> int:
+    """Candidates of the model's unit closed in the last plan year."""
+    cand = model.unit.candidates(problem)
+    last = model.index["open"][cand, -1]
+    kept = sum(1 for i in last if i >= 0 and values[i] > 0.5)
+    return int(len(cand) - kept)
+
+
+def solve_unit(
+    problem: PlanningProblem,
+    positions: Positions,
+    unit: Unit,
+    min_closures: int = 0,
     time_limit_s: float = 60.0,
-    gap_target: float = 1e-3,
     backend: str = "highs",
     seed: int = 0,
-    threads: int = 2,
-    nearest_pairs: int = 6,
+    threads: int = 1,
+    gap: float = UNIT_GAP,
+    hint: np.ndarray | None = None,
+    capital_budget_yuan: float | None = None,
+) -> tuple[MatrixModel, SolveResult]:
+    """Build and solve one unit with at least ``min_closures`` closures.
+
+    Returns
+    -------
+    tuple
+        The model and its result (``status`` ``infeasible`` when no plan exists).
+    """
+    model = build_model(problem, positions, unit, min_closures=min_closures, capital_budget_yuan=capital_budget_yuan)
+    if len(model.c) == 0:
+        feasible = bool(np.all(model.row_lo <= 1e-9) and np.all(model.row_hi >= -1e-9))
+        value = float(model.objective_offset)
+        result = SolveResult(
+            status="optimal" if feasible else "infeasible",
+            objective=value if feasible else float("inf"),
+            bound=value if feasible else float("inf"),
+            gap=0.0 if feasible else float("inf"),
+            seconds=0.0,
+            values=np.zeros(0) if feasible else None,
+            backend=backend,
+            detail="no decision",
+        )
+        return model, result
+    incumbent = None
+    if hint is None and backend == "highs" and int(model.integer.sum()) >= WARM_START_INTEGERS:
+        hint, incumbent = lp_and_fix(model, time_limit_s, gap)
+    result = solve_model(
+        model,
+        backend=backend,
+        time_limit_s=time_limit_s,
+        gap_target=gap,
+        seed=seed,
+        threads=threads,
+        hint=hint,
+        incumbent=incumbent,
+    )
+    return model, result
+
+
+def lp_and_fix(model: MatrixModel, time_limit_s: float, gap: float) -> tuple[np.ndarray | None, float | None]:
+    """A start for the branch-and-bound: solve the LP relaxation, fix every binary it
+    sets to 0 or 1, and solve what is left (a small MIP).
+
+    Returns
+    -------
+    tuple
+        The plan and its objective, or ``(None, None)`` when the restricted model has
+        none.
+    """
+    lp = solve_model(relaxation(model), time_limit_s=time_limit_s, gap_target=0.0)
+    if lp.values is None:
+        return None, None
+    x = lp.values
+    binary = model.integer & (model.lb == 0) & (model.ub == 1)
+    lb, ub = model.lb.copy(), model.ub.copy()
+    ub[binary & (x < 1e-6)] = 0.0
+    lb[binary & (x > 1 - 1e-6)] = 1.0
+    r = solve_model(dataclasses.replace(model, lb=lb, ub=ub), time_limit_s=time_limit_s, gap_target=gap)
+    if not r.has_plan:
+        return None, None
+    return r.values, r.objective
+
+
+def max_closures(
+    problem: PlanningProblem, positions: Positions, unit: Unit, time_limit_s: float, backend: str = "highs"
+) -> int:
+    """The most candidates of ``unit`` the rules allow to close (0 without candidates)."""
+    cand = unit.candidates(problem)
+    if len(cand) == 0:
+        return 0
+    model = build_model(problem, positions, unit, maximize_closures=True)
+    r = solve_model(model, backend=backend, time_limit_s=time_limit_s, gap_target=0.0)
+    if not r.has_plan:
+        return -1
+    return closures_of(problem, model, r.values)
+
+
+def knapsack(curves: list[dict[int, float]], n_max: list[int], target: int) -> tuple[float, list[int]]:
+    """Cheapest closure counts per unit with at least ``target`` closures in total.
+
+    Parameters
+    ----------
+    curves : list of dict
+        Per unit, ``n -> cost`` for ``n = 0 .. n_max[u]`` (``inf`` where infeasible);
+        costs are for "at least ``n`` closures" and so do not decrease with ``n``.
+    n_max : list of int
+        Largest closure count of each unit.
+    target : int
+        Closures required in total.
+
+    Returns
+    -------
+    tuple
+        The total cost (``inf`` if no combination reaches the target) and the count
+        chosen for each unit (the smallest count of equal cost, units in order).
+
+    Examples
+    --------
+    >>> knapsack([{0: 10.0, 1: 12.0, 2: 20.0}, {0: 5.0, 1: 9.0}], [2, 1], 2)
+    (21.0, [1, 1])
+    """
+    cap = max(target, 0)
+    best = np.full(cap + 1, np.inf)  # best[t]: min cost with min(total, cap) = t
+    best[0] = 0.0
+    choice: list[np.ndarray] = []
+    for u, curve in enumerate(curves):
+        nxt = np.full(cap + 1, np.inf)
+        arg = np.full(cap + 1, -1)
+        for t in range(cap + 1):
+            if not np.isfinite(best[t]):
+                continue
+            for n in range(n_max[u] + 1):
+                cost = curve.get(n, np.inf)
+                if not np.isfinite(cost):
+                    break
+                t2 = min(cap, t + n)
+                if best[t] + cost < nxt[t2] - 1e-9:
+                    nxt[t2] = best[t] + cost
+                    arg[t2] = t * (n_max[u] + 2) + n
+        choice.append(arg)
+        best = nxt
+    total = float(best[cap])
+    if not np.isfinite(total):
+        return total, [0] * len(curves)
+    counts = [0] * len(curves)
+    t = cap
+    for u in range(len(curves) - 1, -1, -1):
+        code = int(choice[u][t])
+        prev, n = divmod(code, n_max[u] + 2)
+        counts[u] = n
+        t = prev
+    return total, counts
+
+
+def _unit_task(args: tuple) -> tuple[MatrixModel, SolveResult]:
+    """One unit solve, as a task for a process pool or a cluster (arguments in a tuple)."""
+    problem, positions, unit, n, time_limit_s, backend, seed, threads, gap, hint = args
+    return solve_unit(problem, positions, unit, n, time_limit_s, backend, seed, threads, gap, hint=hint)
+
+
+def _max_task(args: tuple) -> int:
+    problem, positions, unit, time_limit_s, backend = args
+    return max_closures(problem, positions, unit, time_limit_s, backend)
+
+
+def solve_problem(
+    problem: PlanningProblem,
+    time_limit_s: float = 60.0,
+    backend: str = "highs",
+    seed: int = 0,
+    threads: int = 1,
     forbidden_pairs=None,
     closure_target: int | None = None,
-    large_nonzeros: int = 60_000,
-    node_limit: int = 2_000,
-    bound_method: str = "lp",
+    capital_budget_yuan: float | None = None,
+    hints: dict | None = None,
+    gap: float = UNIT_GAP,
+    map_tasks: Callable | None = None,
 ) -> SolveReport:
-    """Solve the layout problem, component by component, with a proven bound.
-
-    Each independent component (:func:`~layout_opt.model.build.components`) is solved
-    deterministically:
-
-    * small components (fewer than ``large_nonzeros`` matrix entries): the full model
-      with ``backend``, started from the greedy warm start, stopped by the gap target or
-      a node limit;
-    * large components: (1) the greedy warm start; (2) CP-SAT with interleaved workers
-      and a deterministic work limit on the model restricted to the ``nearest_pairs``
-      cheapest schools per village band — its plans are plans of the full model, and
-      its large-neighbourhood search finds far better plans than branch-and-bound does
-      here; (3) the proven bound on the full model: with ``bound_method="lp"`` its LP
-      relaxation (HiGHS, fast, but weak where integer classes per grade make capacity
-      lumpy); with ``"root"`` HiGHS' root node on the full model (cuts and heuristics,
-      one branch-and-bound node: deterministic), started from the CP-SAT plan, which
-      also keeps the better of the two plans.  The restricted model's own bound is
-      reported too.
+    """Solve the layout problem unit by unit, combined exactly over the closure target.
 
     Parameters
     ----------
     problem : PlanningProblem
         The arrays.
     time_limit_s : float
-        Budget for all components, seconds; shared in proportion to their size.  The
-        CP-SAT stage gets a deterministic work limit derived from it, so equal inputs
-        give equal plans.
-    gap_target : float
-        Relative gap at which a stage stops.
+        Wall-clock safety limit of each unit solve, seconds.
     backend : {"highs", "scip", "cp-sat"}
-        Backend of small components.
+        MIP backend.
     seed, threads : int
         Backend settings.
-    nearest_pairs : int
-        Schools per village band in the restricted model.
     forbidden_pairs : pandas.DataFrame, optional
         ``v``, ``b``, ``s`` triples that may not be used.
     closure_target : int, optional
-        Overrides the problem's closure target.
-    large_nonzeros : int
-        Size above which a component is solved in stages.
-    node_limit : int
-        Branch-and-bound nodes for small components (the deterministic stop; the
-        wall-clock limit, three times the component's share and at least two minutes, is
-        only a safety net).
-    bound_method : {"lp", "root"}
-        How large components are proven (see above).  On the bundled district the root
-        node takes about 1 minute for one year and 5 minutes for three, and brings the
-        gap of grades 1-6 from about 6 % to about 1.5 %.
+        Overrides the problem's closure target (``-1``: as many as the rules allow).
+    capital_budget_yuan : float, optional
+        Capital the whole plan may spend (discounted yuan).
+    hints : dict, optional
+        ``unit index -> values`` to start each unit from (same unit split).
+    gap : float
+        Relative gap to which each unit is solved.
+    map_tasks : callable, optional
+        ``map_tasks(function, list_of_arguments) -> list_of_results``, in order: how the
+        unit solves run (the built-in ``map`` by default; a process pool's ``map`` or a
+        Dask client's runs them in parallel with the same results).
 
     Returns
     -------
     SolveReport
     """
-    from .build import build_model, components
-    from .heuristic import warm_start
-
-    if bound_method not in ("lp", "root"):
-        raise ValueError(f"bound_method must be 'lp' or 'root', got {bound_method!r}")
     start = time.perf_counter()
-    comps = components(problem)
-    models = [
-        build_model(problem, bands=c, forbidden_pairs=forbidden_pairs, closure_target=closure_target) for c in comps
-    ]
-    weight = np.array([max(m.A.nnz, 1) for m in models], dtype=float)
-    # Budgets depend on the sizes only, never on the clock, so that work limits (and
-    # hence plans) are the same on every run: each component gets its share of the
-    # time, at least a quarter of an equal split.
-    share = np.maximum(weight / weight.sum(), 0.25 / len(models))
-    budgets = time_limit_s * share / share.sum()
-    order = np.argsort(weight, kind="stable")  # small components first
-    solutions: list[ComponentSolution | None] = [None] * len(comps)
-    for ci in order:
-        budget = float(budgets[ci])
-        model = models[ci]
-        stages: list[dict] = []
-        restricted_plan = None
-        if model.A.nnz >= large_nonzeros:
-            restricted = build_model(
+    mapper = map_tasks or (lambda fn, args: list(map(fn, args)))
+    positions = Positions(problem, forbidden_pairs)
+    units = split_units(positions)
+    target = problem.closure_target if closure_target is None else closure_target
+    n_cand = [len(u.candidates(problem)) for u in units]
+    solved: dict[tuple[int, int], tuple[MatrixModel, SolveResult]] = {}
+
+    def run(keys: list[tuple[int, int]]) -> None:
+        todo = [key for key in dict.fromkeys(keys) if key not in solved]
+        args = [
+            (
                 problem,
-                bands=comps[ci],
-                forbidden_pairs=forbidden_pairs,
-                closure_target=closure_target,
-                nearest_pairs=nearest_pairs,
+                positions,
+                units[u],
+                n,
+                time_limit_s,
+                backend,
+                seed,
+                threads,
+                gap,
+                None if hints is None or n != 0 else hints.get(u),
             )
-            ws = warm_start(problem, restricted)
-            stages.append({"stage": "warm start", "objective": ws.objective})
-            # 0.4 units of CP-SAT's deterministic time per second of budget: on a
-            # 2-core machine the bundled 3-year plan then takes about the budget in
-            # wall-clock time (0.5 gave a 0.03-point smaller gap for 50 % more time).
-            r1 = solve_model(
-                restricted,
-                backend="cp-sat",
-                time_limit_s=4 * budget,
-                work_limit=0.4 * budget,
-                gap_target=gap_target,
-                seed=seed,
-                threads=threads,
-                hint=ws.values if ws.feasible else None,
-                incumbent=ws.objective if ws.feasible else None,
+            for u, n in todo
+        ]
+        for key, res in zip(todo, mapper(_unit_task, args)):
+            solved[key] = res
+            m, r = res
+            logger.debug(
+                "unit %d (%s), >= %d closures: %s %.6g, bound %.6g, %.1f s",
+                key[0],
+                units[key[0]].label(problem),
+                key[1],
+                r.status,
+                r.objective,
+                r.bound,
+                r.seconds,
             )
-            stages.append(
-                {
-                    "stage": f"nearest {nearest_pairs} schools (cp-sat)",
-                    "objective": r1.objective,
-                    "bound_restricted": r1.bound,
-                }
-            )
-            if r1.has_plan:
-                restricted_plan = (restricted, r1)
-        if restricted_plan is None:
-            # small components, and large ones whose restricted model has no plan
-            ws = warm_start(problem, model)
-            stages.append({"stage": "warm start", "objective": ws.objective})
-            r = solve_model(
-                model,
-                backend=backend,
-                time_limit_s=max(3 * budget, 120.0),
-                work_limit=0.3 * budget,
-                node_limit=node_limit,
-                gap_target=gap_target,
-                seed=seed,
-                threads=threads,
-                hint=ws.values if ws.feasible else None,
-                incumbent=ws.objective if ws.feasible else None,
-            )
-            stages.append({"stage": f"full model ({backend})", "objective": r.objective, "bound": r.bound})
-        else:
-            restricted, r1 = restricted_plan
-            values = transfer_values(restricted, r1.values, model)
-            objective = float(model.c @ values + model.objective_offset)
-            bound = -np.inf
-            seconds = r1.seconds
-            if bound_method == "root":
-                root = solve_model(
-                    model,
-                    backend="highs",
-                    time_limit_s=max(20 * budget, 1_800.0),
-                    node_limit=1,
-                    gap_target=gap_target,
-                    seed=seed,
-                    threads=threads,
-                    hint=values,
-                    incumbent=objective,
-                )
-                stages.append(
-                    {"stage": "full model root node (highs)", "objective": root.objective, "bound": root.bound}
-                )
-                bound, seconds = root.bound, seconds + root.seconds
-                if root.values is not None:  # the CP-SAT plan, or a better one
-                    values, objective = root.values, root.objective
-            if not np.isfinite(bound):  # "lp", or a root node stopped before its LP
-                lp = solve_model(relaxation(model), backend="highs", time_limit_s=max(budget, 30.0), gap_target=0.0)
-                bound = lp.objective if lp.status == "optimal" else -np.inf
-                stages.append({"stage": "full model LP relaxation", "bound": bound})
-                seconds += lp.seconds
-            gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
-            status = "optimal" if gap <= gap_target else "feasible"
-            r = SolveResult(
-                status=status,
-                objective=objective,
-                bound=float(bound),
-                gap=gap,
-                seconds=seconds,
-                values=values,
-                backend="cp-sat+highs",
-                detail=r1.detail,
-            )
-        solutions[ci] = ComponentSolution(bands=comps[ci], model=model, result=r, stages=stages)
-    sols = [s for s in solutions if s is not None]
-    statuses = [s.result.status for s in sols]
-    objective = float(sum(s.result.objective for s in sols))
-    bound = float(sum(s.result.bound for s in sols))
-    gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if np.isfinite(objective) else float("inf")
-    if "infeasible" in statuses:
-        status = "infeasible"
-    elif "no_solution" in statuses:
-        status = "no_solution"
+
+    # 1. every unit on its own
+    run([(u, 0) for u in range(len(units))])
+    natural = [
+        closures_of(problem, solved[(u, 0)][0], solved[(u, 0)][1].values) if solved[(u, 0)][1].has_plan else -1
+        for u in range(len(units))
+    ]
+    notes: dict = {"units": len(units), "natural_closures": int(sum(max(x, 0) for x in natural))}
+    if target == -1:
+        most = list(mapper(_max_task, [(problem, positions, u, time_limit_s, backend) for u in units]))
+        target = int(sum(max(x, 0) for x in most))
+        notes["most_closures"] = target
+    # 2. the knapsack over the units, lazily
+    rounds = 0
+    while True:
+        rounds += 1
+        curves = [_curve(solved, u, n_cand[u], natural[u]) for u in range(len(units))]
+        total, counts = knapsack(curves, n_cand, max(target, 0))
+        if not np.isfinite(total):
+            break
+        missing = [(u, n) for u, n in enumerate(counts) if (u, n) not in solved and not (0 <= n <= natural[u])]
+        if not missing:
+            break
+        run(missing)
+    # 3. the chosen plan of each unit
+    chosen: list[UnitSolution] = []
+    infeasible = not np.isfinite(total)
+    for u, n in enumerate(counts if not infeasible else [0] * len(units)):
+        m, r = solved[(u, n) if (u, n) in solved else (u, 0)]
+        infeasible |= not r.has_plan
+        curve = {nn: (rr.objective, rr.bound) for (uu, nn), (_, rr) in solved.items() if uu == u}
+        closed = closures_of(problem, m, r.values) if r.has_plan else 0
+        chosen.append(UnitSolution(unit=units[u], model=m, result=r, closures=closed, curve=curve))
+    notes.update({"knapsack_rounds": rounds, "unit_solves": len(solved), "closure_target": int(target)})
+    if infeasible:
+        status, objective, bound, gap_value = "infeasible", float("inf"), float("inf"), float("inf")
     else:
-        status = "optimal" if gap <= gap_target + 1e-12 else "feasible"
+        objective = float(sum(c.result.objective for c in chosen))
+        bound = float(total)
+        gap_value = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+        status = "optimal" if all(c.result.status == "optimal" for c in chosen) else "feasible"
+        if capital_budget_yuan is not None:
+            spent = sum(c.terms["capital"] for c in chosen)
+            notes["capital_before_budget"] = spent
+            if spent > capital_budget_yuan + 1e-6:
+                return _solve_joint(
+                    problem,
+                    positions,
+                    units,
+                    target,
+                    capital_budget_yuan,
+                    time_limit_s,
+                    backend,
+                    seed,
+                    threads,
+                    start,
+                    notes,
+                )
     seconds = time.perf_counter() - start
     logger.info(
-        "solved %d component(s): %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s",
-        len(sols),
+        "solved %d unit(s) with %d model(s): %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s",
+        len(units),
+        len(solved),
         status,
         objective,
         bound,
-        100 * gap,
+        100 * gap_value if np.isfinite(gap_value) else float("inf"),
         seconds,
     )
-    return SolveReport(
-        status=status, objective=objective, bound=bound, gap=gap, seconds=seconds, backend=backend, components=sols
+    return SolveReport(status, objective, bound, gap_value, seconds, backend, chosen, positions, notes)
+
+
+def _curve(solved: dict, u: int, n_cand: int, natural: int) -> dict[int, float]:
+    """Lower bounds of the unit's cost for at least ``n`` closures, ``n = 0 .. n_cand``:
+    exact (the proven bound) where solved, the free optimum up to its own closures, and
+    otherwise the best bound of a smaller count (the cost never falls as ``n`` grows)."""
+    curve: dict[int, float] = {}
+    floor = -np.inf
+    for n in range(n_cand + 1):
+        if (u, n) in solved:
+            r = solved[(u, n)][1]
+            if r.status == "infeasible":
+                curve.update(dict.fromkeys(range(n, n_cand + 1), np.inf))
+                break
+            floor = max(floor, r.bound if np.isfinite(r.bound) else r.objective)
+        curve[n] = floor
+    return curve
+
+
+def _solve_joint(problem, positions, units, target, budget, time_limit_s, backend, seed, threads, start, notes):
+    """All units as one model, for a binding capital budget."""
+    joint = Unit(
+        schools=np.unique(np.concatenate([u.schools for u in units])),
+        groups=np.unique(np.concatenate([u.groups for u in units])),
     )
-
-
-def transfer_values(source: MatrixModel, values: np.ndarray, target: MatrixModel) -> np.ndarray:
-    """Map a plan of ``source`` onto ``target`` (same problem, a superset of its pairs)."""
-    out = np.zeros(len(target.c))
-    tkey = {tuple(r): i for i, r in enumerate(target.pairs[["v", "b", "s"]].to_numpy().tolist())}
-    sx, tx = source.index["x"], target.index["x"]
-    for i, r in enumerate(source.pairs[["v", "b", "s"]].to_numpy().tolist()):
-        j = tkey[tuple(r)]
-        ok = (sx[i] >= 0) & (tx[j] >= 0)
-        out[tx[j][ok]] = values[sx[i][ok]]
-    for name in ("open", "classes", "rooms_add", "beds_add", "board"):
-        a, b = source.index[name], target.index[name]
-        ok = (a >= 0) & (b >= 0)
-        out[b[ok]] = values[a[ok]]
-    return out
+    model, r = solve_unit(
+        problem,
+        positions,
+        joint,
+        max(target, 0),
+        time_limit_s,
+        backend,
+        seed,
+        threads,
+        1e-4,
+        capital_budget_yuan=budget,
+    )
+    notes["joint_model_for_budget"] = True
+    sol = UnitSolution(
+        unit=joint, model=model, result=r, closures=closures_of(problem, model, r.values) if r.has_plan else 0
+    )
+    status = r.status if r.has_plan else "infeasible"
+    return SolveReport(
+        status, r.objective, r.bound, r.gap, time.perf_counter() - start, backend, [sol], positions, notes
+    )
