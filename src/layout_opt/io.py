@@ -11,8 +11,10 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,6 +34,10 @@ DISTRICT_FILES = {
     "boundary": "boundary.geojson",
 }
 META_FILE = "district.json"
+#: The policy's named seat projects (optional; for the report's comparison).
+POLICY_PROJECTS_FILE = "policy_projects.csv"
+#: Base year of a data folder whose ``district.json`` does not give one.
+DEFAULT_BASE_YEAR = 2023
 
 #: Text columns that must stay text (codes with leading digits would turn into numbers).
 _TEXT_COLUMNS = ("village_id", "school_id", "town_code", "road_id")
@@ -46,10 +52,77 @@ def _read_table(path: Path, file: str) -> gpd.GeoDataFrame:
         raise ValidationError([Problem(file, "-", "-", f"cannot be read as GeoJSON: {exc}")]) from exc
     for c in _TEXT_COLUMNS:
         if c in gdf.columns:
-            gdf[c] = gdf[c].map(
-                lambda x: x if x is None or isinstance(x, str) else (str(int(x)) if float(x).is_integer() else str(x))
-            )
+            gdf[c] = gdf[c].map(_as_code)
     return gdf
+
+
+def _as_code(x: object) -> str | None:
+    """A code as text: numbers read from the file lose their ``.0``; missing stays ``None``."""
+    if x is None or isinstance(x, str):
+        return x
+    if pd.isna(x):
+        return None
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _read_text(path: Path, file: str) -> str:
+    """UTF-8 text of an input file (a leading BOM is dropped), or a :class:`ValidationError`."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise ValidationError([Problem(file, "-", "-", "is a folder, not a file")]) from exc
+    except OSError as exc:
+        raise ValidationError([Problem(file, "-", "-", f"cannot be read: {exc.strerror}")]) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError([Problem(file, "-", "-", encoding_message(data, exc))]) from exc
+
+
+def encoding_message(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8, and a hint when it reads as GBK.
+
+    Examples
+    --------
+    >>> data = "name = '孟津'".encode("gbk")
+    >>> try:
+    ...     data.decode("utf-8")
+    ... except UnicodeDecodeError as exc:
+    ...     print(encoding_message(data, exc))
+    not UTF-8 text (byte 0xc3 on line 1); it looks GBK-encoded: save it as UTF-8
+    """
+    line = data.count(b"\n", 0, exc.start) + 1
+    text = f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return text + "; save it as UTF-8"
+    return text + "; it looks GBK-encoded: save it as UTF-8"
+
+
+def read_district_meta(folder: str | os.PathLike) -> dict:
+    """The checked ``district.json`` of a data folder (an empty dict if it has none).
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If the file cannot be read, is not JSON, is not an object, or a field has the
+        wrong type or range (:func:`layout_opt.validate.check_district_meta`).
+    """
+    from .validate import check_district_meta
+
+    path = Path(folder) / META_FILE
+    if not path.exists():
+        return {}
+    text = _read_text(path, META_FILE)
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError([Problem(META_FILE, "-", "-", f"not valid JSON: {exc}")]) from exc
+    problems = check_district_meta(meta, META_FILE)
+    if problems:
+        raise ValidationError(problems)
+    return meta
 
 
 def read_district(folder: str | os.PathLike, name: str | None = None) -> District:
@@ -77,16 +150,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
     folder = Path(folder)
     if not folder.is_dir():
         raise ValidationError([Problem(str(folder), "-", "-", "data folder not found")])
-    meta: dict = {}
-    meta_path = folder / META_FILE
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValidationError([Problem(META_FILE, "-", "-", f"not valid JSON: {exc}")]) from exc
-    base_year = meta.get("base_year", 2023)
-    if not isinstance(base_year, int):
-        raise ValidationError([Problem(META_FILE, "-", "base_year", f"must be a year, got {base_year!r}")])
+    meta = read_district_meta(folder)
+    base_year = meta.get("base_year", DEFAULT_BASE_YEAR)
     tables = {}
     for key, file in DISTRICT_FILES.items():
         path = folder / file
@@ -309,12 +374,55 @@ def _read_osm_ways(path: Path) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- plans
 
 
-def read_policy_projects(folder: str | os.PathLike) -> pd.DataFrame | None:
-    """The policy's named seat projects (``policy_projects.csv``), if the folder has them."""
-    path = Path(folder) / "policy_projects.csv"
+def read_policy_projects(folder: str | os.PathLike, school_ids: Iterable[str] | None = None) -> pd.DataFrame | None:
+    """The policy's named seat projects (``policy_projects.csv``), checked, if the folder has them.
+
+    Parameters
+    ----------
+    folder : path-like
+        The data folder.
+    school_ids : iterable of str, optional
+        The district's schools (``district.schools["school_id"]``); every project must
+        name one of them.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``project, school_id, type, seats, policy_text`` (seats as int64, texts as str;
+        ``policy_text`` empty if the file has no such column), or ``None`` without the
+        file.
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If the file cannot be read as UTF-8 CSV, lacks a column, or a record has a
+        missing or unknown school, an unknown type or seats that are not a whole number
+        (:func:`layout_opt.validate.check_policy_projects`).
+    """
+    from .validate import check_policy_projects
+
+    path = Path(folder) / POLICY_PROJECTS_FILE
     if not path.exists():
         return None
-    return pd.read_csv(path, dtype={"school_id": str}, encoding="utf-8").fillna({"school_id": ""})
+    text = _read_text(path, POLICY_PROJECTS_FILE)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
+            table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning) as exc:
+        message = str(exc).strip() or "no columns"
+        if isinstance(exc, pd.errors.ParserWarning):
+            message = "a row has more fields than the header"
+        raise ValidationError([Problem(POLICY_PROJECTS_FILE, "-", "-", f"cannot be read as CSV: {message}")]) from exc
+    table.columns = [str(c).strip() for c in table.columns]
+    problems = check_policy_projects(table, school_ids, POLICY_PROJECTS_FILE)
+    if problems:
+        raise ValidationError(problems)
+    table["school_id"] = table["school_id"].str.strip()
+    table["seats"] = pd.to_numeric(table["seats"].str.strip()).astype("int64")
+    if "policy_text" not in table.columns:
+        table["policy_text"] = ""
+    return table
 
 
 def write_plan(

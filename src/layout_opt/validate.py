@@ -641,3 +641,146 @@ def validate_tables(
             problems += _near_seats(gdf, ids, files[key], seats, skip)
     if problems:
         raise ValidationError(problems)
+
+
+# --------------------------------------------------------------------------- district.json and policy projects
+
+#: Base years a data folder may have (``district.json``).
+BASE_YEAR_RANGE = (1990, 2100)
+#: Columns of ``policy_projects.csv`` (``policy_text`` is optional).
+POLICY_PROJECT_COLUMNS = ("project", "school_id", "type", "seats")
+#: Kinds of policy seat projects.
+POLICY_PROJECT_TYPES = ("new", "expansion")
+#: Seats one policy project may plan, at most.
+MAX_PROJECT_SEATS = 100_000
+
+
+def check_district_meta(meta: object, file: str = "district.json") -> list[Problem]:
+    """Problems in a data folder's metadata (``district.json``, already parsed).
+
+    Parameters
+    ----------
+    meta : object
+        The parsed JSON: an object with optional ``name`` and ``attribution`` (texts) and
+        ``base_year`` (the school year of the enrolment, a whole number in
+        :data:`BASE_YEAR_RANGE`); other keys are kept for the record.
+    file : str
+        Name used in messages.
+
+    Returns
+    -------
+    list[Problem]
+        Empty if the metadata is usable.
+
+    Examples
+    --------
+    >>> check_district_meta({"name": "孟津区", "base_year": 2023})
+    []
+    >>> print(check_district_meta([2023])[0])
+    district.json: record -, field -: must be a JSON object such as {"name": "...", "base_year": 2023}, got a list
+    >>> print(check_district_meta({"base_year": "2023"})[0])
+    district.json: record -, field base_year: must be a whole-number year, got '2023'
+    """
+    if not isinstance(meta, dict):
+        kind = {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true or false"}.get(
+            type(meta), "null" if meta is None else type(meta).__name__
+        )
+        return [
+            Problem(file, "-", "-", f'must be a JSON object such as {{"name": "...", "base_year": 2023}}, got {kind}')
+        ]
+    problems = []
+    if "base_year" in meta:
+        year = meta["base_year"]
+        lo, hi = BASE_YEAR_RANGE
+        if not isinstance(year, int) or isinstance(year, bool):
+            problems.append(Problem(file, "-", "base_year", f"must be a whole-number year, got {year!r}"))
+        elif not lo <= year <= hi:
+            problems.append(Problem(file, "-", "base_year", f"must be {lo} to {hi}, got {year}"))
+    for key in ("name", "attribution"):
+        if key in meta and not isinstance(meta[key], str):
+            problems.append(Problem(file, "-", key, f"must be a text, got {meta[key]!r}"))
+    if isinstance(meta.get("name"), str) and not meta["name"].strip():
+        problems.append(Problem(file, "-", "name", "must not be empty"))
+    return problems
+
+
+def check_policy_projects(
+    projects: pd.DataFrame, school_ids: Iterable[str] | None = None, file: str = "policy_projects.csv"
+) -> list[Problem]:
+    """Problems in the policy's named seat projects (``policy_projects.csv``, read as text).
+
+    Parameters
+    ----------
+    projects : pandas.DataFrame
+        Columns :data:`POLICY_PROJECT_COLUMNS` (and optionally ``policy_text``), every
+        cell as text, empty cells as ``""``.
+    school_ids : iterable of str, optional
+        The schools of the district; each project's ``school_id`` must be one of them.
+    file : str
+        Name used in messages.
+
+    Returns
+    -------
+    list[Problem]
+        Records are named by their ``project`` (or ``row k``, counting from 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"project": ["永和路小学"], "school_id": ["S0038"], "type": ["new"], "seats": ["1,620"]})
+    >>> for p in check_policy_projects(table, school_ids=["S0038"]):
+    ...     print(p)
+    policy_projects.csv: record 永和路小学, field seats: must be a whole number of seats (1 to 100000), got '1,620'
+    """
+    missing = [c for c in POLICY_PROJECT_COLUMNS if c not in projects.columns]
+    if missing:
+        found = ", ".join(map(str, projects.columns)) or "none"
+        return [
+            Problem(
+                file,
+                "-",
+                c,
+                f"column is missing (columns found: {found}); expected {', '.join(POLICY_PROJECT_COLUMNS)}",
+            )
+            for c in missing
+        ]
+    ids = _record_ids(projects, "project")
+    known = None if school_ids is None else {str(s) for s in school_ids}
+    problems = _check_text(projects, "project", ids, file)
+    for k, (sid, kind, seats) in enumerate(zip(projects["school_id"], projects["type"], projects["seats"])):
+        if _is_missing(sid):
+            problems.append(
+                Problem(file, ids[k], "school_id", "value is missing; expected a school_id of schools.geojson")
+            )
+        elif known is not None and str(sid).strip() not in known:
+            problems.append(Problem(file, ids[k], "school_id", f"unknown school {_show(sid)}; not in schools.geojson"))
+        if kind not in POLICY_PROJECT_TYPES:
+            problems.append(
+                Problem(
+                    file,
+                    ids[k],
+                    "type",
+                    f"unknown project type {_show(kind)}; expected one of {list(POLICY_PROJECT_TYPES)}",
+                )
+            )
+        if _whole_seats(seats) is None:
+            problems.append(
+                Problem(
+                    file,
+                    ids[k],
+                    "seats",
+                    f"must be a whole number of seats (1 to {MAX_PROJECT_SEATS}), got {_show(seats)}",
+                )
+            )
+    return problems
+
+
+def _whole_seats(value: object) -> int | None:
+    """``value`` (text or number) as a whole number of seats in range, else ``None``."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number) or not number.is_integer() or not 1 <= number <= MAX_PROJECT_SEATS:
+        return None
+    return int(number)
