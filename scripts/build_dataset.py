@@ -246,9 +246,9 @@ def main(geo: Path, out: Path) -> None:
         for n in sites["name"]
         if n in ("城关中心小学", "城关第二小学", "孟庄小学", "城关一中", "城关二中", "麻屯中心小学", "麻屯初中")
     ]
-    provisional = equip_schools(sites, vil, np.random.default_rng(SEED + 1))
+    provisional, _ = equip_schools(sites, vil, np.random.default_rng(SEED + 1))
     over_ids = provisional.loc[provisional["name"].isin(over), "school_id"].tolist()
-    schools = equip_schools(sites, vil, np.random.default_rng(SEED + 1), overcrowded_ids=over_ids)
+    schools, _ = equip_schools(sites, vil, np.random.default_rng(SEED + 1), overcrowded_ids=over_ids)
     schools["town"] = schools["town_code"].map(dict(zip(towns["town_code"], towns["town"])))
 
     # ---------------------------------------------------------------- roads

@@ -31,6 +31,7 @@ import pandas as pd
 
 from .district import District
 from .errors import InfeasibleError, OutputError, Problem, ValidationError
+from .schema import ENROLMENT_COLUMNS
 
 try:
     import fcntl
@@ -53,6 +54,8 @@ DISTRICT_FILES = {
 META_FILE = "district.json"
 #: The policy's named seat projects (optional; for the report's comparison).
 POLICY_PROJECTS_FILE = "policy_projects.csv"
+#: Today's attendance (optional): village, school, grade, pupils, boarders in the base year.
+ENROLMENT_FILE = "enrolment.csv"
 #: Base year of a data folder whose ``district.json`` does not give one.
 DEFAULT_BASE_YEAR = 2023
 
@@ -142,6 +145,22 @@ def read_district_meta(folder: str | os.PathLike) -> dict:
     return meta
 
 
+def _read_enrolment(path: Path) -> pd.DataFrame:
+    """``enrolment.csv`` as text (validation judges the values); ids keep leading digits."""
+    text = _read_text(path, ENROLMENT_FILE)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
+            table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning) as exc:
+        message = str(exc).strip() or "no columns"
+        if isinstance(exc, pd.errors.ParserWarning):
+            message = "a row has more fields than the header"
+        raise ValidationError([Problem(ENROLMENT_FILE, "-", "-", f"cannot be read as CSV: {message}")]) from exc
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
+
+
 def read_district(folder: str | os.PathLike, name: str | None = None) -> District:
     """Read and validate a district folder.
 
@@ -149,7 +168,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
     ----------
     folder : path-like
         Folder holding ``villages.geojson``, ``schools.geojson``, ``roads.geojson``,
-        ``towns.geojson`` and optionally ``boundary.geojson`` and ``district.json``
+        ``towns.geojson`` and optionally ``boundary.geojson``, ``enrolment.csv``
+        (today's attendance, :attr:`District.enrolment`) and ``district.json``
         (``{"name": ..., "base_year": ..., "attribution": ...}``).
     name : str, optional
         Overrides the district's name.
@@ -176,6 +196,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
             tables[key] = None
             continue
         tables[key] = _read_table(path, file)
+    enrolment_path = folder / ENROLMENT_FILE
+    enrolment = _read_enrolment(enrolment_path) if enrolment_path.exists() else None
     return District.from_frames(
         villages=tables["villages"],
         schools=tables["schools"],
@@ -185,7 +207,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
         base_year=base_year,
         name=name or meta.get("name", folder.name),
         attribution=meta.get("attribution", ""),
-        files=dict(DISTRICT_FILES),
+        files={**DISTRICT_FILES, "enrolment": ENROLMENT_FILE},
+        enrolment=enrolment,
     )
 
 
@@ -200,7 +223,10 @@ def write_district(district: District, folder: str | os.PathLike) -> Path:
     write_geojson(district.villages, folder / DISTRICT_FILES["villages"])
     write_geojson(district.schools, folder / DISTRICT_FILES["schools"])
     if district.roads is not None:
-        write_geojson(district.roads, folder / DISTRICT_FILES["roads"])
+        meta = {"attribution": district.attribution} if district.attribution else None
+        write_geojson(district.roads, folder / DISTRICT_FILES["roads"], metadata=meta)
+    if district.enrolment is not None:
+        write_enrolment(district.enrolment, folder / ENROLMENT_FILE)
     write_geojson(district.towns, folder / DISTRICT_FILES["towns"])
     if district.boundary is not None:
         write_geojson(district.boundary, folder / DISTRICT_FILES["boundary"])
@@ -211,15 +237,30 @@ def write_district(district: District, folder: str | os.PathLike) -> Path:
     return folder
 
 
-def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike, crs: str = "EPSG:4326", precision: int = 6) -> None:
-    """Write ``gdf`` as GeoJSON in ``crs`` with fixed coordinate precision."""
+def write_geojson(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike,
+    crs: str = "EPSG:4326",
+    precision: int = 6,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Write ``gdf`` as GeoJSON in ``crs`` with fixed coordinate precision.
+
+    ``metadata`` (e.g. ``{"attribution": ..., "license": ...}``) becomes members of the
+    file's FeatureCollection, beside ``features``.
+    """
     out = gdf.to_crs(crs)
-    out.to_file(
-        path,
-        driver="GeoJSON",
-        engine="pyogrio",
-        layer_options={"COORDINATE_PRECISION": str(precision), "RFC7946": "YES"},
-    )
+    options = {"COORDINATE_PRECISION": str(precision), "RFC7946": "YES"}
+    if metadata:
+        options["FOREIGN_MEMBERS_COLLECTION"] = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
+    out.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options=options)
+
+
+def write_enrolment(enrolment: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write today's attendance as ``enrolment.csv`` (UTF-8, the columns of
+    :data:`layout_opt.schema.ENROLMENT_COLUMNS`, sorted by village, school and grade)."""
+    table = enrolment[list(ENROLMENT_COLUMNS)].sort_values(["village_id", "school_id", "grade"], kind="stable")
+    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
 def write_json(obj: dict, path: str | os.PathLike) -> None:

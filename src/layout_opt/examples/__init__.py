@@ -24,10 +24,20 @@ from .constants import CLASS_CAP_OF_LEVEL, FILE_CRS, METRIC_CRS, ROAD_CLASS_SPEE
 from .people import MENGJIN_BIRTHS, Calibration, synth_children, synth_population
 from .places import scatter_points
 from .roads import add_access_roads, build_road_network
-from .schools import current_enrolment, equip_schools, school_row, school_sites, size_classrooms, stem_of
+from .schools import (
+    BOARDING_SHARE_OF_BAND,
+    current_enrolment,
+    equip_schools,
+    school_row,
+    school_sites,
+    size_classrooms,
+    stem_of,
+    today_boarders,
+)
 from .synthetic import synthetic_district
 
 __all__ = [
+    "BOARDING_SHARE_OF_BAND",
     "CLASS_CAP_OF_LEVEL",
     "FILE_CRS",
     "MENGJIN_BIRTHS",
@@ -46,4 +56,5 @@ __all__ = [
     "synth_children",
     "synth_population",
     "synthetic_district",
+    "today_boarders",
 ]

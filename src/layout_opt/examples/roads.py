@@ -58,7 +58,8 @@ def build_road_network(
     Returns
     -------
     geopandas.GeoDataFrame
-        Lines with ``road_id``, ``road_class``, ``bus_speed_kmh``, ``bridge``, ``name``.
+        Lines with ``road_id``, ``road_class``, ``bus_speed_kmh``, ``bridge``, ``name`` and
+        ``source`` (``"synthetic"``).
     """
     rng = rng or np.random.default_rng(0)
     xy = nodes[["x", "y"]].to_numpy(float)
@@ -196,6 +197,7 @@ def build_road_network(
                 "bus_speed_kmh": float(speeds_kmh[cls]),
                 "bridge": (i, j) in bridge_names,
                 "name": bridge_names.get((i, j), ""),
+                "source": "synthetic",
                 "geometry": LineString([xy[i], xy[j]]),
             }
         )
@@ -229,6 +231,7 @@ def add_access_roads(
             "bus_speed_kmh": speed,
             "bridge": False,
             "name": "",
+            "source": "synthetic",
             "geometry": LineString([(h.x, h.y), (p.x, p.y)]),
         }
         for k, (p, h) in enumerate(zip(points.itertuples(), hosts.itertuples()))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from ..schema import BANDS_OF_KIND, GRADE_COLUMNS, GRADES_OF_BAND
+from ..schema import BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, GRADES_OF_BAND, band_of_grade
 from .constants import CLASS_CAP_OF_LEVEL
 from .people import _round_to_total
 
@@ -39,8 +39,8 @@ def current_enrolment(
     rng: np.random.Generator,
     local_share: tuple[float, float] = (0.6, 1.0),
     drift_share: tuple[float, float] = (0.0, 0.6),
-) -> pd.DataFrame:
-    """Today's pupils per school and grade, from the villages they live in.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Today's pupils per school and grade, and which school each village's pupils attend.
 
     Each village sends each band to the nearest school of its town that teaches it
     (straight line); a village with its own teaching point or primary keeps a random
@@ -59,14 +59,29 @@ def current_enrolment(
         ``school_id``, ``town_code``, ``kind``, ``x``, ``y``, ``village_id`` (host unit),
         ``status``.
     rng : numpy.random.Generator
-        Draws the local share.
+        Draws the local and drifting shares.
+    local_share, drift_share : tuple of float
+        Ranges of the shares kept by a village's own school (grades 1-3) and drifting to
+        the town's central primary (grades 1-6).
 
     Returns
     -------
-    pandas.DataFrame
+    enrolment : pandas.DataFrame
         Indexed like ``schools``, columns ``g1``..``g12``.
+    attendance : pandas.DataFrame
+        One row per village, school and grade with pupils: ``village_id``,
+        ``school_id``, ``grade`` and ``pupils`` (>= 1), sorted by village, school and
+        grade.  Summed by school it is ``enrolment``; summed by village, the villages'
+        ``g1``..``g12``.
     """
     enrol = np.zeros((len(schools), 12), dtype=np.int64)
+    # (village row, school row, grade column, pupils) of every placement
+    moves: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+
+    def place(vi: int, si: int, cols: list[int], pupils: np.ndarray) -> None:
+        enrol[si, cols] += pupils
+        moves.append((vi, si, np.asarray(cols), np.asarray(pupils, dtype=np.int64)))
+
     sxy = schools[["x", "y"]].to_numpy(float)
     vxy = villages[["x", "y"]].to_numpy(float)
     active = (schools["status"] == "open").to_numpy()
@@ -98,7 +113,9 @@ def current_enrolment(
                 d = np.hypot(sxy[pool, 0] - vxy[vi, 0], sxy[pool, 1] - vxy[vi, 1]) + 3_000.0
                 share = weight / d
                 for c in cols:
-                    enrol[pool, c] += _round_to_total(grades[vi, c] * share / share.sum(), int(grades[vi, c]))
+                    split = _round_to_total(grades[vi, c] * share / share.sum(), int(grades[vi, c]))
+                    for k in np.flatnonzero(split):
+                        place(vi, int(pool[k]), [c], split[k : k + 1])
             continue
         for vi in range(len(villages)):
             pool = np.flatnonzero(complete & (s_town == v_town[vi]))
@@ -110,15 +127,107 @@ def current_enrolment(
                 local = host[villages["village_id"].iloc[vi]]
                 if local != target:
                     stay = np.floor(pupils * rng.uniform(*local_share)).astype(np.int64)
-                    enrol[local, cols] += stay
+                    place(vi, local, cols, stay)
                     pupils = pupils - stay
             hub = central_of_town.get(v_town[vi], -1)
             if band in ("lower_primary", "upper_primary") and hub >= 0 and hub != target:
                 moved = np.floor(pupils * rng.uniform(*drift_share)).astype(np.int64)
-                enrol[hub, cols] += moved
+                place(vi, hub, cols, moved)
                 pupils = pupils - moved
-            enrol[target, cols] += pupils
-    return pd.DataFrame(enrol, columns=list(GRADE_COLUMNS), index=schools.index)
+            place(vi, target, cols, pupils)
+    enrolment = pd.DataFrame(enrol, columns=list(GRADE_COLUMNS), index=schools.index)
+    return enrolment, _attendance_table(moves, villages, schools)
+
+
+def _attendance_table(
+    moves: list[tuple[int, int, np.ndarray, np.ndarray]], villages: pd.DataFrame, schools: pd.DataFrame
+) -> pd.DataFrame:
+    """Placements (village row, school row, grade columns, pupils) summed into attendance rows."""
+    columns = ["village_id", "school_id", "grade", "pupils"]
+    if not moves:
+        return pd.DataFrame({c: pd.Series(dtype=object if c.endswith("_id") else "int64") for c in columns})
+    vi = np.concatenate([np.full(len(c), v) for v, _, c, _ in moves])
+    si = np.concatenate([np.full(len(c), s) for _, s, c, _ in moves])
+    grade = np.concatenate([c for _, _, c, _ in moves]) + 1
+    pupils = np.concatenate([p for _, _, _, p in moves])
+    table = pd.DataFrame(
+        {
+            "village_id": villages["village_id"].astype(str).to_numpy()[vi],
+            "school_id": schools["school_id"].astype(str).to_numpy()[si],
+            "grade": grade.astype(np.int64),
+            "pupils": pupils.astype(np.int64),
+        }
+    )
+    table = table.groupby(["village_id", "school_id", "grade"], as_index=False, sort=True)["pupils"].sum()
+    return table[table["pupils"] > 0].reset_index(drop=True)
+
+
+#: Share of the pupils living at least ``min_distance_m`` from a school with beds who
+#: board there today, by band; grades 1-3 do not board (国办发〔2018〕27号).
+BOARDING_SHARE_OF_BAND: dict[str, float] = {"upper_primary": 0.5, "junior": 0.7, "senior": 0.8}
+
+
+def today_boarders(
+    attendance: pd.DataFrame,
+    schools: pd.DataFrame,
+    villages: pd.DataFrame,
+    capacity: pd.Series | None = None,
+    share_of_band: dict[str, float] | None = None,
+    min_distance_m: float = 2_500.0,
+) -> np.ndarray:
+    """Who boards today: boarders per attendance row.
+
+    At a school with room for boarders, the pupils of a village at least
+    ``min_distance_m`` away (straight line) board in their band's share (rounded down);
+    where they are more than the room, the nearest villages' pupils ride by day instead,
+    so the farthest board first.  Grades 1-3 and bands without a share never board.
+
+    Parameters
+    ----------
+    attendance : pandas.DataFrame
+        ``village_id``, ``school_id``, ``grade``, ``pupils`` (from :func:`current_enrolment`).
+    schools : pandas.DataFrame
+        ``school_id``, ``x``, ``y`` and ``beds``.
+    villages : pandas.DataFrame
+        ``village_id``, ``x``, ``y``.
+    capacity : pandas.Series, optional
+        Room for boarders per ``school_id``; by default the schools' ``beds``.
+    share_of_band : dict[str, float], optional
+        Boarding share by band; by default :data:`BOARDING_SHARE_OF_BAND`.
+    min_distance_m : float
+        Pupils living closer than this ride or walk by day.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boarders per attendance row (int64), ``0 <= boarders <= pupils``; summed by
+        school at most its capacity.
+    """
+    shares = BOARDING_SHARE_OF_BAND if share_of_band is None else share_of_band
+    room = (
+        schools.set_index(schools["school_id"].astype(str))["beds"].astype(float)
+        if capacity is None
+        else capacity.astype(float)
+    )
+    sxy = schools.set_index(schools["school_id"].astype(str))[["x", "y"]]
+    vxy = villages.set_index(villages["village_id"].astype(str))[["x", "y"]]
+    sid = attendance["school_id"].astype(str).to_numpy()
+    a = sxy.loc[sid].to_numpy(float)
+    b = vxy.loc[attendance["village_id"].astype(str).to_numpy()].to_numpy(float)
+    distance = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
+    share = np.array([shares.get(band_of_grade(int(g)), 0.0) for g in attendance["grade"]])
+    share[attendance["grade"].to_numpy() <= 3] = 0.0
+    wish = np.floor(attendance["pupils"].to_numpy(np.int64) * share).astype(np.int64)
+    wish[distance < min_distance_m] = 0
+    boarders = np.zeros(len(attendance), dtype=np.int64)
+    for school in np.unique(sid[wish > 0]):
+        rows = np.flatnonzero((sid == school) & (wish > 0))
+        left = int(room.get(school, 0.0)) if np.isfinite(room.get(school, 0.0)) else int(wish[rows].sum())
+        for k in rows[np.argsort(-distance[rows], kind="stable")]:
+            take = min(int(wish[k]), max(left, 0))
+            boarders[k] = take
+            left -= take
+    return boarders
 
 
 def size_classrooms(
@@ -295,11 +404,12 @@ def equip_schools(
     overcrowded_ids: Sequence[str] = (),
     overcrowded_share: float = 0.0,
     id_prefix: str = "S",
-) -> pd.DataFrame:
-    """Give school sites ids, today's enrolment, classes, classrooms and room to grow.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give school sites ids, today's enrolment and boarders, classes, classrooms and room to grow.
 
-    Enrolment comes from :func:`current_enrolment`; classrooms from
-    :func:`size_classrooms`; high schools board half their pupils.
+    Enrolment and attendance come from :func:`current_enrolment`; classrooms from
+    :func:`size_classrooms`; open high schools have beds for half their pupils; who
+    boards today from :func:`today_boarders` (within each school's beds).
 
     Parameters
     ----------
@@ -318,12 +428,14 @@ def equip_schools(
 
     Returns
     -------
-    pandas.DataFrame
+    schools : pandas.DataFrame
         The schools file's columns plus ``x``, ``y`` (metres).
+    attendance : pandas.DataFrame
+        Today's attendance, the columns of :data:`layout_opt.schema.ENROLMENT_COLUMNS`.
     """
     schools = sites.reset_index(drop=True).copy()
     schools.insert(0, "school_id", [f"{id_prefix}{k:04d}" for k in range(len(schools))])
-    enrol = current_enrolment(villages, schools, rng)
+    enrol, attendance = current_enrolment(villages, schools, rng)
     schools = pd.concat([schools, enrol], axis=1)
     over = list(overcrowded_ids)
     if overcrowded_share > 0:
@@ -342,7 +454,8 @@ def equip_schools(
     high = (schools["kind"] == "high") & (schools["status"] == "open")
     schools.loc[high, "beds"] = (schools.loc[high, list(GRADE_COLUMNS)].sum(axis=1) * 0.5).round(-1).astype(int)
     schools["grades"] = [_grades_text(k) for k in schools["kind"]]
-    return schools
+    attendance["boarders"] = today_boarders(attendance, schools, villages)
+    return schools, attendance[list(ENROLMENT_COLUMNS)]
 
 
 def _grades_text(kind: str) -> str:

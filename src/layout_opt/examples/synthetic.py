@@ -33,7 +33,9 @@ def synthetic_district(
     bridges; each town has a seat (121), fringe units (122) and villages (220); each town
     seat has a central primary and a junior school with some boarding beds; larger
     villages have complete primaries; small ones teaching points; the first town hosts an
-    urban core (111/112) with the high schools.
+    urban core (111/112) with the high schools.  Today's attendance
+    (:attr:`~layout_opt.District.enrolment`) says which school each village's pupils
+    attend, grade by grade, and who boards (:func:`~layout_opt.examples.schools.today_boarders`).
 
     Parameters
     ----------
@@ -60,6 +62,8 @@ def synthetic_district(
     >>> d = synthetic_district(n_towns=2, villages_per_town=5, seed=1)
     >>> len(d.villages)  # two towns and the urban subdistrict
     15
+    >>> int(d.enrolment["pupils"].sum()) == int(d.villages[[f"g{g}" for g in range(1, 13)]].to_numpy().sum())
+    True
     """
     from ..district import District
 
@@ -152,7 +156,7 @@ def synthetic_district(
     villages = pd.concat([villages, kids], axis=1)
     villages["coord_source"] = "synthetic"
     sites = school_sites(villages, towns, rng, high_schools=max(2, len(villages) // 90))
-    schools = equip_schools(sites, villages, rng, overcrowded_share=0.5)
+    schools, attendance = equip_schools(sites, villages, rng, overcrowded_share=0.5)
     nodes = pd.concat(
         [
             pd.DataFrame(
@@ -194,6 +198,7 @@ def synthetic_district(
         boundary=boundary,
         base_year=base_year,
         name=f"synthetic-{seed}-{len(villages)}",
+        enrolment=attendance,
     )
 
 
