@@ -36,8 +36,11 @@ def _summary_text(summary: dict) -> str:
     lines = [
         f"{summary['district']} — base year {summary['base_year']}",
         f"villages: {summary['villages']}   residents: {summary['residents']:,}",
+        "residents by settlement class: "
+        + ", ".join(f"{k} {v:,}" for k, v in summary["residents_by_settlement"].items()),
         "pupils by band: " + ", ".join(f"{k} {v:,}" for k, v in summary["pupils_by_band"].items()),
         "pupils per 1,000 residents: " + ", ".join(f"{k} {v}" for k, v in summary["pupils_per_1000"].items()),
+        "children by age: " + ", ".join(f"{k} {v:,}" for k, v in summary["children_by_age"].items()),
         "schools by kind: " + ", ".join(f"{k} {v}" for k, v in summary["schools_by_kind"].items()),
         "planned projects: " + ", ".join(summary["planned_projects"]),
         f"closure candidates (teaching points and schools under 100 pupils): {summary['closure_candidates']}",
@@ -48,6 +51,28 @@ def _summary_text(summary: dict) -> str:
             f"    {o['name']} ({o['school_id']}): {o['classes']} classes, {o['pupils_per_class']} pupils per class (cap {o['cap']})"
         )
     lines.append("boarding beds by town: " + ", ".join(f"{k} {v}" for k, v in summary["boarding_beds_by_town"].items()))
+    board = summary["boarding_today"]
+    lines.append(
+        "schools with beds today: "
+        + ", ".join(f"{k} {n} ({board['beds'][k]:,} beds)" for k, n in board["schools"].items() if n)
+    )
+    if board["boarders_by_band"] is None:
+        lines.append("boarders today: no attendance table (enrolment.csv)")
+    else:
+        lines.append(
+            f"boarders today: {sum(board['boarders_by_band'].values()):,} ("
+            + ", ".join(f"{k} {v:,}" for k, v in board["boarders_by_band"].items())
+            + ")"
+        )
+    roads = summary["roads"]
+    if roads is not None:
+        lines.append(
+            f"roads: {roads['segments']} segments, {sum(roads['km_by_class'].values()):,.1f} km; by class "
+            + ", ".join(f"{k} {v:,.1f}" for k, v in roads["km_by_class"].items())
+            + "; by source "
+            + ", ".join(f"{k} {v:,.1f}" for k, v in roads["km_by_source"].items())
+            + f"; {roads['bridges']} bridges"
+        )
     return "\n".join(lines)
 
 

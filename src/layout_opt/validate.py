@@ -654,7 +654,14 @@ def check_enrolment(
     flagged_v = {p.record for p in known if p.file == villages_file}
     flagged_s = {p.record for p in known if p.file == schools_file}
     v_ids = {str(v) for v in villages["village_id"]} if v_ok else set()
-    s_rows = schools.assign(_id=schools["school_id"].astype(str)).set_index("_id") if s_ok else None
+    # per school id: status, kind, opening year and beds (plain dicts: fast look-ups)
+    s_rows = None
+    if s_ok:
+        sids = [str(x) for x in schools["school_id"]]
+        s_rows = {
+            c: dict(zip(sids, schools[c].tolist() if c in schools.columns else [None] * len(sids)))
+            for c in ("status", "kind", "open_year", "beds")
+        }
 
     bad_v: set[int] = set()
     bad_s: set[int] = set()
@@ -673,10 +680,10 @@ def check_enrolment(
     for k, v in enumerate(enrolment["school_id"]):
         if _is_missing(v):
             problems.append(Problem(file, ids[k], "school_id", "value is missing"))
-        elif s_rows is not None and str(v) not in s_rows.index:
+        elif s_rows is not None and str(v) not in s_rows["status"]:
             problems.append(Problem(file, ids[k], "school_id", f"unknown school {str(v)!r}; not in {schools_file}"))
-        elif s_rows is not None and s_rows.at[str(v), "status"] == "planned":
-            year = s_rows.at[str(v), "open_year"] if "open_year" in s_rows.columns else "later"
+        elif s_rows is not None and s_rows["status"][str(v)] == "planned":
+            year = s_rows["open_year"][str(v)] or "later"
             problems.append(
                 Problem(
                     file,
@@ -707,7 +714,7 @@ def check_enrolment(
         for k in range(len(enrolment)):
             if k in bad_s or k in bad_n or sid[k] in flagged_s:
                 continue
-            kind = s_rows.at[sid[k], "kind"]
+            kind = s_rows["kind"][sid[k]]
             if kind in BANDS_OF_KIND and int(grade[k]) not in grades_of_bands(BANDS_OF_KIND[kind]):
                 problems.append(
                     Problem(file, ids[k], "grade", f"school {sid[k]} (a {kind}) does not teach grade {int(grade[k])}")
@@ -768,7 +775,7 @@ def check_enrolment(
                 continue
             held[sid[k]] = held.get(sid[k], 0) + int(boarders[k])
         for school, n in held.items():
-            beds = pd.to_numeric(s_rows.at[school, "beds"], errors="coerce")
+            beds = pd.to_numeric(s_rows["beds"][school], errors="coerce")
             if pd.isna(beds):
                 continue
             if beds <= 0:

@@ -21,9 +21,17 @@ All coordinates here are metres in a projected CRS (:data:`METRIC_CRS` by defaul
 from __future__ import annotations
 
 from .constants import CLASS_CAP_OF_LEVEL, FILE_CRS, METRIC_CRS, ROAD_CLASS_SPEED_KMH
-from .people import MENGJIN_BIRTHS, Calibration, synth_children, synth_population
+from .people import (
+    MENGJIN_BIRTHS,
+    Calibration,
+    cohorts_from_census,
+    grade_and_age_totals,
+    spread_cohorts,
+    synth_children,
+    synth_population,
+)
 from .places import scatter_points
-from .roads import add_access_roads, build_road_network
+from .roads import add_access_roads, attach_to_backbone, build_road_network
 from .schools import (
     BOARDING_SHARE_OF_BAND,
     current_enrolment,
@@ -45,13 +53,17 @@ __all__ = [
     "ROAD_CLASS_SPEED_KMH",
     "Calibration",
     "add_access_roads",
+    "attach_to_backbone",
     "build_road_network",
+    "cohorts_from_census",
     "current_enrolment",
     "equip_schools",
+    "grade_and_age_totals",
     "scatter_points",
     "school_row",
     "school_sites",
     "size_classrooms",
+    "spread_cohorts",
     "stem_of",
     "synth_children",
     "synth_population",

@@ -43,7 +43,10 @@ def current_enrolment(
     """Today's pupils per school and grade, and which school each village's pupils attend.
 
     Each village sends each band to the nearest school of its town that teaches it
-    (straight line); a village with its own teaching point or primary keeps a random
+    (straight line; for grades 4-12 the distance to a school is divided by its optional
+    ``catchment_weight``, so that e.g. a boarding primary draws the grades 4-6 of villages
+    up to that many times farther than their nearest school); a village with its own
+    teaching point or primary keeps a random
     share of grades 1-3 there and sends the rest to the town's central primary.  Senior
     pupils spread over the high schools by a gravity rule (``draw_weight`` / distance,
     where the optional ``draw_weight`` column says how strongly a school draws).  Every
@@ -57,7 +60,7 @@ def current_enrolment(
         ``village_id``, ``town_code``, ``x``, ``y``, ``g1``..``g12``.
     schools : pandas.DataFrame
         ``school_id``, ``town_code``, ``kind``, ``x``, ``y``, ``village_id`` (host unit),
-        ``status``.
+        ``status``; optionally ``draw_weight`` (senior) and ``catchment_weight``.
     rng : numpy.random.Generator
         Draws the local and drifting shares.
     local_share, drift_share : tuple of float
@@ -93,6 +96,7 @@ def current_enrolment(
         for k, vid in enumerate(schools["village_id"])
         if active[k] and kinds[k] in ("teaching_point", "primary", "central_primary", "nine_year")
     }
+    reach = schools["catchment_weight"].to_numpy(float) if "catchment_weight" in schools.columns else None
     grades = villages[list(GRADE_COLUMNS)].to_numpy(np.int64)
     central_of_town = {s_town[k]: k for k in range(len(schools)) if kinds[k] == "central_primary" and active[k]}
     for band, gr in GRADES_OF_BAND.items():
@@ -121,7 +125,11 @@ def current_enrolment(
             pool = np.flatnonzero(complete & (s_town == v_town[vi]))
             if len(pool) == 0:
                 pool = np.flatnonzero(complete)
-            target = int(_nearest(vxy[vi : vi + 1], pool, sxy[pool])[0])
+            if reach is not None and band != "lower_primary":
+                d = np.hypot(sxy[pool, 0] - vxy[vi, 0], sxy[pool, 1] - vxy[vi, 1]) / reach[pool]
+                target = int(pool[np.argmin(d)])
+            else:
+                target = int(_nearest(vxy[vi : vi + 1], pool, sxy[pool])[0])
             pupils = grades[vi, cols]
             if band == "lower_primary" and villages["village_id"].iloc[vi] in host:
                 local = host[villages["village_id"].iloc[vi]]
