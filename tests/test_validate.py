@@ -63,11 +63,11 @@ def _fingerprint(folder: Path) -> dict[str, str]:
 
 
 # Records of the bundled data the cases corrupt (checked by ``test_fixture_records``).
-VILLAGE = "410306002203"  # 权庄村, host of the primary S0001
+VILLAGE = "410306002207"  # 金娥村, host of the primary S0002
 OTHER_VILLAGE = "410306002204"
-PRIMARY = "S0001"  # 权庄小学, an open primary with 9 classrooms
+PRIMARY = "S0002"  # 金娥小学, an open primary with 11 classrooms
 JUNIOR = "S0000"
-PLANNED = "S0038"  # 永和路小学, planned for 2025
+PLANNED = "S0042"  # 永和路小学, planned for 2025
 ROAD = next(
     f["properties"]["road_id"]
     for f in json.loads((DATA / "roads.geojson").read_text(encoding="utf-8"))["features"]
@@ -106,6 +106,21 @@ def _declare_metric_crs(folder: Path) -> None:
     obj = _read(path)
     obj["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}}
     _write(path, obj)
+
+
+def _set_enrolment(line: int, field: str, value: Callable[[str], str]) -> Callable[[Path], None]:
+    """Set ``field`` of data line ``line`` of enrolment.csv (the header is line 1) to ``value(old)``."""
+
+    def apply(folder: Path) -> None:
+        path = folder / "enrolment.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        row = lines[line - 1].split(",")
+        row[header.index(field)] = value(row[header.index(field)])
+        lines[line - 1] = ",".join(row)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    return apply
 
 
 def _truncate(folder: Path) -> None:
@@ -380,6 +395,38 @@ CASES = [
         "missing",
     ),
     (
+        "unknown road source",
+        _set("roads.geojson", "road_id", ROAD, "source", "gps"),
+        "roads.geojson",
+        ROAD,
+        "source",
+        "gps",
+    ),
+    (
+        "attendance: more boarders than pupils",
+        _set_enrolment(2, "boarders", lambda old: "999"),
+        "enrolment.csv",
+        "line 2",
+        "boarders",
+        "999 boarders but only",
+    ),
+    (
+        "attendance: pupils not a number",
+        _set_enrolment(3, "pupils", lambda old: "twelve"),
+        "enrolment.csv",
+        "line 3",
+        "pupils",
+        "whole number",
+    ),
+    (
+        "attendance: grade 13",
+        _set_enrolment(4, "grade", lambda old: "13"),
+        "enrolment.csv",
+        "line 4",
+        "grade",
+        "1 to 12",
+    ),
+    (
         "pupils but no classes",
         _set("schools.geojson", "school_id", PRIMARY, "classes", 0),
         "schools.geojson",
@@ -416,6 +463,9 @@ def test_fixture_records():
     assert 66 * s[PRIMARY]["classrooms"] < 900 and s[PRIMARY]["g8"] == 0
     assert s[PLANNED]["status"] == "planned" and s[PLANNED]["open_year"] > 2023
     assert r[ROAD]["road_class"] == "trunk"
+    lines = (DATA / "enrolment.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "village_id,school_id,grade,pupils,boarders" and len(lines) > 4
+    assert all(int(line.split(",")[3]) < 999 for line in lines[1:4])
 
 
 @pytest.mark.parametrize(
