@@ -861,7 +861,9 @@ def planned_projects_table(schools: pd.DataFrame) -> pd.DataFrame:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--geo", type=Path, required=True, help="folder of the real place data (the files data/README.md lists)")
+    ap.add_argument(
+        "--geo", type=Path, required=True, help="folder of the real place data (the files data/README.md lists)"
+    )
     ap.add_argument("--out", type=Path, default=Path("data"), help="output folder")
     args = ap.parse_args()
     main(args.geo, args.out)
