@@ -8,7 +8,7 @@ Usage::
     python benchmarks/bench_scale.py --time-limit 300
 
 Districts are ``synthetic_district(14, 19, seed, scale=k)``, about k times Mengjin (270
-village-level units, 225 schools, about 640 road segments); 16x is about a whole
+village-level units, 223 schools, 900 road segments); 16x is about a whole
 prefecture such as Luoyang.  Every (size, years) case runs in its own process, so that
 peak memory is that case's alone.  For each case the script reports:
 
@@ -49,7 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve()
 DATA = HERE.parent.parent / "data"
 BAND_NAMES = ("lower_primary", "upper_primary", "junior", "senior")
-MENGJIN = {"villages": 270, "schools": 225, "roads": 643}
+MENGJIN = {"villages": 270, "schools": 223, "roads": 900}
 
 
 def _rss_mib() -> float:

@@ -1,15 +1,17 @@
 """Build the bundled Mengjin district dataset (``data/``) from the real place data.
 
 Real: the 270 village-level units (names, 12-digit codes, towns, settlement classes
-``ur_code``), the 2023 town codes, the district boundary, and the town-seat coordinates
-(converted from GCJ-02 to WGS84).  Synthetic, from a fixed seed: village positions
-(inside the right town's area), residents, pupils and young children (calibrated to the
-published totals), the school registry (using the school names of the 2023 policy
-document), and the road network.  See ``data/README.md``.
+``ur_code``), the 2023 town codes, the district boundary, the town-seat coordinates
+(converted from GCJ-02 to WGS84), the major roads of OpenStreetMap and the 2010 and 2020
+census counts of the two former units.  Synthetic, from a fixed seed: village positions
+(inside the right town's area), residents per unit and pupils per unit (calibrated to the
+census), the school registry (using the school names of the 2023 policy document), today's
+attendance and boarders, and the township and village roads that join the units to the
+major roads.  See ``data/README.md``.
 
 Usage::
 
-    python scripts/build_dataset.py --geo ../shared/geo --out data
+    python scripts/build_dataset.py --geo <folder of the real place data> --out data
 
 Needs the ``data`` extra (``pip install -e .[data]``) for the GCJ-02 conversion.
 """
@@ -32,27 +34,81 @@ from shapely.geometry import shape
 
 from layout_opt.examples import (
     FILE_CRS,
+    MENGJIN_BIRTHS,
     METRIC_CRS,
-    Calibration,
     add_access_roads,
-    build_road_network,
+    attach_to_backbone,
+    cohorts_from_census,
     equip_schools,
+    grade_and_age_totals,
     scatter_points,
     school_row,
     school_sites,
-    synth_children,
+    spread_cohorts,
     synth_population,
+    today_boarders,
 )
-from layout_opt.io import write_geojson, write_json
+from layout_opt.io import write_enrolment, write_geojson, write_json
 
 logger = logging.getLogger("build_dataset")
 
 SEED = 20230908  # the policy document's date
 BASE_YEAR = 2023
-ATTRIBUTION = (
+ATTRIBUTION_PLACES = (
     "Administrative names, codes, settlement classes and boundaries derived from "
     "Vonng/adcode (CC BY 4.0); 2023 town codes from xiangyuecn/AreaCity-JsSpider-StatsGov (MIT)."
 )
+ATTRIBUTION_ROADS = "Major roads © OpenStreetMap contributors (ODbL); census totals from leiii/census (MIT)."
+ATTRIBUTION = f"{ATTRIBUTION_PLACES} {ATTRIBUTION_ROADS}"
+#: Metadata of roads.geojson: the database holds OpenStreetMap data and stays under the ODbL.
+ROADS_METADATA = {
+    "attribution": ATTRIBUTION_ROADS,
+    "license": "ODbL-1.0 (Open Database License); the lines with source 'osm' are OpenStreetMap data",
+}
+
+#: The two former units and the census rows that describe them (区划代码).
+CENSUS_CODE = {"south": "410322", "north": "410306"}
+CENSUS_YEAR = 2020
+#: Share of a cohort in general senior high school (grades 10-12): 普职比大体相当, the
+#: forecast's ``senior_entry_share``.
+SENIOR_SHARE = 0.5
+
+#: Towns in the 邙山 loess hills west of the old county seat (their seats lie west of
+#: 城关镇's); with the north bank (the former Jili district) their roads are "hills".
+HILL_TOWNS = ("横水镇", "小浪底镇", "常袋镇", "麻屯镇")
+#: School-bus speed by road class and terrain, km/h: the design speed (设计速度) of the
+#: highway grade each class stands for in JTG B01-2014 公路工程技术标准 (二级公路 80 or 60,
+#: 三级公路 40 or 30, 四级公路 30 or 20; the lower one in the hills), capped by
+#: 校车安全管理条例 Art. 35 (60 km/h off expressways, 20 km/h on narrow roads).
+BUS_SPEED_KMH = {
+    ("trunk", "plain"): 60.0,  # 二级公路 80, capped at 60
+    ("trunk", "hills"): 60.0,  # 二级公路 60
+    ("county", "plain"): 40.0,  # 三级公路 40
+    ("county", "hills"): 30.0,  # 三级公路 30
+    ("township", "plain"): 30.0,  # 四级公路 30
+    ("township", "hills"): 20.0,  # 四级公路 20
+    ("village", "plain"): 20.0,  # narrow village roads: Art. 35's 20 km/h
+    ("village", "hills"): 20.0,
+}
+#: OpenStreetMap segments are kept when both junctions lie within this distance of the
+#: district and their middle lies inside it (200 m tolerance), metres.
+OSM_KEEP_M = 1_000.0
+
+#: The policy's boarding schools (四(三)) and how many primary and junior schools board.
+POLICY_BOARDING = (
+    "会盟中心小学",
+    "白鹤初中",
+    "白鹤中心小学",
+    "护庄小学",
+    "朝阳三小",
+    "麻屯初中",
+    "平乐中心小学",
+    "会盟初中",
+)
+BOARDING_SCHOOLS = 34
+#: A boarding village primary draws grades 4-6 from villages up to this many times as far
+#: as their nearest complete primary.
+BOARDING_REACH = 2.5
 ADCODE_COLUMNS = [
     "code",
     "parent",
@@ -78,10 +134,6 @@ ADCODE_COLUMNS = [
 
 #: Synthetic seats (WGS84) for the three Jili subdistricts without official coordinates.
 SYNTHETIC_SEATS = {"西霞院街道": (112.515, 34.912), "吉利街道": (112.607, 34.905), "河阳街道": (112.635, 34.925)}
-
-#: Yellow River crossings between the Mengjin bank and the Jili bank: (fraction along the
-#: shared river border from its western end, name).
-BRIDGES = [(0.12, "黄河大桥(西)"), (0.5, "黄河大桥(中)"), (0.85, "黄河大桥(东)")]
 
 
 def gcj_to_wgs(lon: float, lat: float) -> tuple[float, float]:
@@ -208,7 +260,14 @@ def main(geo: Path, out: Path) -> None:
         vil.loc[k, ["x", "y", "coord_source"]] = [p.x, p.y, "official"]
     vil["bank"] = vil["town_code"].map(dict(zip(towns["town_code"], towns["bank"])))
 
-    vil["population"] = synth_population(vil["ur_code"].to_numpy(), 486_000, rng)
+    census = read_census(geo / "census_county_mengjin_jili.csv")
+    vil["population"] = 0
+    for bank, code in CENSUS_CODE.items():  # residents: census urban (1xx) and rural (2xx) per former unit
+        for rural, column in ((False, "urban"), (True, "rural")):
+            idx = vil.index[(vil["bank"] == bank) & ((vil["ur_code"] >= 200) == rural)]
+            vil.loc[idx, "population"] = synth_population(
+                vil.loc[idx, "ur_code"].to_numpy(), census[(CENSUS_YEAR, code)][column], rng
+            )
     vil["central_village"] = False
     for _code, grp in vil.groupby("town_code", sort=True):
         rural = grp[grp["ur_code"].isin([112, 122, 220]) & grp["name"].str.endswith("村民委员会")].sort_values(
@@ -216,8 +275,12 @@ def main(geo: Path, out: Path) -> None:
         )
         n = 2 if len(rural) >= 15 else 1
         vil.loc[rural.index[:n], "central_village"] = True
-    kids = synth_children(vil["population"].to_numpy(), Calibration(population=486_000, base_year=BASE_YEAR), rng)
-    vil = pd.concat([vil.reset_index(drop=True), kids], axis=1)
+    kids = pd.DataFrame(0, index=vil.index, columns=[*[f"g{g}" for g in range(1, 13)], *[f"a{a}" for a in range(6)]])
+    for bank, code in CENSUS_CODE.items():  # pupils and children: census age bands per former unit
+        grades, ages = bank_cohorts(census, code)
+        idx = vil.index[vil["bank"] == bank]
+        kids.loc[idx] = spread_cohorts(vil.loc[idx, "population"].to_numpy(), grades, ages, rng).to_numpy()
+    vil = pd.concat([vil, kids.astype("int64")], axis=1)
 
     # ---------------------------------------------------------------- schools
     sites = school_sites(
@@ -239,19 +302,28 @@ def main(geo: Path, out: Path) -> None:
         high_schools=0,
         teaching_point_share=0.72,
         primary_min_population=1_600,
+        boarding_share=0.0,
     )
     sites = name_mengjin_schools(sites, vil, towns, rng)
+    sites = choose_boarding(sites, vil, towns)
     over = [
         n
         for n in sites["name"]
         if n in ("城关中心小学", "城关第二小学", "孟庄小学", "城关一中", "城关二中", "麻屯中心小学", "麻屯初中")
     ]
-    provisional = equip_schools(sites, vil, np.random.default_rng(SEED + 1))
+    provisional, _ = equip_schools(sites, vil, np.random.default_rng(SEED + 1))
     over_ids = provisional.loc[provisional["name"].isin(over), "school_id"].tolist()
-    schools = equip_schools(sites, vil, np.random.default_rng(SEED + 1), overcrowded_ids=over_ids)
+    schools, attendance = equip_schools(sites, vil, np.random.default_rng(SEED + 1), overcrowded_ids=over_ids)
     schools["town"] = schools["town_code"].map(dict(zip(towns["town_code"], towns["town"])))
+    schools, attendance = board_today(schools, attendance, vil, np.random.default_rng(SEED + 2))
 
     # ---------------------------------------------------------------- roads
+    cell_gdf = gpd.GeoDataFrame(
+        {"town": [towns.set_index("town_code").at[c, "town"] for c in cells]},
+        geometry=list(cells.values()),
+        crs=METRIC_CRS,
+    )
+    backbone = osm_backbone(geo / "osm_major_roads_mengjin.geojson", bank_metric, river, towns)
     nodes = pd.concat(
         [
             pd.DataFrame(
@@ -279,21 +351,11 @@ def main(geo: Path, out: Path) -> None:
         ],
         ignore_index=True,
     )
-    bridges = []
-    for frac, name in BRIDGES:
-        p = river.interpolate(frac, normalized=True)
-        bridges.append(((p.x, p.y), (p.x, p.y), name))
-    roads = build_road_network(
-        nodes,
-        {k: bank_metric[k] for k in bank_metric},
-        bridges=bridges,
-        rng=rng,
-        max_edge_m=6_500.0,
-        extra_edge_share=0.3,
-    )
+    roads = attach_to_backbone(backbone, nodes, bank_metric, rng, max_edge_m=6_500.0, extra_edge_share=0.3)
     roads = add_access_roads(
         roads, schools[["x", "y"]], vil.set_index("village_id").loc[schools["village_id"], ["x", "y"]]
     )
+    roads = set_terrain_and_speeds(roads, cell_gdf, bank_metric["north"])
 
     # ---------------------------------------------------------------- write
     out.mkdir(parents=True, exist_ok=True)
@@ -335,7 +397,9 @@ def main(geo: Path, out: Path) -> None:
         gpd.GeoDataFrame(schools[scols], geometry=gpd.points_from_xy(schools["x"], schools["y"]), crs=METRIC_CRS),
         out / "schools.geojson",
     )
-    write_geojson(roads, out / "roads.geojson")
+    rcols = ["road_id", "road_class", "bus_speed_kmh", "terrain", "bridge", "name", "source", "geometry"]
+    write_geojson(roads[rcols], out / "roads.geojson", metadata=ROADS_METADATA)
+    write_enrolment(attendance, out / "enrolment.csv")
     tcols = ["town_code", "town", "town_kind", "adcode_2016", "coord_source"]
     write_geojson(
         gpd.GeoDataFrame(towns[tcols], geometry=gpd.points_from_xy(towns["x"], towns["y"]), crs=METRIC_CRS),
@@ -356,7 +420,303 @@ def main(geo: Path, out: Path) -> None:
     )
     projects = planned_projects_table(schools)
     projects.to_csv(out / "policy_projects.csv", index=False, encoding="utf-8", lineterminator="\n")
-    logger.info("wrote %d villages, %d schools, %d road segments to %s", len(vil), len(schools), len(roads), out)
+    logger.info(
+        "wrote %d villages, %d schools, %d road segments, %d attendance rows to %s",
+        len(vil),
+        len(schools),
+        len(roads),
+        len(attendance),
+        out,
+    )
+    report_calibration(vil, schools, attendance, roads, census)
+
+
+# --------------------------------------------------------------------------- census
+
+
+def read_census(path: Path) -> dict[tuple[int, str], dict[str, int]]:
+    """Residents, urban, rural and age bands per (census year, 区划代码) from the census rows.
+
+    The file holds pairs of lines, a header line then the unit's line, each prefixed by
+    source file and sheet.  Bands: ``(0, 0)``, ``(1, 4)``, ``(5, 9)``, ``(10, 14)``,
+    both sexes.
+    """
+    with path.open(encoding="utf-8") as fh:
+        lines = list(csv.reader(fh))
+    out: dict[tuple[int, str], dict[str, int]] = {}
+    for head, row in zip(lines[::2], lines[1::2]):
+        rec = dict(zip(head, row))
+        year = 2020 if "2020" in row[0] else 2010
+        if year == 2020:
+            total, band = "人口数_合计", lambda sex, a, b: f"{sex}_{a}岁" if a == b else f"{sex}_{a}到{b}岁"
+            sexes = ("男", "女")
+        else:
+            total, band = "合计", lambda sex, a, b: f"{a}岁（{sex}）" if a == b else f"{a}-{b}岁（{sex}）"
+            sexes = ("男", "女")
+        ages = {(a, b): sum(int(rec[band(x, a, b)]) for x in sexes) for a, b in ((0, 0), (1, 4), (5, 9), (10, 14))}
+        out[(year, rec["区划代码"])] = {
+            "residents": int(rec[total]),
+            "urban": int(rec["城镇人口"]),
+            "rural": int(rec["乡村人口"]),
+            **{f"{a}-{b}": n for (a, b), n in ages.items()},
+        }
+    return out
+
+
+def census_ages(row: dict[str, int]) -> dict[tuple[int, int], int]:
+    """The age bands of one census row as ``{(first, last): persons}``."""
+    return {(a, b): row[f"{a}-{b}"] for a, b in ((0, 0), (1, 4), (5, 9), (10, 14))}
+
+
+def cohort_growth(census: dict, code: str) -> float:
+    """Yearly factor of a cohort living in the unit: ages 0-4 in 2010 against 10-14 in 2020."""
+    young = census[(2010, code)]["0-0"] + census[(2010, code)]["1-4"]
+    return (census[(2020, code)]["10-14"] / young) ** (1 / 10)
+
+
+def bank_cohorts(census: dict, code: str) -> tuple[dict[int, int], dict[int, int]]:
+    """Pupils by grade and children by age of one former unit in the base year (2023/24).
+
+    The 2020 census bands, split over their birth years by the birth series, aged forward
+    three years by the unit's 2010-2020 cohort growth; the cohorts born since the census
+    from the birth series scaled by the census's ages 0-4 against their births; grades
+    10-12 are the general senior high share of their cohort.
+    """
+    ages = census_ages(census[(CENSUS_YEAR, code)])
+    ages[(0, 4)] = ages.pop((0, 0)) + ages.pop((1, 4))
+    bands = {(0, 4): ages[(0, 4)], (5, 9): ages[(5, 9)], (10, 14): ages[(10, 14)]}
+    cohorts = cohorts_from_census(
+        bands, MENGJIN_BIRTHS, CENSUS_YEAR, BASE_YEAR, growth_per_year=cohort_growth(census, code), youngest=(0, 4)
+    )
+    return grade_and_age_totals(cohorts, BASE_YEAR, {g: SENIOR_SHARE for g in (10, 11, 12)})
+
+
+# --------------------------------------------------------------------------- today's boarding
+
+
+def choose_boarding(sites: pd.DataFrame, vil: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
+    """Mark the 34 primary and junior schools that board today (column ``boarding``).
+
+    The policy's named boarding schools; every other central primary and junior of the
+    ten towns except 城关镇 (the old county seat, whose schools become boarding schools
+    only through the policy's projects); then the village primaries of those towns that
+    would have the most boarders if they boarded, at most three boarding village
+    primaries a town, until 34.  Boarding village primaries draw grades 4-6 from up to
+    :data:`BOARDING_REACH` times as far as a village's nearest primary
+    (``catchment_weight``).
+    """
+    sites = sites.copy()
+    kind_of_town = dict(zip(towns["town_code"], towns["town_kind"]))
+    seat = dict(zip(towns["town_code"], towns["town"]))
+    rural_town = sites["town_code"].map(kind_of_town).eq("town") & sites["town_code"].map(seat).ne("城关镇")
+    rural_town &= sites["status"] == "open"
+    missing = set(POLICY_BOARDING) - set(sites["name"])
+    if missing:
+        raise ValueError(f"policy boarding schools not in the registry: {sorted(missing)}")
+    chosen = sites["name"].isin(POLICY_BOARDING) | (rural_town & sites["kind"].isin(["central_primary", "junior"]))
+    candidate = rural_town & (sites["kind"] == "primary") & ~chosen
+    # Who would board at each candidate if every candidate boarded (a trial enrolment).
+    trial = sites.assign(
+        catchment_weight=np.where(candidate | (chosen & (sites["kind"] == "primary")), BOARDING_REACH, 1.0)
+    )
+    schools, attendance = equip_schools(trial, vil, np.random.default_rng(SEED + 1))
+    room = pd.Series(np.inf, index=schools["school_id"])
+    wish = pd.Series(today_boarders(attendance, schools, vil, capacity=room)).groupby(attendance["school_id"]).sum()
+    potential = wish.reindex(schools["school_id"]).fillna(0).to_numpy()
+    per_town = sites.loc[chosen & (sites["kind"] == "primary")].groupby("town_code").size().to_dict()
+    for k in sorted(sites.index[candidate], key=lambda k: (-potential[k], k)):
+        if int(chosen.sum()) >= BOARDING_SCHOOLS:
+            break
+        town = sites.at[k, "town_code"]
+        if per_town.get(town, 0) < 3 and potential[k] > 0:
+            chosen[k] = True
+            per_town[town] = per_town.get(town, 0) + 1
+    if int(chosen.sum()) != BOARDING_SCHOOLS:
+        raise ValueError(f"{int(chosen.sum())} boarding schools chosen, not {BOARDING_SCHOOLS}")
+    sites["boarding"] = chosen
+    sites["catchment_weight"] = np.where(chosen & (sites["kind"] == "primary"), BOARDING_REACH, 1.0)
+    return sites
+
+
+def board_today(
+    schools: pd.DataFrame, attendance: pd.DataFrame, vil: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Today's boarders (:func:`layout_opt.examples.today_boarders`) at the schools marked
+    ``boarding``, and their beds: the boarders plus 5-30 %, in tens, at least 50.  High
+    schools keep their beds (half their pupils); no other school boards."""
+    high = (schools["kind"] == "high").to_numpy()
+    board = schools["boarding"].fillna(False).astype(bool).to_numpy()
+    capacity = pd.Series(np.where(board, np.inf, np.where(high, schools["beds"], 0.0)), index=schools["school_id"])
+    attendance = attendance.copy()
+    attendance["boarders"] = today_boarders(attendance, schools, vil, capacity=capacity)
+    held = attendance.groupby("school_id")["boarders"].sum()
+    schools = schools.copy()
+    for k in schools.index[board]:
+        need = held.get(schools.at[k, "school_id"], 0) * rng.uniform(1.05, 1.30)
+        schools.at[k, "beds"] = max(50, int(np.ceil(need / 10.0)) * 10)
+    return schools, attendance
+
+
+# --------------------------------------------------------------------------- roads
+
+
+def osm_backbone(path: Path, bank_metric: dict, river, towns: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The district's major roads of OpenStreetMap, classified, as the network's backbone.
+
+    Kept: segments whose two junctions lie within :data:`OSM_KEEP_M` of the district and
+    whose middle lies inside it (200 m tolerance).  Bridges: the segments that cross the
+    Yellow River between the two banks (the former units' shared border).  Trunk: the
+    bridges, the segments of dual carriageways (mapped as two parallel one-way lines,
+    i.e. divided highways), and the segments on the shortest route over these roads
+    between neighbouring town seats (the roads that link the towns); county: the others.
+    """
+    osm = gpd.read_file(path).to_crs(METRIC_CRS)
+    district = shapely.union_all(list(bank_metric.values()))
+    near, inside = district.buffer(OSM_KEEP_M), district.buffer(200.0)
+    start = shapely.points([line.coords[0] for line in osm.geometry])
+    end = shapely.points([line.coords[-1] for line in osm.geometry])
+    middle = osm.geometry.interpolate(0.5, normalized=True)
+    keep = near.contains(start) & near.contains(end) & inside.contains(middle.to_numpy())
+    osm = osm[keep].reset_index(drop=True)
+    south, north = bank_metric["south"], bank_metric["north"]
+    crossing = osm.geometry.intersects(river).to_numpy()
+    across = np.array(
+        [
+            (
+                south.buffer(200).contains(shapely.Point(g.coords[0]))
+                and north.buffer(200).contains(shapely.Point(g.coords[-1]))
+            )
+            or (
+                north.buffer(200).contains(shapely.Point(g.coords[0]))
+                and south.buffer(200).contains(shapely.Point(g.coords[-1]))
+            )
+            for g in osm.geometry
+        ]
+    )
+    if (crossing & ~across).any():
+        raise ValueError(f"{int((crossing & ~across).sum())} OSM segments cross the river without joining the banks")
+    bridge = crossing
+    # dual carriageways: another segment with both ends within 600 m of this one's
+    ends = np.array([[g.coords[0], g.coords[-1]] for g in osm.geometry])
+    twin = np.zeros(len(osm), dtype=bool)
+    for i in range(len(osm)):
+        if osm.geometry.iloc[i].length < 300:
+            continue
+        same = np.hypot(*(ends[:, 0] - ends[i, 0]).T) + np.hypot(*(ends[:, 1] - ends[i, 1]).T)
+        flip = np.hypot(*(ends[:, 0] - ends[i, 1]).T) + np.hypot(*(ends[:, 1] - ends[i, 0]).T)
+        close = (np.minimum(same, flip) < 600) & (
+            np.abs(osm.geometry.length - osm.geometry.iloc[i].length) < 0.3 * osm.geometry.iloc[i].length
+        )
+        close[i] = False
+        twin[i] = close.any()
+    trunk = bridge | twin | _seat_links(osm, towns)
+    # bridge labels by position: west or east of the middle between the outermost crossings
+    xs = np.array([g.interpolate(0.5, normalized=True).x for g in osm.geometry])
+    middle_x = 0.5 * (xs[bridge].min() + xs[bridge].max()) if bridge.any() else 0.0
+    names = np.where(bridge, np.where(xs < middle_x, "黄河大桥(西)", "黄河大桥(东)"), "")
+    backbone = gpd.GeoDataFrame(
+        {
+            "road_class": np.where(trunk, "trunk", "county"),
+            "bridge": bridge,
+            "name": names,
+            "source": "osm",
+            "osm_u": osm["u"].to_numpy(),
+            "osm_v": osm["v"].to_numpy(),
+        },
+        geometry=osm.geometry.to_numpy(),
+        crs=METRIC_CRS,
+    )
+    logger.info(
+        "OSM backbone: %d segments (%.0f km), %d trunk, %d bridges",
+        len(backbone),
+        backbone.length.sum() / 1000,
+        int(trunk.sum()),
+        int(bridge.sum()),
+    )
+    return backbone
+
+
+def _seat_links(osm: gpd.GeoDataFrame, towns: pd.DataFrame) -> np.ndarray:
+    """Segments on the shortest OSM route between neighbouring town seats (Delaunay
+    neighbours of the seats, each seat taken at its nearest junction within 3 km; routes
+    longer than twice the straight distance are not links)."""
+    import networkx as nx
+    from scipy.spatial import Delaunay, cKDTree
+
+    graph = nx.Graph()
+    for k, g in enumerate(osm.geometry):
+        graph.add_edge(int(osm["u"].iloc[k]), int(osm["v"].iloc[k]), length=g.length, row=k)
+    where = {}
+    for k, g in enumerate(osm.geometry):
+        where[int(osm["u"].iloc[k])] = g.coords[0]
+        where[int(osm["v"].iloc[k])] = g.coords[-1]
+    junctions = np.array(list(where))
+    d, j = cKDTree(np.array([where[n] for n in junctions])).query(towns[["x", "y"]].to_numpy(float))
+    seat_node = {k: int(junctions[j[k]]) for k in range(len(towns)) if d[k] < 3_000}
+    pairs = set()
+    tri = Delaunay(towns[["x", "y"]].to_numpy(float))
+    for simplex in tri.simplices:
+        for a, b in ((0, 1), (1, 2), (0, 2)):
+            pairs.add(tuple(sorted((int(simplex[a]), int(simplex[b])))))
+    on = np.zeros(len(osm), dtype=bool)
+    for a, b in sorted(pairs):
+        if a not in seat_node or b not in seat_node or seat_node[a] == seat_node[b]:
+            continue
+        try:
+            path = nx.shortest_path(graph, seat_node[a], seat_node[b], weight="length")
+        except nx.NetworkXNoPath:
+            continue
+        length = sum(graph.edges[u, v]["length"] for u, v in zip(path[:-1], path[1:]))
+        straight = float(np.hypot(*(towns[["x", "y"]].to_numpy(float)[a] - towns[["x", "y"]].to_numpy(float)[b])))
+        if length <= 2.0 * straight:
+            for u, v in zip(path[:-1], path[1:]):
+                on[graph.edges[u, v]["row"]] = True
+    return on
+
+
+def set_terrain_and_speeds(roads: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, north) -> gpd.GeoDataFrame:
+    """``terrain`` (``hills`` in :data:`HILL_TOWNS` and on the north bank, else ``plain``) at
+    each road's middle, ``bus_speed_kmh`` from :data:`BUS_SPEED_KMH`, and ``road_id``."""
+    roads = roads.reset_index(drop=True).copy()
+    middle = roads.geometry.interpolate(0.5, normalized=True)
+    _, nearest = cells.sindex.nearest(middle, return_all=False)
+    town = cells["town"].to_numpy()[nearest]
+    hills = np.isin(town, HILL_TOWNS) | middle.within(north.buffer(200)).to_numpy()
+    roads["terrain"] = np.where(hills, "hills", "plain")
+    roads["bus_speed_kmh"] = [BUS_SPEED_KMH[(c, t)] for c, t in zip(roads["road_class"], roads["terrain"])]
+    roads["road_id"] = [f"R{k:05d}" for k in range(len(roads))]
+    return roads
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def report_calibration(vil: pd.DataFrame, schools: pd.DataFrame, attendance: pd.DataFrame, roads, census) -> None:
+    """Print each calibrated figure against its source (the table of data/README.md)."""
+    g = lambda cols, bank=None: int(vil.loc[vil["bank"] == bank if bank else slice(None), cols].to_numpy().sum())  # noqa: E731
+    for bank, code in CENSUS_CODE.items():
+        c = census[(CENSUS_YEAR, code)]
+        sub = vil[vil["bank"] == bank]
+        print(f"{code} residents {c['residents']:,} -> {int(sub['population'].sum()):,}")
+        print(f"{code} urban {c['urban']:,} -> {int(sub.loc[sub['ur_code'] < 200, 'population'].sum()):,}")
+        print(f"{code} rural {c['rural']:,} -> {int(sub.loc[sub['ur_code'] >= 200, 'population'].sum()):,}")
+        print(f"{code} 0-4 {c['0-0'] + c['1-4']:,} -> a3..a5+g1+g2 {g(['a3', 'a4', 'a5', 'g1', 'g2'], bank):,}")
+        print(f"{code} 5-9 {c['5-9']:,} -> g3..g7 {g(['g3', 'g4', 'g5', 'g6', 'g7'], bank):,}")
+        print(
+            f"{code} 10-14 {c['10-14']:,} -> g8..g9 {g(['g8', 'g9'], bank):,} + g10..g12 {g(['g10', 'g11', 'g12'], bank):,}"
+        )
+        print(f"{code} cohort growth per year {cohort_growth(census, code):.5f}")
+    pop = int(vil["population"].sum())
+    for label, cols in (("primary", range(1, 7)), ("junior", range(7, 10)), ("senior", range(10, 13))):
+        n = g([f"g{k}" for k in cols])
+        print(f"{label} pupils {n:,} = {1000 * n / pop:.1f} per 1,000")
+    print("children a0..a5", [int(vil[f"a{a}"].sum()) for a in range(6)])
+    open_ = schools[schools["status"] == "open"]
+    board = open_[(open_["beds"] > 0) & open_["kind"].isin(["primary", "central_primary", "junior", "nine_year"])]
+    print(f"boarding primary and junior schools {len(board)}; beds {int(board['beds'].sum()):,}")
+    print("boarders by grade", attendance.groupby("grade")["boarders"].sum().to_dict())
+    km = roads.length / 1000
+    print("roads km by class/source", km.groupby([roads["road_class"], roads["source"]]).sum().round(1).to_dict())
 
 
 def _vec_gcj(coords: np.ndarray) -> np.ndarray:
@@ -385,21 +745,6 @@ def name_mengjin_schools(
             sites.at[k, "name"] = "朝阳镇中心小学" if t == "朝阳" else f"{t}中心小学"
         elif tname[s["town_code"]].endswith("街道"):
             sites.at[k, "name"] = s["name"].replace("街道第", "第").replace("初级中学", "初中")
-    # Boarding as the policy describes (寄宿制学校 named in 四(三)).
-    boarding = {
-        "会盟中心小学": 320,
-        "白鹤初中": 560,
-        "白鹤中心小学": 260,
-        "麻屯初中": 480,
-        "平乐中心小学": 240,
-        "会盟初中": 420,
-    }
-    for name, beds in boarding.items():
-        sites.loc[sites["name"] == name, "beds"] = beds
-    # Two towns without a boarding primary today, one without a boarding junior: the
-    # model must add beds there (每镇至少1所寄宿制小学和初中).
-    sites.loc[sites["name"].isin(["常袋中心小学", "横水中心小学"]), "beds"] = 0
-    sites.loc[sites["name"] == "送庄初中", "beds"] = 0
 
     def unit(name_part: str) -> pd.Series:
         if name_part in vx.index:
@@ -424,14 +769,14 @@ def name_mengjin_schools(
             sites = pd.concat([sites, pd.DataFrame([row])], ignore_index=True)
 
     host_named("孟庄社区", "primary", "孟庄小学")
-    host_named("护庄村", "primary", "护庄小学", beds=200)
+    host_named("护庄村", "primary", "护庄小学")
     host_named("张盘村", "primary", "张盘小学")
     host_named("小寨村", "primary", "小寨小学")
     host_named("霍村村", "primary", "霍村小学")
     chaoyang = (
         vil[(vil["town"] == "朝阳镇") & (vil["ur_code"] == 122)].sort_values("population", ascending=False).iloc[0]
     )
-    host_named(chaoyang["village_id"], "primary", "朝阳三小", beds=220)
+    host_named(chaoyang["village_id"], "primary", "朝阳三小")
     host_named("龙马社区", "primary", "城关第二小学")
     host_named("八一社区", "junior", "城关二中", offset=300.0)
     # High schools: three in the main urban area (111/112), three outside it.
@@ -516,7 +861,9 @@ def planned_projects_table(schools: pd.DataFrame) -> pd.DataFrame:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--geo", type=Path, default=Path("../shared/geo"), help="folder of the real place data")
+    ap.add_argument(
+        "--geo", type=Path, required=True, help="folder of the real place data (the files data/README.md lists)"
+    )
     ap.add_argument("--out", type=Path, default=Path("data"), help="output folder")
     args = ap.parse_args()
     main(args.geo, args.out)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
+from shapely import LineString, box
 
 from layout_opt import District, load_district
-from layout_opt.examples import METRIC_CRS, Calibration, stem_of, synth_children, synth_population, synthetic_district
+from layout_opt.examples import (
+    METRIC_CRS,
+    Calibration,
+    attach_to_backbone,
+    cohorts_from_census,
+    grade_and_age_totals,
+    spread_cohorts,
+    stem_of,
+    synth_children,
+    synth_population,
+    synthetic_district,
+)
 from layout_opt.io import write_geojson
 from layout_opt.schema import GRADE_COLUMNS
 from layout_opt.travel import build_road_graph
@@ -174,3 +187,99 @@ def test_synth_children_totals():
 )
 def test_stem_of(name, stem):
     assert stem_of(name) == stem
+
+
+# --------------------------------------------------------------------------- census calibration
+
+
+BIRTHS = {2010 + k: 1000.0 + 100 * k for k in range(14)}  # 2010: 1,000 ... 2023: 2,300
+
+
+def test_cohorts_from_census_split_age_and_scale():
+    ages = {(0, 4): 5_000, (5, 9): 4_000}
+    flat = cohorts_from_census(ages, BIRTHS, census_year=2020, base_year=2020)
+    # each band is split in proportion to the births of its years and keeps its total
+    assert sum(flat[y] for y in range(2011, 2016)) == pytest.approx(4_000)
+    assert sum(flat[y] for y in range(2016, 2021)) == pytest.approx(5_000)
+    assert flat[2015] / flat[2011] == pytest.approx(BIRTHS[2015] / BIRTHS[2011])
+    aged = cohorts_from_census(ages, BIRTHS, census_year=2020, base_year=2023, growth_per_year=1.01)
+    assert aged[2012] == pytest.approx(flat[2012] * 1.01**3)
+    # born after the census: births times the youngest band's ratio to its births
+    ratio = 5_000 / sum(BIRTHS[y] for y in range(2016, 2021))
+    assert aged[2022] == pytest.approx(BIRTHS[2022] * ratio)
+    assert sorted(aged) == list(range(2011, 2024))
+    with pytest.raises(ValueError, match="before the census"):
+        cohorts_from_census(ages, BIRTHS, census_year=2020, base_year=2019)
+    with pytest.raises(ValueError, match="youngest band"):
+        cohorts_from_census({(5, 9): 4_000}, BIRTHS, census_year=2020, base_year=2023)
+
+
+def test_grades_and_ages_from_cohorts():
+    cohorts = {y: float(y - 2000) for y in range(2005, 2024)}  # born 2017 -> 17 people
+    grades, ages = grade_and_age_totals(cohorts, 2023, {10: 0.5, 11: 0.5, 12: 0.5})
+    assert grades[1] == 17 and grades[9] == 9  # grade 1 born 2017, grade 9 born 2009
+    assert grades[12] == 3  # born 2006: 6 people, half in general senior high
+    assert ages[0] == 23 and ages[5] == 18
+
+
+def test_spread_cohorts_keeps_totals():
+    population = np.array([100, 1_000, 10_000])
+    grades = {g: 50 * g for g in range(1, 13)}
+    ages = {a: 30 + a for a in range(6)}
+    out = spread_cohorts(population, grades, ages, np.random.default_rng(0))
+    assert [int(out[f"g{g}"].sum()) for g in range(1, 13)] == [grades[g] for g in range(1, 13)]
+    assert [int(out[f"a{a}"].sum()) for a in range(6)] == [ages[a] for a in range(6)]
+    assert (out.iloc[2] > out.iloc[0]).all()
+
+
+# --------------------------------------------------------------------------- roads on a backbone
+
+
+def test_synthetic_roads_name_their_source(district):
+    _, d = district
+    assert set(d.roads["source"]) == {"synthetic"}
+
+
+def test_attach_to_backbone_joins_every_place_without_crossing():
+    rng = np.random.default_rng(4)
+    bank = box(0, 0, 20_000, 12_000)
+    backbone = gpd.GeoDataFrame(
+        {"road_class": ["trunk", "county"], "bridge": [False, False], "name": "", "source": "osm"},
+        geometry=[LineString([(0, 6_000), (20_000, 6_000)]), LineString([(10_000, 6_000), (10_000, 12_000)])],
+        crs=METRIC_CRS,
+    )
+    pts = rng.uniform([500, 500], [19_500, 11_500], size=(40, 2))
+    pts = pts[np.abs(pts[:, 1] - 6_000) > 300]
+    nodes = pd.DataFrame(
+        {
+            "x": pts[:, 0],
+            "y": pts[:, 1],
+            "bank": "south",
+            "town_code": "T",
+            "is_seat": [True] + [False] * (len(pts) - 1),
+            "ur_code": [121] + [122] * 4 + [220] * (len(pts) - 5),
+            "central_village": False,
+        }
+    )
+    roads = attach_to_backbone(backbone, nodes, {"south": bank}, rng, max_edge_m=5_000.0, extra_edge_share=0.2)
+    old, new = roads.iloc[:2], roads.iloc[2:]
+    assert (new["source"] == "synthetic").all() and set(new["road_class"]) <= {"township", "village"}
+    assert (new["road_class"] == "township").any()
+    # the backbone keeps its ends and lies where it did; links join it at added vertices
+    for k in range(2):
+        line = backbone.geometry.iloc[k]
+        assert old.geometry.iloc[k].coords[0] == line.coords[0] and old.geometry.iloc[k].coords[-1] == line.coords[-1]
+        assert old.geometry.iloc[k].hausdorff_distance(line) < 1e-6
+    assert len(old.geometry.iloc[0].coords) > 2
+    for seg in new.geometry:
+        for line in old.geometry:
+            inter = seg.intersection(line)
+            assert inter.is_empty or all(
+                min(np.hypot(p.x - c[0], p.y - c[1]) for c in seg.coords) < 1.0
+                for p in getattr(inter, "geoms", [inter])
+            )
+        assert bank.buffer(200).contains(seg)
+    roads["road_id"] = [f"R{k}" for k in range(len(roads))]
+    graph = build_road_graph(roads)
+    _, node = cKDTree(graph.node_xy).query(pts)
+    assert len(set(graph.component[node].tolist())) == 1

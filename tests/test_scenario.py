@@ -137,6 +137,25 @@ def test_wrong_type_in_toml_is_a_value_error_naming_the_file(tmp_path):
         Scenario.from_toml(path)
 
 
+def test_a_gbk_scenario_names_the_file_and_the_encoding(tmp_path):
+    path = tmp_path / "gbk.toml"
+    path.write_bytes('name = "孟津方案"\n'.encode("gbk"))
+    with pytest.raises(ValueError) as err:
+        Scenario.from_toml(path)
+    assert str(err.value) == "gbk.toml: not UTF-8 text (byte 0xc3 on line 1); it looks GBK-encoded: save it as UTF-8"
+
+
+def test_a_byte_order_mark_is_ignored(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes('\ufeff[planning]\nname = "孟津"\n'.encode())
+    assert Scenario.from_toml(path) == Scenario(name="孟津")
+
+
+def test_a_folder_is_not_a_scenario_file(tmp_path):
+    with pytest.raises(ValueError, match=rf"^{tmp_path.name}: is a folder, not a scenario file$"):
+        Scenario.from_toml(tmp_path)
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -241,6 +260,55 @@ def test_replace_checks_names_and_values_and_leaves_the_original():
     assert t.class_cap_primary == 40 and s.class_cap_primary == 45 and t != s
     with pytest.raises(dataclasses.FrozenInstanceError):
         t.class_cap_primary = 30  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"boarding_limit_min": 40},
+            "boarding_limit_min = 40 is below day_limit_junior_min = 45; junior pupils may board",
+        ),
+        (
+            {"boarding_limit_min": 50, "day_limit_senior_min": 60},
+            "boarding_limit_min = 50 is below day_limit_senior_min = 60; senior pupils may board",
+        ),
+        ({"horizon_year": 2025}, "horizon_year = 2025 is before the last plan year 2026; it must be 2026 or later"),
+        ({"years": (2031,)}, "horizon_year = 2030 is before the last plan year 2031"),
+    ],
+)
+def test_rules_that_contradict_each_other_are_refused(changes, message):
+    with pytest.raises(ValueError) as err:
+        Scenario(**changes)
+    assert str(err.value).startswith(message)
+
+
+def test_a_boarding_limit_below_the_day_limit_of_a_band_that_does_not_board_is_fine():
+    s = Scenario(boarding_limit_min=40, boarding_bands=("upper_primary",))
+    assert s.boarding_limit_min == 40 and s.day_limit("junior") == 45
+    assert Scenario(years=(2031,), horizon_year=2031).years == (2031,)
+
+
+def test_plan_years_are_checked_against_the_base_year():
+    Scenario(years=(2023, 2024)).check_years(2023)
+    Scenario(years=(2043,), horizon_year=2043).check_years(2023)
+    with pytest.raises(
+        ValueError, match=r"^years \[2022\] are before the base year 2023 of the data \(district.json\)"
+    ):
+        Scenario(years=(2022, 2023)).check_years(2023)
+    with pytest.raises(ValueError, match=r"^years \[2044\] are more than 20 years after the base year 2023"):
+        Scenario(years=(2044,), horizon_year=2044).check_years(2023)
+
+
+def test_solve_checks_the_years_before_any_work(monkeypatch):
+    district = synthetic_district(n_towns=2, villages_per_town=4, seed=1)
+
+    def started(*args, **kwargs):
+        raise AssertionError("solve started working")
+
+    monkeypatch.setattr(api, "travel_matrix", started)
+    with pytest.raises(ValueError, match=f"before the base year {district.base_year}"):
+        lo.solve(district, Scenario(years=(district.base_year - 3,)))
 
 
 def test_from_dict_names_its_source():

@@ -63,11 +63,11 @@ def _fingerprint(folder: Path) -> dict[str, str]:
 
 
 # Records of the bundled data the cases corrupt (checked by ``test_fixture_records``).
-VILLAGE = "410306002203"  # 权庄村, host of the primary S0001
+VILLAGE = "410306002207"  # 金娥村, host of the primary S0002
 OTHER_VILLAGE = "410306002204"
-PRIMARY = "S0001"  # 权庄小学, an open primary with 9 classrooms
+PRIMARY = "S0002"  # 金娥小学, an open primary with 11 classrooms
 JUNIOR = "S0000"
-PLANNED = "S0038"  # 永和路小学, planned for 2025
+PLANNED = "S0042"  # 永和路小学, planned for 2025
 ROAD = next(
     f["properties"]["road_id"]
     for f in json.loads((DATA / "roads.geojson").read_text(encoding="utf-8"))["features"]
@@ -106,6 +106,21 @@ def _declare_metric_crs(folder: Path) -> None:
     obj = _read(path)
     obj["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32649"}}
     _write(path, obj)
+
+
+def _set_enrolment(line: int, field: str, value: Callable[[str], str]) -> Callable[[Path], None]:
+    """Set ``field`` of data line ``line`` of enrolment.csv (the header is line 1) to ``value(old)``."""
+
+    def apply(folder: Path) -> None:
+        path = folder / "enrolment.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        row = lines[line - 1].split(",")
+        row[header.index(field)] = value(row[header.index(field)])
+        lines[line - 1] = ",".join(row)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    return apply
 
 
 def _truncate(folder: Path) -> None:
@@ -380,6 +395,38 @@ CASES = [
         "missing",
     ),
     (
+        "unknown road source",
+        _set("roads.geojson", "road_id", ROAD, "source", "gps"),
+        "roads.geojson",
+        ROAD,
+        "source",
+        "gps",
+    ),
+    (
+        "attendance: more boarders than pupils",
+        _set_enrolment(2, "boarders", lambda old: "999"),
+        "enrolment.csv",
+        "line 2",
+        "boarders",
+        "999 boarders but only",
+    ),
+    (
+        "attendance: pupils not a number",
+        _set_enrolment(3, "pupils", lambda old: "twelve"),
+        "enrolment.csv",
+        "line 3",
+        "pupils",
+        "whole number",
+    ),
+    (
+        "attendance: grade 13",
+        _set_enrolment(4, "grade", lambda old: "13"),
+        "enrolment.csv",
+        "line 4",
+        "grade",
+        "1 to 12",
+    ),
+    (
         "pupils but no classes",
         _set("schools.geojson", "school_id", PRIMARY, "classes", 0),
         "schools.geojson",
@@ -416,6 +463,9 @@ def test_fixture_records():
     assert 66 * s[PRIMARY]["classrooms"] < 900 and s[PRIMARY]["g8"] == 0
     assert s[PLANNED]["status"] == "planned" and s[PLANNED]["open_year"] > 2023
     assert r[ROAD]["road_class"] == "trunk"
+    lines = (DATA / "enrolment.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "village_id,school_id,grade,pupils,boarders" and len(lines) > 4
+    assert all(int(line.split(",")[3]) < 999 for line in lines[1:4])
 
 
 @pytest.mark.parametrize(
@@ -499,3 +549,121 @@ def test_bad_base_year(copy):
     with pytest.raises(ValidationError) as info:
         load_district(copy)
     assert (info.value.first.file, info.value.first.field) == ("district.json", "base_year")
+
+
+# --------------------------------------------------------------------------- district.json
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        ("[2023]", "-", "must be a JSON object"),
+        ("null", "-", "got null"),
+        ('{"base_year": true}', "base_year", "whole-number year"),
+        ('{"base_year": 1066}', "base_year", "must be 1990 to 2100"),
+        ('{"name": 7, "base_year": 2023}', "name", "must be a text"),
+        ('{"base_year": 2023,}', "-", "not valid JSON"),
+    ],
+    ids=["list", "null", "bool year", "year out of range", "name not text", "bad JSON"],
+)
+def test_district_json_problems_are_named(copy, text, field, words):
+    (copy / "district.json").write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        load_district(copy)
+    p = info.value.first
+    assert (p.file, p.record, p.field) == ("district.json", "-", field)
+    assert words in p.message
+
+
+def test_district_json_in_gbk_is_named_and_with_a_bom_is_read(copy):
+    meta = _read(copy / "district.json")
+    # saved as GBK by an editor, which replaces what GBK lacks (the attribution's ©)
+    (copy / "district.json").write_bytes(json.dumps(meta, ensure_ascii=False).encode("gbk", errors="replace"))
+    with pytest.raises(ValidationError) as info:
+        load_district(copy)
+    assert info.value.first.file == "district.json" and "GBK" in info.value.first.message
+    (copy / "district.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(meta, ensure_ascii=False).encode())
+    assert load_district(copy).name == meta["name"]
+
+
+def test_a_feature_without_properties_is_named_by_its_row(copy):
+    obj = _read(copy / "villages.geojson")
+    obj["features"][2]["properties"] = None
+    _write(copy / "villages.geojson", obj)
+    with pytest.raises(ValidationError) as info:
+        load_district(copy)
+    records = {p.record for p in info.value.problems if p.file == "villages.geojson"}
+    assert records == {"row 2"}
+    assert "record nan" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- policy_projects.csv
+
+
+def test_policy_projects_are_read_typed(mengjin):
+    from layout_opt.io import read_policy_projects
+
+    table = read_policy_projects(DATA, school_ids=mengjin.schools["school_id"])
+    assert list(table.columns) == ["project", "school_id", "type", "seats", "policy_text"]
+    assert table["seats"].dtype == "int64" and table["seats"].sum() == 1620 + 1620 + 1080 + 150
+    assert read_policy_projects(DATA / "nowhere") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "record", "field", "words"),
+    [
+        ("project,school_id,type,seats\nA,S0001,new,10,extra,fields\n", "-", "-", "cannot be read as CSV"),
+        ("", "-", "-", "cannot be read as CSV"),
+        ("project,type,seats\nA,new,10\n", "-", "school_id", "column is missing"),
+        ("project,school_id,type,seats\nA,S9999,new,10\n", "A", "school_id", "unknown school 'S9999'"),
+        ("project,school_id,type,seats\nA,,new,10\n", "A", "school_id", "value is missing"),
+        ("project,school_id,type,seats\nA,S0001,new,一千\n", "A", "seats", "whole number of seats"),
+        ("project,school_id,type,seats\nA,S0001,new,0\n", "A", "seats", "whole number of seats"),
+        ("project,school_id,type,seats\n,S0001,new,10\n", "row 0", "project", "value is missing"),
+        ("project,school_id,type,seats\nA,S0001,New,10\n", "A", "type", "unknown project type 'New'"),
+    ],
+    ids=[
+        "unparseable",
+        "empty",
+        "missing column",
+        "unknown school",
+        "no school",
+        "text seats",
+        "zero seats",
+        "no name",
+        "type",
+    ],
+)
+def test_policy_project_problems_are_named(mengjin, tmp_path, content, record, field, words):
+    from layout_opt.io import read_policy_projects
+
+    (tmp_path / "policy_projects.csv").write_text(content, encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        read_policy_projects(tmp_path, school_ids=mengjin.schools["school_id"])
+    hits = [p for p in info.value.problems if (p.file, p.record, p.field) == ("policy_projects.csv", record, field)]
+    assert hits and any(words in p.message for p in hits), info.value.problems
+
+
+def test_policy_projects_in_gbk_are_named(tmp_path):
+    from layout_opt.io import read_policy_projects
+
+    (tmp_path / "policy_projects.csv").write_bytes(
+        "project,school_id,type,seats\n永和路小学,S0038,new,1620\n".encode("gbk")
+    )
+    with pytest.raises(ValidationError, match=r"policy_projects.csv: record -, field -: not UTF-8 text .* GBK"):
+        read_policy_projects(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["check_district_meta", "check_policy_projects"])
+def test_docstring_examples_of_the_metadata_checks(name):
+    import doctest
+
+    from layout_opt import validate
+
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    messages: list[str] = []
+    tests = [t for t in doctest.DocTestFinder().find(getattr(validate, name), name) if t.examples]
+    assert tests
+    for test in tests:
+        runner.run(test, out=messages.append)
+    assert runner.summarize(verbose=False).failed == 0, "".join(messages)

@@ -102,6 +102,9 @@ def solve(
     ------
     layout_opt.InfeasibleError
         When no plan satisfies the rules, with the reasons in a planner's words.
+    ValueError
+        When the scenario's years do not fit the district's base year
+        (:meth:`Scenario.check_years`), before any work.
 
     Notes
     -----
@@ -138,6 +141,7 @@ def solve(
     from .diagnose import explain_infeasible, presolve_checks
 
     scenario = scenario or Scenario()
+    scenario.check_years(district.base_year)
     travel = travel or travel_matrix(district, scenario)
     if demand is None:
         demand = demand_forecast(district, scenario).for_years(scenario.years)

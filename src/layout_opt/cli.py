@@ -1,32 +1,46 @@
 """Command line: ``layout-opt plan`` (the batch run) and ``layout-opt summary``.
 
 ``layout-opt plan --data data --scenario scenarios/default.toml --out plans/2024-2026``
-regenerates the whole plan and writes the folder of DESIGN.md §5.  Exit codes: 0 a plan;
-2 bad input (file, record and field named); 3 no plan satisfies the rules (the
-explanation is printed and saved in the folder); 1 anything else.
+regenerates the whole plan and writes its folder (see the README).  This module parses
+the options and reports; the disk is read and written by :mod:`layout_opt.io` only.
+Exit codes: 0 a plan; 2 bad options or input (file, record and field named, before any
+work; nothing on disk changes); 3 no plan satisfies the rules (the explanation is
+printed and saved in the folder); 1 a plan that breaks a rule or anything else; 130
+interrupted by Ctrl-C (143 by SIGTERM), with nothing left on disk.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import math
+import os
+import signal
+import socket
 import sys
+import threading
 from pathlib import Path
 
-from .errors import ValidationError
+from .errors import OutputError, ValidationError
 
 logger = logging.getLogger("layout_opt")
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+#: Exit code after Ctrl-C (SIGINT): 128 + 2, as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 def _summary_text(summary: dict) -> str:
     lines = [
         f"{summary['district']} — base year {summary['base_year']}",
         f"villages: {summary['villages']}   residents: {summary['residents']:,}",
+        "residents by settlement class: "
+        + ", ".join(f"{k} {v:,}" for k, v in summary["residents_by_settlement"].items()),
         "pupils by band: " + ", ".join(f"{k} {v:,}" for k, v in summary["pupils_by_band"].items()),
         "pupils per 1,000 residents: " + ", ".join(f"{k} {v}" for k, v in summary["pupils_per_1000"].items()),
+        "children by age: " + ", ".join(f"{k} {v:,}" for k, v in summary["children_by_age"].items()),
         "schools by kind: " + ", ".join(f"{k} {v}" for k, v in summary["schools_by_kind"].items()),
         "planned projects: " + ", ".join(summary["planned_projects"]),
         f"closure candidates (teaching points and schools under 100 pupils): {summary['closure_candidates']}",
@@ -37,6 +51,28 @@ def _summary_text(summary: dict) -> str:
             f"    {o['name']} ({o['school_id']}): {o['classes']} classes, {o['pupils_per_class']} pupils per class (cap {o['cap']})"
         )
     lines.append("boarding beds by town: " + ", ".join(f"{k} {v}" for k, v in summary["boarding_beds_by_town"].items()))
+    board = summary["boarding_today"]
+    lines.append(
+        "schools with beds today: "
+        + ", ".join(f"{k} {n} ({board['beds'][k]:,} beds)" for k, n in board["schools"].items() if n)
+    )
+    if board["boarders_by_band"] is None:
+        lines.append("boarders today: no attendance table (enrolment.csv)")
+    else:
+        lines.append(
+            f"boarders today: {sum(board['boarders_by_band'].values()):,} ("
+            + ", ".join(f"{k} {v:,}" for k, v in board["boarders_by_band"].items())
+            + ")"
+        )
+    roads = summary["roads"]
+    if roads is not None:
+        lines.append(
+            f"roads: {roads['segments']} segments, {sum(roads['km_by_class'].values()):,.1f} km; by class "
+            + ", ".join(f"{k} {v:,.1f}" for k, v in roads["km_by_class"].items())
+            + "; by source "
+            + ", ".join(f"{k} {v:,.1f}" for k, v in roads["km_by_source"].items())
+            + f"; {roads['bridges']} bridges"
+        )
     return "\n".join(lines)
 
 
@@ -75,18 +111,22 @@ class _Step:
         return False
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    """Regenerate the plan and write its folder."""
-    import io as _io
+def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) -> int:
+    """Regenerate the plan and write its folder.
+
+    Every input and the output are checked before any work: the output path
+    (:class:`layout_opt.io.PlanFolder`), the scenario, the data folder, the scenario's
+    years against the data's base year and ``policy_projects.csv``.
+    """
     import time
+    from io import StringIO
 
     from . import io
     from .api import demand_forecast, solve, travel_matrix
     from .errors import InfeasibleError
-    from .scenario import Scenario
 
     start = time.perf_counter()
-    buffer = _io.StringIO()
+    buffer = StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
@@ -94,82 +134,178 @@ def cmd_plan(args: argparse.Namespace) -> int:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
-    if args.out.exists() and not args.force:
-        print(f"error: {args.out} exists; use --force to replace it", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    timings: dict = {}
+    try:
+        folder = io.PlanFolder(
+            args.out, force=args.force, inputs={"the data folder": args.data, "the scenario file": args.scenario}
+        )
+        scenario = _scenario(args)
+        timings: dict = {}
+        with _Step("load and validate the district", timings):
+            district = io.read_district(args.data)
+            try:
+                scenario.check_years(district.base_year, source=f"data folder {args.data}")
+            except ValueError as exc:
+                raise _BadInput(f"{_scenario_source(args)}: {exc}") from exc
+            projects = io.read_policy_projects(args.data, school_ids=district.schools["school_id"])
+        if interrupts is not None:
+            interrupts.folder = folder  # before entering: an interrupt while it is made undoes it too
+        with folder:
+            with _Step("travel-time matrix", timings):
+                travel = travel_matrix(district, scenario)
+            with _Step("school-age forecast", timings):
+                demand_forecast(district, scenario)
+            try:
+                with _Step("solve the layout model", timings):
+                    plan = solve(district, scenario, travel=travel)
+            except InfeasibleError as exc:
+                print(exc.explanation, file=sys.stderr)
+                io.write_infeasible(exc, folder, scenario, log_text=buffer.getvalue())
+                return EXIT_INFEASIBLE
+            with _Step("check the plan against the rules", timings):
+                violations = plan.check()
+            if len(violations):
+                logger.error("the plan breaks %d rule(s); see violations.csv", len(violations))
+            bus_plan = None
+            if args.routes:
+                from .routing import RoutingParams, route_district
+
+                with _Step(f"school-bus routes {scenario.years[-1]}", timings):
+                    bus_plan = route_district(
+                        plan.assignments,
+                        district,
+                        year=scenario.years[-1],
+                        params=RoutingParams.from_scenario(scenario),
+                    )
+            with _Step("write the plan folder", timings):
+                written = io.write_plan(
+                    plan,
+                    folder,
+                    policy_projects=projects,
+                    bus_plan=bus_plan,
+                    log_text=buffer.getvalue(),
+                    violations=violations,
+                    timings=timings,
+                )
+        s = plan.summary
+        logger.info(
+            "plan written to %s in %.1f s: %d closures, %d classrooms, %d beds, capital %.1f M yuan; solver %s, gap %.2f%%",
+            written,
+            time.perf_counter() - start,
+            s["closures"]["total"],
+            s["added"]["classrooms"],
+            s["added"]["beds"],
+            s["costs_yuan"]["capital"] / 1e6,
+            s["solver"]["status"],
+            100 * (s["solver"]["gap"] or 0),
+        )
+        return EXIT_ERROR if len(violations) else EXIT_OK
+    finally:
+        root.removeHandler(handler)
+
+
+class _BadInput(Exception):
+    """A bad option or scenario: the message is printed and the exit code is 2."""
+
+
+def _scenario(args: argparse.Namespace):
+    """The scenario of the run: the file (or the defaults) with the command-line overrides."""
+    from .scenario import Scenario
+
     try:
         scenario = Scenario.from_toml(args.scenario) if args.scenario else Scenario()
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise _BadInput(str(exc)) from exc
+    overrides = {}
     if args.time_limit is not None:
-        scenario = scenario.replace(time_limit_s=args.time_limit)
+        overrides["time_limit_s"] = args.time_limit
     if args.bound_method is not None:
-        scenario = scenario.replace(bound_method=args.bound_method)
-    with _Step("load and validate the district", timings):
-        district = io.read_district(args.data)
-        projects = io.read_policy_projects(args.data)
-    with _Step("travel-time matrix", timings):
-        travel = travel_matrix(district, scenario)
-    with _Step("school-age forecast", timings):
-        demand_forecast(district, scenario)
+        overrides["bound_method"] = args.bound_method
     try:
-        with _Step("solve the layout model", timings):
-            plan = solve(district, scenario, travel=travel)
-    except InfeasibleError as exc:
-        print(exc.explanation, file=sys.stderr)
-        with io.atomic_folder(args.out, force=args.force) as tmp:
-            (tmp / "infeasible.txt").write_text(exc.explanation + "\n", encoding="utf-8")
-            io.write_json(
-                {
-                    "status": "infeasible",
-                    "reasons": exc.reasons,
-                    "details": exc.details,
-                    "scenario": scenario.to_dict(),
-                },
-                tmp / "summary.json",
-            )
-            (tmp / "run.log").write_text(buffer.getvalue(), encoding="utf-8")
-        return EXIT_INFEASIBLE
-    with _Step("check the plan against the rules", timings):
-        violations = plan.check()
-    if len(violations):
-        logger.error("the plan breaks %d rule(s); see violations.csv", len(violations))
-    bus_plan = None
-    if args.routes:
-        from .routing import RoutingParams, route_district
+        return scenario.replace(**overrides)
+    except ValueError as exc:  # e.g. --time-limit against the scenario's own rules
+        raise _BadInput(f"{_scenario_source(args)} with the command-line options: {exc}") from exc
 
-        with _Step(f"school-bus routes {scenario.years[-1]}", timings):
-            bus_plan = route_district(
-                plan.assignments, district, year=scenario.years[-1], params=RoutingParams.from_scenario(scenario)
-            )
-    with _Step("write the plan folder", timings):
-        io.write_plan(
-            plan,
-            args.out,
-            policy_projects=projects,
-            bus_plan=bus_plan,
-            force=args.force,
-            log_text=buffer.getvalue(),
-            violations=violations,
-            timings=timings,
-        )
-    total = time.perf_counter() - start
-    s = plan.summary
-    logger.info(
-        "plan written to %s in %.1f s: %d closures, %d classrooms, %d beds, capital %.1f M yuan; solver %s, gap %.2f%%",
-        args.out,
-        total,
-        s["closures"]["total"],
-        s["added"]["classrooms"],
-        s["added"]["beds"],
-        s["costs_yuan"]["capital"] / 1e6,
-        s["solver"]["status"],
-        100 * (s["solver"]["gap"] or 0),
-    )
-    root.removeHandler(handler)
-    return EXIT_ERROR if len(violations) else EXIT_OK
+
+def _scenario_source(args: argparse.Namespace) -> str:
+    return args.scenario.name if args.scenario else "the default scenario"
+
+
+def _time_limit(text: str) -> float:
+    """``--time-limit``: seconds within the scenario parameter's range."""
+    from .scenario import PARAMETERS
+
+    p = PARAMETERS["time_limit_s"]
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(seconds) and p.low <= seconds <= p.high):
+        raise argparse.ArgumentTypeError(f"must be {p.range_text()} seconds, got {text}")
+    return seconds
+
+
+class _Interrupts:
+    """SIGINT (Ctrl-C) and SIGTERM end the run at once, with one line and nothing left on disk.
+
+    The signals' handlers do nothing but wake a watcher thread through
+    :func:`signal.set_wakeup_fd`; it discards :attr:`folder` (the plan folder being
+    written, with its lock and temporary folder) and exits with 128 + the signal number
+    (130 for SIGINT).  Raising :class:`KeyboardInterrupt` in the main thread would not
+    do: while a solver runs in compiled code the main thread does not run Python, and
+    the exception can be lost on the way back.  Outside the main thread this does nothing.
+    """
+
+    SIGNALS = ("SIGINT", "SIGTERM")
+
+    def __init__(self) -> None:
+        self.folder = None
+        self._active = False
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        self._active = True
+        self._recv, self._send = socket.socketpair()
+        self._send.setblocking(False)
+        self._old_fd = signal.set_wakeup_fd(self._send.fileno(), warn_on_full_buffer=False)
+        self._old_handlers = {}
+        for name in self.SIGNALS:
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                self._old_handlers[signum] = signal.signal(signum, _ignore_here)
+        self._thread = threading.Thread(target=self._watch, name="layout-opt signals", daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        data = self._recv.recv(1)
+        if not data or data[0] == 0:  # the run ended
+            return
+        signum = data[0]
+        folder = self.folder
+        if folder is not None:
+            folder.discard()
+        done = folder is not None and folder.state == "committed"
+        what = f"the plan folder {folder.target} is complete" if done else "nothing was written"
+        os.write(2, f"\ninterrupted by {signal.Signals(signum).name}; {what}\n".encode())
+        os._exit(128 + signum)
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._active:
+            return
+        for signum, old in self._old_handlers.items():
+            signal.signal(signum, old)
+        signal.set_wakeup_fd(self._old_fd)
+        with contextlib.suppress(OSError):
+            self._send.send(b"\0")
+        self._thread.join(timeout=5)
+        self._recv.close()
+        self._send.close()
+        self._active = False
+
+
+def _ignore_here(signum: int, frame: object) -> None:
+    """Python-level handler of SIGINT/SIGTERM: the watcher thread of :class:`_Interrupts` acts."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,9 +319,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=Path("data"), help="district data folder (default: data)")
     p.add_argument("--scenario", type=Path, default=None, help="scenario TOML (default: the policy defaults)")
     p.add_argument("--out", type=Path, required=True, help="plan folder to write")
-    p.add_argument("--force", action="store_true", help="replace an existing plan folder")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing plan folder (never a folder or file that a plan run did not write)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages (the log still goes to the folder)")
-    p.add_argument("--time-limit", type=float, default=None, help="solver budget in seconds (overrides the scenario)")
+    p.add_argument(
+        "--time-limit",
+        type=_time_limit,
+        default=None,
+        help="solver budget in seconds, 1 to 86400 (overrides the scenario)",
+    )
     p.add_argument(
         "--bound-method",
         choices=("lp", "root"),
@@ -198,22 +343,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``layout-opt`` command."""
+    """Entry point of the ``layout-opt`` command; returns the exit code.
+
+    Exit codes: 0 a plan; 1 a plan that breaks a rule (a bug); 2 bad options or input,
+    named, before any work; 3 no plan satisfies the rules; 130 interrupted (SIGINT),
+    143 terminated (SIGTERM), with nothing left on disk.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a bad option (2, message printed)
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_BAD_INPUT)
     quiet = getattr(args, "quiet", True) or args.command == "summary"
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     console.setLevel(logging.WARNING if quiet else logging.INFO)
     logging.getLogger().addHandler(console)
     try:
-        return int(args.func(args))
-    except ValidationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        with _Interrupts() as interrupts:
+            if args.command == "plan":
+                return int(cmd_plan(args, interrupts))
+            return int(args.func(args))
+    except (ValidationError, OutputError, _BadInput) as exc:
+        prefix = "--out: " if isinstance(exc, OutputError) else ""
+        print(f"error: {prefix}{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except FileExistsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         logging.getLogger().removeHandler(console)
 

@@ -10,10 +10,20 @@ import numpy as np
 import pandas as pd
 
 from .examples import METRIC_CRS
-from .schema import AGE_COLUMNS, BANDS, BANDS_OF_KIND, GRADE_COLUMNS, GRADES_OF_BAND
+from .schema import AGE_COLUMNS, BANDS, BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, GRADES_OF_BAND, band_of_grade
 from .validate import validate_tables
 
 logger = logging.getLogger(__name__)
+
+#: Level of each kind of school, for the figures of boarding schools.
+_LEVEL_OF_KIND = {
+    "teaching_point": "primary",
+    "primary": "primary",
+    "central_primary": "primary",
+    "junior": "junior",
+    "nine_year": "nine_year",
+    "high": "senior",
+}
 
 _INT_VILLAGE = ("ur_code", "population", *GRADE_COLUMNS, *AGE_COLUMNS)
 _INT_SCHOOL = (
@@ -52,6 +62,13 @@ class District:
         School year the enrolment describes.
     name : str
         Label used in reports.
+    attribution : str
+        Sources and licences of the data.
+    enrolment : pandas.DataFrame or None
+        Today's attendance: one row per village, school and grade with pupils in the base
+        year (``village_id``, ``school_id``, ``grade``, ``pupils``, ``boarders``).  Summed
+        by school it is the schools' ``g1``..``g12``, summed by village the villages';
+        ``None`` when the district has no such table (``enrolment.csv`` is optional).
     """
 
     villages: gpd.GeoDataFrame
@@ -62,6 +79,7 @@ class District:
     base_year: int = 2023
     name: str = "district"
     attribution: str = ""
+    enrolment: pd.DataFrame | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -77,17 +95,20 @@ class District:
         attribution: str = "",
         files: dict[str, str] | None = None,
         crs: str = METRIC_CRS,
+        enrolment: pd.DataFrame | None = None,
     ) -> District:
         """Validate the tables and return a district in a metric CRS.
 
-        The input frames are not modified.
+        The input frames are not modified.  ``enrolment`` (today's attendance, see
+        :attr:`enrolment`) is optional; other columns than those of
+        :data:`layout_opt.schema.ENROLMENT_COLUMNS` are dropped.
 
         Raises
         ------
         layout_opt.errors.ValidationError
             Naming file, record and field of every problem.
         """
-        validate_tables(villages, schools, roads, towns, base_year, files=files)
+        validate_tables(villages, schools, roads, towns, base_year, files=files, enrolment=enrolment)
         v = _normalise(villages, "village_id", _INT_VILLAGE, crs)
         v["central_village"] = v["central_village"].map(lambda x: str(x).lower() in ("true", "1"))
         s = _normalise(schools, "school_id", _INT_SCHOOL, crs)
@@ -98,6 +119,16 @@ class District:
             s["town"] = s["town_code"].map(dict(zip(t["town_code"], t["town"])))
         r = None if roads is None else roads.to_crs(crs).reset_index(drop=True)
         b = None if boundary is None else boundary.to_crs(crs)
+        e = None if enrolment is None else _normalise_enrolment(enrolment)
+        if e is not None:
+            young = e[(e["grade"] <= 3) & (e["boarders"] > 0)]
+            if len(young):
+                logger.warning(
+                    "%d pupils of grades 1-3 board today (%d lines of the attendance table); "
+                    "national guidance says they should not",
+                    int(young["boarders"].sum()),
+                    len(young),
+                )
         return cls(
             villages=v,
             schools=s,
@@ -107,6 +138,7 @@ class District:
             base_year=int(base_year),
             name=name,
             attribution=attribution,
+            enrolment=e,
         )
 
     def __repr__(self) -> str:
@@ -137,6 +169,14 @@ class District:
         Villages and schools of those towns and the roads touching them are kept; the
         result is validated like any district.  Trips that left the towns are lost, so
         plans of a subset are studies, not parts of the district's plan.
+
+        Today's attendance keeps the rows whose village and school are both kept.  Rows
+        crossing the border are dropped, and with them their pupils: a kept school's
+        ``g<grade>`` no longer counts pupils from villages outside the towns, and a kept
+        village's no longer counts its pupils enrolled at schools outside them (for
+        instance senior pupils at another town's high school).  The subset is thus a
+        closed district of the pupils who live and attend school in it today.  Without
+        an attendance table the pupil counts are kept as they are.
         """
         codes = {
             str(c)
@@ -146,6 +186,12 @@ class District:
             raise ValueError(f"no town matches {towns!r}; known: {', '.join(self.towns['town'])}")
         villages = self.villages[self.villages["town_code"].isin(codes)]
         schools = self.schools[self.schools["town_code"].isin(codes)]
+        enrolment = None
+        if self.enrolment is not None:
+            e = self.enrolment
+            enrolment = e[e["village_id"].isin(villages["village_id"]) & e["school_id"].isin(schools["school_id"])]
+            villages = _counts_from(villages, enrolment, "village_id")
+            schools = _counts_from(schools, enrolment, "school_id")
         roads = None
         if self.roads is not None:
             area = villages.geometry.union_all().union(schools.geometry.union_all()).convex_hull.buffer(3_000)
@@ -161,6 +207,7 @@ class District:
             or f"{self.name} ({', '.join(sorted(self.towns.loc[self.towns['town_code'].isin(codes), 'town']))})",
             attribution=self.attribution,
             crs=self.crs,
+            enrolment=enrolment,
         )
 
     @property
@@ -192,8 +239,12 @@ class District:
         Returns
         -------
         dict
-            villages, residents, pupils by band, schools by kind, closure candidates,
-            classes over the caps, boarding beds by town.
+            villages, residents (in all and by settlement class: urban units 111-122,
+            rural units 210-220), pupils by band and per 1,000 residents, children by
+            age, schools by kind, closure candidates, classes over the caps, boarding
+            beds by town, today's boarding (schools with beds by level, beds, boarders
+            by band from the attendance table, or ``None`` without one) and the roads
+            (km by class and by source, bridges; ``None`` without roads).
         """
         caps = class_caps or {"primary": 45, "junior": 50, "senior": 50}
         v, s = self.villages, self.schools
@@ -241,7 +292,65 @@ class District:
             "closure_candidates": int(self.closure_candidates(small_school_pupils).sum()),
             "oversize_classes": {"schools": len(over), "classes": int(sum(o["classes"] for o in over)), "list": over},
             "boarding_beds_by_town": {k: int(n) for k, n in beds.items()},
+            "residents_by_settlement": {
+                "urban (111-122)": int(v.loc[v["ur_code"] < 200, "population"].sum()),
+                "rural (210-220)": int(v.loc[v["ur_code"] >= 200, "population"].sum()),
+            },
+            "children_by_age": {int(c[1:]): int(v[c].sum()) for c in AGE_COLUMNS},
+            "boarding_today": self._boarding_today(),
+            "roads": self._road_figures(),
         }
+
+    def _boarding_today(self) -> dict:
+        """Schools with beds by level, their beds, and today's boarders by band."""
+        s = self.schools[(self.schools["status"] == "open") & (self.schools["beds"] > 0)]
+        level = s["kind"].map(_LEVEL_OF_KIND)
+        boarders = None
+        if self.enrolment is not None:
+            e = self.enrolment
+            by_band = e.groupby(e["grade"].map(band_of_grade))["boarders"].sum()
+            boarders = {b: int(by_band.get(b, 0)) for b in BANDS}
+        return {
+            "schools": {k: int((level == k).sum()) for k in ("primary", "junior", "nine_year", "senior")},
+            "beds": {k: int(s.loc[level == k, "beds"].sum()) for k in ("primary", "junior", "nine_year", "senior")},
+            "boarders_by_band": boarders,
+        }
+
+    def _road_figures(self) -> dict | None:
+        """Kilometres of road by class and by source, and the number of bridges."""
+        if self.roads is None:
+            return None
+        r = self.roads
+        km = r.geometry.length / 1000.0
+        by_source = km.groupby(r["source"]).sum() if "source" in r.columns else pd.Series({"unknown": km.sum()})
+        return {
+            "segments": int(len(r)),
+            "km_by_class": {k: round(float(x), 1) for k, x in km.groupby(r["road_class"]).sum().items()},
+            "km_by_source": {k: round(float(x), 1) for k, x in by_source.items()},
+            "bridges": int(r["bridge"].map(lambda x: str(x).lower() in ("true", "1")).sum())
+            if "bridge" in r.columns
+            else 0,
+        }
+
+
+def _normalise_enrolment(enrolment: pd.DataFrame) -> pd.DataFrame:
+    """The attendance columns with text ids and int64 counts, rows in their given order."""
+    out = enrolment[list(ENROLMENT_COLUMNS)].reset_index(drop=True).copy()
+    for c in ("village_id", "school_id"):
+        out[c] = out[c].astype(str)
+    for c in ("grade", "pupils", "boarders"):
+        out[c] = pd.to_numeric(out[c]).astype(np.int64)
+    return out
+
+
+def _counts_from(table: gpd.GeoDataFrame, enrolment: pd.DataFrame, id_col: str) -> gpd.GeoDataFrame:
+    """``table`` with ``g1``..``g12`` recounted from the attendance rows of each record."""
+    sums = enrolment.pivot_table(index=id_col, columns="grade", values="pupils", aggfunc="sum", fill_value=0)
+    sums = sums.reindex(index=table[id_col].astype(str), columns=range(1, 13), fill_value=0)
+    out = table.copy()
+    for g in range(1, 13):
+        out[f"g{g}"] = sums[g].to_numpy(np.int64)
+    return out
 
 
 def _normalise(gdf: gpd.GeoDataFrame, id_col: str, int_cols: tuple[str, ...], crs: str) -> gpd.GeoDataFrame:

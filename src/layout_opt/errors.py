@@ -74,3 +74,12 @@ class InfeasibleError(RuntimeError):
 
     def __str__(self) -> str:
         return self.explanation
+
+
+class OutputError(ValueError):
+    """An output path that cannot or must not be written; nothing was written.
+
+    Raised before any work when the output would overwrite an input, replace something
+    that is not a plan folder, or cannot be created; the message names the path and the
+    reason.
+    """

@@ -1,25 +1,45 @@
 """Reading and writing files.  No other module touches the disk.
 
-Inputs are never modified.  Outputs of a plan run are written into a temporary folder
-beside the target and renamed into place when complete.
+Inputs are never modified.  A plan run writes one folder (:class:`PlanFolder`): checked
+before any work, locked against other runs, built in a temporary folder beside the target
+and renamed into place when complete; only a folder that a plan run wrote (with
+:data:`PLAN_MARKER`) is ever replaced.  Files of equal plans are byte-identical
+(:data:`FILE_DATE`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import logging
 import os
+import re
+import secrets
 import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from io import BytesIO, StringIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from .district import District
-from .errors import Problem, ValidationError
+from .errors import InfeasibleError, OutputError, Problem, ValidationError
+from .schema import ENROLMENT_COLUMNS
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the lock file is created exclusively instead
+    fcntl = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario import Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +52,12 @@ DISTRICT_FILES = {
     "boundary": "boundary.geojson",
 }
 META_FILE = "district.json"
+#: The policy's named seat projects (optional; for the report's comparison).
+POLICY_PROJECTS_FILE = "policy_projects.csv"
+#: Today's attendance (optional): village, school, grade, pupils, boarders in the base year.
+ENROLMENT_FILE = "enrolment.csv"
+#: Base year of a data folder whose ``district.json`` does not give one.
+DEFAULT_BASE_YEAR = 2023
 
 #: Text columns that must stay text (codes with leading digits would turn into numbers).
 _TEXT_COLUMNS = ("village_id", "school_id", "town_code", "road_id")
@@ -46,10 +72,93 @@ def _read_table(path: Path, file: str) -> gpd.GeoDataFrame:
         raise ValidationError([Problem(file, "-", "-", f"cannot be read as GeoJSON: {exc}")]) from exc
     for c in _TEXT_COLUMNS:
         if c in gdf.columns:
-            gdf[c] = gdf[c].map(
-                lambda x: x if x is None or isinstance(x, str) else (str(int(x)) if float(x).is_integer() else str(x))
-            )
+            gdf[c] = gdf[c].map(_as_code)
     return gdf
+
+
+def _as_code(x: object) -> str | None:
+    """A code as text: numbers read from the file lose their ``.0``; missing stays ``None``."""
+    if x is None or isinstance(x, str):
+        return x
+    if pd.isna(x):
+        return None
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _read_text(path: Path, file: str) -> str:
+    """UTF-8 text of an input file (a leading BOM is dropped), or a :class:`ValidationError`."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise ValidationError([Problem(file, "-", "-", "is a folder, not a file")]) from exc
+    except OSError as exc:
+        raise ValidationError([Problem(file, "-", "-", f"cannot be read: {exc.strerror}")]) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError([Problem(file, "-", "-", encoding_message(data, exc))]) from exc
+
+
+def encoding_message(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8, and a hint when it reads as GBK.
+
+    Examples
+    --------
+    >>> data = "name = '孟津'".encode("gbk")
+    >>> try:
+    ...     data.decode("utf-8")
+    ... except UnicodeDecodeError as exc:
+    ...     print(encoding_message(data, exc))
+    not UTF-8 text (byte 0xc3 on line 1); it looks GBK-encoded: save it as UTF-8
+    """
+    line = data.count(b"\n", 0, exc.start) + 1
+    text = f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return text + "; save it as UTF-8"
+    return text + "; it looks GBK-encoded: save it as UTF-8"
+
+
+def read_district_meta(folder: str | os.PathLike) -> dict:
+    """The checked ``district.json`` of a data folder (an empty dict if it has none).
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If the file cannot be read, is not JSON, is not an object, or a field has the
+        wrong type or range (:func:`layout_opt.validate.check_district_meta`).
+    """
+    from .validate import check_district_meta
+
+    path = Path(folder) / META_FILE
+    if not path.exists():
+        return {}
+    text = _read_text(path, META_FILE)
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError([Problem(META_FILE, "-", "-", f"not valid JSON: {exc}")]) from exc
+    problems = check_district_meta(meta, META_FILE)
+    if problems:
+        raise ValidationError(problems)
+    return meta
+
+
+def _read_enrolment(path: Path) -> pd.DataFrame:
+    """``enrolment.csv`` as text (validation judges the values); ids keep leading digits."""
+    text = _read_text(path, ENROLMENT_FILE)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
+            table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning) as exc:
+        message = str(exc).strip() or "no columns"
+        if isinstance(exc, pd.errors.ParserWarning):
+            message = "a row has more fields than the header"
+        raise ValidationError([Problem(ENROLMENT_FILE, "-", "-", f"cannot be read as CSV: {message}")]) from exc
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
 
 
 def read_district(folder: str | os.PathLike, name: str | None = None) -> District:
@@ -59,7 +168,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
     ----------
     folder : path-like
         Folder holding ``villages.geojson``, ``schools.geojson``, ``roads.geojson``,
-        ``towns.geojson`` and optionally ``boundary.geojson`` and ``district.json``
+        ``towns.geojson`` and optionally ``boundary.geojson``, ``enrolment.csv``
+        (today's attendance, :attr:`District.enrolment`) and ``district.json``
         (``{"name": ..., "base_year": ..., "attribution": ...}``).
     name : str, optional
         Overrides the district's name.
@@ -77,16 +187,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
     folder = Path(folder)
     if not folder.is_dir():
         raise ValidationError([Problem(str(folder), "-", "-", "data folder not found")])
-    meta: dict = {}
-    meta_path = folder / META_FILE
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValidationError([Problem(META_FILE, "-", "-", f"not valid JSON: {exc}")]) from exc
-    base_year = meta.get("base_year", 2023)
-    if not isinstance(base_year, int):
-        raise ValidationError([Problem(META_FILE, "-", "base_year", f"must be a year, got {base_year!r}")])
+    meta = read_district_meta(folder)
+    base_year = meta.get("base_year", DEFAULT_BASE_YEAR)
     tables = {}
     for key, file in DISTRICT_FILES.items():
         path = folder / file
@@ -94,6 +196,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
             tables[key] = None
             continue
         tables[key] = _read_table(path, file)
+    enrolment_path = folder / ENROLMENT_FILE
+    enrolment = _read_enrolment(enrolment_path) if enrolment_path.exists() else None
     return District.from_frames(
         villages=tables["villages"],
         schools=tables["schools"],
@@ -103,7 +207,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
         base_year=base_year,
         name=name or meta.get("name", folder.name),
         attribution=meta.get("attribution", ""),
-        files=dict(DISTRICT_FILES),
+        files={**DISTRICT_FILES, "enrolment": ENROLMENT_FILE},
+        enrolment=enrolment,
     )
 
 
@@ -118,7 +223,10 @@ def write_district(district: District, folder: str | os.PathLike) -> Path:
     write_geojson(district.villages, folder / DISTRICT_FILES["villages"])
     write_geojson(district.schools, folder / DISTRICT_FILES["schools"])
     if district.roads is not None:
-        write_geojson(district.roads, folder / DISTRICT_FILES["roads"])
+        meta = {"attribution": district.attribution} if district.attribution else None
+        write_geojson(district.roads, folder / DISTRICT_FILES["roads"], metadata=meta)
+    if district.enrolment is not None:
+        write_enrolment(district.enrolment, folder / ENROLMENT_FILE)
     write_geojson(district.towns, folder / DISTRICT_FILES["towns"])
     if district.boundary is not None:
         write_geojson(district.boundary, folder / DISTRICT_FILES["boundary"])
@@ -129,57 +237,45 @@ def write_district(district: District, folder: str | os.PathLike) -> Path:
     return folder
 
 
-def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike, crs: str = "EPSG:4326", precision: int = 6) -> None:
-    """Write ``gdf`` as GeoJSON in ``crs`` with fixed coordinate precision."""
+def write_geojson(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike,
+    crs: str = "EPSG:4326",
+    precision: int = 6,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Write ``gdf`` as GeoJSON in ``crs`` with fixed coordinate precision.
+
+    ``metadata`` (e.g. ``{"attribution": ..., "license": ...}``) becomes members of the
+    file's FeatureCollection, beside ``features``.
+    """
     out = gdf.to_crs(crs)
-    out.to_file(
-        path,
-        driver="GeoJSON",
-        engine="pyogrio",
-        layer_options={"COORDINATE_PRECISION": str(precision), "RFC7946": "YES"},
-    )
+    options = {"COORDINATE_PRECISION": str(precision), "RFC7946": "YES"}
+    if metadata:
+        options["FOREIGN_MEMBERS_COLLECTION"] = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
+    out.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options=options)
+
+
+def write_enrolment(enrolment: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write today's attendance as ``enrolment.csv`` (UTF-8, the columns of
+    :data:`layout_opt.schema.ENROLMENT_COLUMNS`, sorted by village, school and grade)."""
+    table = enrolment[list(ENROLMENT_COLUMNS)].sort_values(["village_id", "school_id", "grade"], kind="stable")
+    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
 def write_json(obj: dict, path: str | os.PathLike) -> None:
     """Write ``obj`` as UTF-8 JSON with sorted keys (stable across runs)."""
-    Path(path).write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", path)
+
+
+def write_text(text: str, path: str | os.PathLike) -> None:
+    """Write ``text`` as UTF-8 with ``\\n`` line ends."""
+    Path(path).write_text(text, encoding="utf-8", newline="\n")
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write ``df`` as UTF-8 CSV (with BOM, so Excel opens Chinese text) without index."""
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-
-
-@contextmanager
-def atomic_folder(target: str | os.PathLike, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``target`` only when the block succeeds.
-
-    Parameters
-    ----------
-    target : path-like
-        Final folder.
-    force : bool
-        Replace an existing ``target``; otherwise an existing one raises
-        :class:`FileExistsError` before anything is written.
-    """
-    target = Path(target)
-    if target.exists() and not force:
-        raise FileExistsError(f"{target} exists; use --force to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(target)
 
 
 # --------------------------------------------------------------------------- OpenStreetMap
@@ -309,17 +405,439 @@ def _read_osm_ways(path: Path) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- plans
 
 
-def read_policy_projects(folder: str | os.PathLike) -> pd.DataFrame | None:
-    """The policy's named seat projects (``policy_projects.csv``), if the folder has them."""
-    path = Path(folder) / "policy_projects.csv"
+def read_policy_projects(folder: str | os.PathLike, school_ids: Iterable[str] | None = None) -> pd.DataFrame | None:
+    """The policy's named seat projects (``policy_projects.csv``), checked, if the folder has them.
+
+    Parameters
+    ----------
+    folder : path-like
+        The data folder.
+    school_ids : iterable of str, optional
+        The district's schools (``district.schools["school_id"]``); every project must
+        name one of them.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``project, school_id, type, seats, policy_text`` (seats as int64, texts as str;
+        ``policy_text`` empty if the file has no such column), or ``None`` without the
+        file.
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If the file cannot be read as UTF-8 CSV, lacks a column, or a record has a
+        missing or unknown school, an unknown type or seats that are not a whole number
+        (:func:`layout_opt.validate.check_policy_projects`).
+    """
+    from .validate import check_policy_projects
+
+    path = Path(folder) / POLICY_PROJECTS_FILE
     if not path.exists():
         return None
-    return pd.read_csv(path, dtype={"school_id": str}, encoding="utf-8").fillna({"school_id": ""})
+    text = _read_text(path, POLICY_PROJECTS_FILE)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
+            table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning) as exc:
+        message = str(exc).strip() or "no columns"
+        if isinstance(exc, pd.errors.ParserWarning):
+            message = "a row has more fields than the header"
+        raise ValidationError([Problem(POLICY_PROJECTS_FILE, "-", "-", f"cannot be read as CSV: {message}")]) from exc
+    table.columns = [str(c).strip() for c in table.columns]
+    problems = check_policy_projects(table, school_ids, POLICY_PROJECTS_FILE)
+    if problems:
+        raise ValidationError(problems)
+    table["school_id"] = table["school_id"].str.strip()
+    table["seats"] = pd.to_numeric(table["seats"].str.strip()).astype("int64")
+    if "policy_text" not in table.columns:
+        table["policy_text"] = ""
+    return table
+
+
+# --------------------------------------------------------------------------- plan folders
+
+#: File in every plan folder: ``force`` replaces only folders that hold it.
+PLAN_MARKER = ".layout_opt_plan"
+_MARKER_TEXT = "A plan folder written by layout-opt plan; `layout-opt plan --force` replaces it as a whole.\n"
+#: Files a plan run may write besides :data:`PLAN_MARKER`.  A folder of an earlier version
+#: (without the marker) counts as a plan folder when it holds ``summary.json`` and
+#: ``run.log`` and nothing but these files.
+PLAN_FILES = frozenset(
+    {
+        "summary.json",
+        "assignments.csv",
+        "schools.csv",
+        "closures.csv",
+        "routes.csv",
+        "violations.csv",
+        "plan.gpkg",
+        "plan.xlsx",
+        "report.html",
+        "timings.json",
+        "run.log",
+        "infeasible.txt",
+    }
+)
+#: Date written into file metadata (workbook properties, ZIP entries, GeoPackage
+#: ``last_change``) so that equal inputs give byte-identical files.
+FILE_DATE = datetime.datetime(1980, 1, 1, tzinfo=datetime.UTC)
+
+
+def is_plan_folder(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder that ``layout-opt plan`` wrote (see :data:`PLAN_MARKER`).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> is_plan_folder(folder)
+    False
+    >>> _ = (folder / PLAN_MARKER).write_text("", encoding="utf-8")
+    >>> is_plan_folder(folder)
+    True
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return False
+    if (path / PLAN_MARKER).is_file():
+        return True
+    try:
+        entries = list(path.iterdir())
+    except OSError:
+        return False
+    names = {p.name for p in entries}
+    return {"summary.json", "run.log"} <= names and names <= PLAN_FILES and all(p.is_file() for p in entries)
+
+
+def _is_empty_folder(path: Path) -> bool:
+    try:
+        return path.is_dir() and not any(path.iterdir())
+    except OSError:
+        return False
+
+
+def _judge_existing(target: Path, given: Path, force: bool) -> None:
+    """Refuse an existing ``target`` that is not a plan folder, or any plan folder without ``force``."""
+    if not os.path.lexists(target):
+        return
+    if not target.is_dir():
+        raise OutputError(
+            f"{given} is a file, not a plan folder; a plan run replaces only plan folders it wrote, even with --force"
+        )
+    if _is_empty_folder(target):
+        return
+    if not is_plan_folder(target):
+        raise OutputError(
+            f"{given} exists and is not a plan folder (it has no {PLAN_MARKER} file); a plan run replaces only "
+            "plan folders it wrote, even with --force: choose another folder, or move this one away"
+        )
+    if not force:
+        raise OutputError(f"{given} exists; use --force to replace it")
+
+
+def check_output(
+    out: str | os.PathLike,
+    *,
+    force: bool = False,
+    inputs: Mapping[str, str | os.PathLike | None] | None = None,
+) -> Path:
+    """Judge a plan folder's path before any work, changing nothing on disk.
+
+    Parameters
+    ----------
+    out : path-like
+        The plan folder to write.  A symbolic link stands for the folder it points to.
+    force : bool
+        Whether an existing plan folder may be replaced.
+    inputs : mapping of str to path-like, optional
+        The run's inputs by role, e.g. ``{"the data folder": "data", "the scenario file":
+        "scenarios/default.toml"}``; the output may not be, contain or lie inside any of
+        them.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path of the plan folder, symbolic links resolved.
+
+    Raises
+    ------
+    layout_opt.errors.OutputError
+        If the path is or holds an input, is a dangling symbolic link or the root, exists
+        and is a file or a folder that is not a plan folder (even with ``force``), is a
+        plan folder and ``force`` is not given, or its parent cannot be written.
+    """
+    given = Path(out)
+    if given.is_symlink() and not given.exists():
+        raise OutputError(f"{given} is a symbolic link to {os.readlink(given)}, which does not exist")
+    try:
+        target = given.resolve()
+    except (OSError, RuntimeError) as exc:  # a loop of symbolic links
+        raise OutputError(f"{given} cannot be resolved: {exc}") from exc
+    if target.parent == target:
+        raise OutputError(f"{given} is the root of the file system; give a folder to write the plan into")
+    for role, path in (inputs or {}).items():
+        if path is None:
+            continue
+        source = Path(path).resolve()
+        if target == source:
+            raise OutputError(f"{given} is {role}; writing the plan there would replace the input")
+        if target in source.parents:
+            raise OutputError(f"{given} contains {role} {path}; writing the plan there would delete the input")
+        if source in target.parents:
+            raise OutputError(f"{given} lies inside {role} {path}; write the plan outside the inputs")
+    _judge_existing(target, given, force)
+    folder = target.parent
+    while not os.path.lexists(folder):
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot create {given}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {given}: no permission to write in {folder}")
+    return target
+
+
+class PlanFolder:
+    """A plan folder being written: checked, locked, and built beside its final place.
+
+    Use it as a context manager.  Making one checks the path (:func:`check_output`);
+    entering creates missing parent folders, takes a lock that other runs on the same
+    folder respect, removes what an interrupted run left beside it, and creates the
+    temporary folder :attr:`tmp` (with the usual permissions) where the files go;
+    :meth:`commit` renames it into place.  Leaving the block without a commit, or
+    :meth:`discard`, removes everything the folder created, so that a failed or
+    interrupted run leaves the disk as it was.
+
+    Parameters
+    ----------
+    out : path-like
+        The plan folder.  A symbolic link stands for the folder it points to, which is
+        replaced; the link stays.
+    force : bool
+        Replace an existing plan folder.  A folder that is not a plan folder (one without
+        :data:`PLAN_MARKER`) and a file are never replaced; an empty folder is used as is.
+    inputs : mapping of str to path-like, optional
+        The run's inputs by role, which the folder may not touch (see :func:`check_output`).
+
+    Raises
+    ------
+    layout_opt.errors.OutputError
+        From :func:`check_output` when made; when entered, if the folder cannot be
+        created, another run holds its lock, or the folder appeared meanwhile.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> with PlanFolder(root / "plan") as out:
+    ...     _ = (out.tmp / "summary.json").write_text("{}", encoding="utf-8")
+    ...     final = out.commit()
+    >>> sorted(p.name for p in final.iterdir())
+    ['.layout_opt_plan', 'summary.json']
+    >>> sorted(p.name for p in root.iterdir())
+    ['plan']
+    """
+
+    def __init__(
+        self,
+        out: str | os.PathLike,
+        *,
+        force: bool = False,
+        inputs: Mapping[str, str | os.PathLike | None] | None = None,
+    ) -> None:
+        self.given = Path(out)
+        self.force = force
+        self.target = check_output(out, force=force, inputs=inputs)
+        self.tmp: Path | None = None
+        self.state = "new"  # new -> open -> committed | discarded
+        self._mutex = threading.RLock()
+        self._created: list[Path] = []
+        self._lock_path = self.target.with_name(f".{self.target.name}.lock")
+        self._aside = self.target.with_name(f".{self.target.name}.old")
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> PlanFolder:
+        with self._mutex:
+            if self.state != "new":
+                raise RuntimeError(f"plan folder {self.given} is {self.state}")
+            try:
+                self._make_parents()
+                self._lock()
+                self._clean_leftovers()
+                _judge_existing(self.target, self.given, self.force)
+                if os.path.lexists(self._aside):
+                    raise OutputError(
+                        f"{self._aside} is in the way: a plan run moves the old plan there while it puts the "
+                        "new one in place; move it away"
+                    )
+                self.tmp = self._make_tmp()
+                (self.tmp / PLAN_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+            except BaseException:
+                self.discard()
+                raise
+            self.state = "open"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    # ------------------------------------------------------------ steps of __enter__
+
+    def _make_parents(self) -> None:
+        missing = []
+        folder = self.target.parent
+        while not os.path.lexists(folder):
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                continue  # made by someone else meanwhile
+            except OSError as exc:
+                raise OutputError(f"cannot create {self.given}: cannot make folder {folder}: {exc.strerror}") from exc
+            self._created.append(folder)
+
+    def _lock(self) -> None:
+        """Take the lock ``.NAME.lock`` beside the folder, or raise if another run has it."""
+        busy = OutputError(f"another plan run is writing {self.given} (lock {self._lock_path}); wait for it to finish")
+        while True:
+            flags = os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL)
+            try:
+                fd = os.open(self._lock_path, flags, 0o644)
+            except FileExistsError as exc:  # no fcntl: the file itself is the lock
+                raise busy from exc
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.given}: {exc.strerror} ({self._lock_path})") from exc
+            if fcntl is None:
+                self._lock_fd = fd
+                return
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                raise busy from exc
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self._lock_path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock_fd = fd
+                return
+            os.close(fd)  # the run that held it removed the file: lock the new one
+
+    def _clean_leftovers(self) -> None:
+        """Restore or remove what an interrupted run left beside the folder (we hold the lock)."""
+        pattern = re.compile(rf"\.{re.escape(self.target.name)}\.([a-z0-9_]{{8}}|old)")
+        old = self._aside
+        if not os.path.lexists(self.target) and old.is_dir() and not old.is_symlink() and is_plan_folder(old):
+            os.rename(old, self.target)
+            logger.warning("restored the plan folder %s that an interrupted run had moved aside", self.given)
+        for entry in self.target.parent.iterdir():
+            if pattern.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink() and _only_plan_files(entry):
+                _remove_tree(entry)
+                logger.info("removed %s, left by an interrupted run", entry)
+
+    def _make_tmp(self) -> Path:
+        while True:
+            tmp = self.target.with_name(f".{self.target.name}.{secrets.token_hex(4)}")
+            try:
+                os.mkdir(tmp)  # mode 0o777 less the umask, like any folder the user makes
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.given}: {exc.strerror} ({tmp.parent})") from exc
+            return tmp
+
+    # ------------------------------------------------------------ ending
+
+    def commit(self) -> Path:
+        """Put the written folder in place of the target and return the target.
+
+        Raises
+        ------
+        layout_opt.errors.OutputError
+            If, since the folder was checked, something that is not a plan folder (or,
+            without ``force``, any plan folder) appeared at the target; the written
+            folder is then discarded.
+        """
+        with self._mutex:
+            if self.state != "open" or self.tmp is None:
+                raise RuntimeError(f"plan folder {self.given} is {self.state}, not open")
+            target = self.target
+            _judge_existing(target, self.given, self.force)
+            if os.path.lexists(target):
+                old = self._aside
+                if os.path.lexists(old):
+                    raise OutputError(f"{old} appeared during the run and is in the way; move it away")
+                os.rename(target, old)
+                try:
+                    os.rename(self.tmp, target)
+                except BaseException:
+                    os.rename(old, target)
+                    raise
+                _remove_tree(old)
+            else:
+                os.rename(self.tmp, target)
+            self.state = "committed"
+            self._created.clear()
+            return target
+
+    def discard(self) -> None:
+        """Remove the temporary folder and what the folder created, and release the lock.
+
+        Safe to call from another thread (e.g. on a signal) and more than once; after a
+        commit it only releases the lock.
+        """
+        with self._mutex:
+            if self.state in ("new", "open"):
+                if self.tmp is not None:
+                    _remove_tree(self.tmp)
+                self.state = "discarded"
+            if self._lock_fd is not None:
+                with suppress(OSError):
+                    os.unlink(self._lock_path)
+                with suppress(OSError):
+                    os.close(self._lock_fd)
+                self._lock_fd = None
+            for folder in reversed(self._created):
+                with suppress(OSError):
+                    os.rmdir(folder)  # only if still empty
+            self._created.clear()
+
+
+def _only_plan_files(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but (possibly partial) plan files."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return False
+    return all(
+        p.is_file()
+        and not p.is_symlink()
+        and (p.name in PLAN_FILES or p.name == PLAN_MARKER or p.name.startswith("plan.gpkg-"))
+        for p in entries
+    )
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a folder tree; retried, since a writer may still be adding files."""
+    for _ in range(5):
+        try:
+            shutil.rmtree(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            continue
+    if os.path.lexists(path):
+        logger.warning("could not remove %s; remove it by hand", path)
 
 
 def write_plan(
     plan,
-    folder: str | os.PathLike,
+    folder: str | os.PathLike | PlanFolder,
     policy_projects: pd.DataFrame | None = None,
     bus_plan=None,
     force: bool = False,
@@ -327,28 +845,30 @@ def write_plan(
     violations: pd.DataFrame | None = None,
     timings: dict | None = None,
 ) -> Path:
-    """Write a plan folder atomically (DESIGN.md §5).
+    """Write a plan folder atomically.
 
     Files: ``summary.json``, ``assignments.csv``, ``schools.csv``, ``closures.csv``,
     ``plan.gpkg`` (schools, villages, assignment lines, and bus routes when given),
     ``plan.xlsx`` (Chinese sheets), ``report.html``, and, when given, ``routes.csv``,
     ``violations.csv``, ``timings.json`` (wall-clock seconds, kept out of
-    ``summary.json`` so that two runs give identical files) and ``run.log``.  The folder
-    is built beside the target and renamed into place; an existing folder is replaced
-    only with ``force``.
+    ``summary.json`` so that two runs give identical files) and ``run.log``; and the
+    marker :data:`PLAN_MARKER`.  The folder is built beside the target and renamed into
+    place (see :class:`PlanFolder`); an existing plan folder is replaced only with
+    ``force``, anything else never.
 
     Parameters
     ----------
     plan : layout_opt.Plan
         The plan.
-    folder : path-like
-        Target folder.
+    folder : path-like or PlanFolder
+        Target folder, or a :class:`PlanFolder` already entered (then ``force`` is its
+        own); it is committed.
     policy_projects : pandas.DataFrame, optional
         From :func:`read_policy_projects`, for the report's comparison.
     bus_plan : layout_opt.routing.BusPlan, optional
         School-bus routes to include.
     force : bool
-        Replace an existing folder.
+        Replace an existing plan folder.
     log_text : str, optional
         The run's log, saved as ``run.log``.
     violations : pandas.DataFrame, optional
@@ -359,58 +879,152 @@ def write_plan(
     Returns
     -------
     pathlib.Path
-        The folder written.
+        The folder written (absolute).
+
+    Raises
+    ------
+    layout_opt.errors.OutputError
+        If the folder may not or cannot be written (see :class:`PlanFolder`).
     """
     from . import report
 
-    target = Path(folder)
-    with atomic_folder(target, force=force) as tmp:
-        summary = dict(plan.summary)
-        solver = dict(summary["solver"])
-        seconds = solver.pop("seconds", None)
-        summary["solver"] = solver
-        if bus_plan is not None:
-            summary["buses"] = {k: v for k, v in bus_plan.totals.items() if "second" not in k}
-        write_json(summary, tmp / "summary.json")
-        write_json({"solver_seconds": seconds, **(timings or {})}, tmp / "timings.json")
-        if violations is not None and len(violations):
-            write_csv(violations, tmp / "violations.csv")
-        write_csv(plan.assignments, tmp / "assignments.csv")
-        write_csv(plan.schools, tmp / "schools.csv")
-        write_csv(plan.closures, tmp / "closures.csv")
-        if bus_plan is not None:
-            write_csv(bus_plan.routes, tmp / "routes.csv")
-        _write_gpkg(plan, tmp / "plan.gpkg", bus_plan)
-        sheets = report.workbook_sheets(plan, policy_projects)
-        with pd.ExcelWriter(tmp / "plan.xlsx", engine="openpyxl") as xl:
-            for name, table in sheets.items():
-                table.to_excel(xl, sheet_name=name, index=False)
-        (tmp / "report.html").write_text(report.render_html(plan, policy_projects, bus_plan=bus_plan), encoding="utf-8")
-        if log_text is not None:
-            (tmp / "run.log").write_text(log_text, encoding="utf-8")
-    return target
+    if not isinstance(folder, PlanFolder):
+        with PlanFolder(folder, force=force) as out:
+            return write_plan(
+                plan, out, policy_projects, bus_plan, log_text=log_text, violations=violations, timings=timings
+            )
+    tmp = _open_tmp(folder)
+    summary = dict(plan.summary)
+    solver = dict(summary["solver"])
+    seconds = solver.pop("seconds", None)
+    summary["solver"] = solver
+    if bus_plan is not None:
+        summary["buses"] = {k: v for k, v in bus_plan.totals.items() if "second" not in k}
+    write_json(summary, tmp / "summary.json")
+    write_json({"solver_seconds": seconds, **(timings or {})}, tmp / "timings.json")
+    if violations is not None and len(violations):
+        write_csv(violations, tmp / "violations.csv")
+    write_csv(plan.assignments, tmp / "assignments.csv")
+    write_csv(plan.schools, tmp / "schools.csv")
+    write_csv(plan.closures, tmp / "closures.csv")
+    if bus_plan is not None:
+        write_csv(bus_plan.routes, tmp / "routes.csv")
+    _write_gpkg(plan, tmp / "plan.gpkg", bus_plan)
+    # wall-clock seconds go to timings.json only: the workbook shows the summary without them
+    write_xlsx(report.workbook_sheets(dataclasses.replace(plan, summary=summary), policy_projects), tmp / "plan.xlsx")
+    write_text(report.render_html(plan, policy_projects, bus_plan=bus_plan), tmp / "report.html")
+    if log_text is not None:
+        write_text(log_text, tmp / "run.log")
+    return folder.commit()
+
+
+def write_infeasible(
+    error: InfeasibleError,
+    folder: str | os.PathLike | PlanFolder,
+    scenario: Scenario,
+    force: bool = False,
+    log_text: str | None = None,
+) -> Path:
+    """Write the folder of a run that found no plan: ``infeasible.txt``, ``summary.json``, ``run.log``.
+
+    ``infeasible.txt`` holds the explanation (:attr:`InfeasibleError.explanation`),
+    ``summary.json`` the status ``"infeasible"``, the reasons, their details and the
+    scenario.  The folder is written like a plan folder (:func:`write_plan`).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written (absolute).
+    """
+    if not isinstance(folder, PlanFolder):
+        with PlanFolder(folder, force=force) as out:
+            return write_infeasible(error, out, scenario, log_text=log_text)
+    tmp = _open_tmp(folder)
+    write_text(error.explanation + "\n", tmp / "infeasible.txt")
+    write_json(
+        {"status": "infeasible", "reasons": error.reasons, "details": error.details, "scenario": scenario.to_dict()},
+        tmp / "summary.json",
+    )
+    if log_text is not None:
+        write_text(log_text, tmp / "run.log")
+    return folder.commit()
+
+
+def _open_tmp(folder: PlanFolder) -> Path:
+    if folder.state != "open" or folder.tmp is None:
+        raise RuntimeError(f"plan folder {folder.given} is {folder.state}; use it inside its with block")
+    return folder.tmp
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> None:
+    """Write one sheet per table, without index; equal tables give byte-identical files.
+
+    The workbook's created and modified properties and the dates of its ZIP entries are
+    :data:`FILE_DATE`, not the time of writing.
+    """
+    buffer = BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        for name, table in sheets.items():
+            table.to_excel(xl, sheet_name=name, index=False)
+    Path(path).write_bytes(_fixed_zip_dates(buffer.getvalue()))
+
+
+def _fixed_zip_dates(data: bytes) -> bytes:
+    """An Office (ZIP) file with :data:`FILE_DATE` as entry dates and document dates."""
+    stamp = FILE_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>" + stamp + rb"\3", content
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=FILE_DATE.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, content)
+    return out.getvalue()
+
+
+@contextmanager
+def _gdal_options(**options: str) -> Iterator[None]:
+    """Set GDAL configuration options for the block, restoring the previous values."""
+    import pyogrio
+
+    before = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
 
 
 def _write_gpkg(plan, path: Path, bus_plan=None) -> None:
-    """Schools (last plan year), villages and assignment lines, WGS84, one layer each."""
+    """Schools (last plan year), villages and assignment lines, WGS84, one layer each.
+
+    The layers' ``last_change`` is :data:`FILE_DATE`, so that equal plans give identical files.
+    """
     from shapely import LineString
 
     d = plan.district
     last = int(plan.schools["year"].max())
-    schools = plan.school_table(last)
-    schools.to_crs("EPSG:4326").to_file(path, layer="schools", driver="GPKG", engine="pyogrio")
-    villages = d.villages[["village_id", "name", "town", "ur_code", "population", "geometry"]]
-    villages.to_crs("EPSG:4326").to_file(path, layer="villages", driver="GPKG", engine="pyogrio")
+    layers = {
+        "schools": plan.school_table(last),
+        "villages": d.villages[["village_id", "name", "town", "ur_code", "population", "geometry"]],
+    }
     vx = d.villages.set_index("village_id").geometry
     sx = d.schools.set_index("school_id").geometry
     a = plan.assignments
-    lines = gpd.GeoDataFrame(
+    layers["assignment_lines"] = gpd.GeoDataFrame(
         a,
         geometry=[LineString([vx[v].coords[0], sx[s].coords[0]]) for v, s in zip(a["village_id"], a["school_id"])],
         crs=d.crs,
     )
-    lines.to_crs("EPSG:4326").to_file(path, layer="assignment_lines", driver="GPKG", engine="pyogrio")
     if bus_plan is not None:
         routes = bus_plan.route_lines()
         if len(routes):
-            routes.to_crs("EPSG:4326").to_file(path, layer="bus_routes", driver="GPKG", engine="pyogrio")
+            layers["bus_routes"] = routes
+    with _gdal_options(OGR_CURRENT_DATE=FILE_DATE.strftime("%Y-%m-%dT%H:%M:%S.000Z")):
+        for name, layer in layers.items():
+            layer.to_crs("EPSG:4326").to_file(path, layer=name, driver="GPKG", engine="pyogrio")

@@ -536,6 +536,60 @@ class Scenario:
             value = getattr(self, name)
             if len(set(value)) != len(value):
                 raise ValueError(f"{name} lists a band twice: {list(value)!r}")
+        for band in self.boarding_bands:
+            day = f"day_limit_{band}_min"
+            if self.boarding_limit_min < getattr(self, day):
+                raise ValueError(
+                    f"boarding_limit_min = {self.boarding_limit_min:g} is below {day} = {getattr(self, day):g}; "
+                    f"{band} pupils may board, and a boarding trip may not be shorter than a day trip"
+                )
+        if self.horizon_year < self.years[-1]:
+            raise ValueError(
+                f"horizon_year = {self.horizon_year} is before the last plan year {self.years[-1]}; "
+                f"it must be {self.years[-1]} or later"
+            )
+
+    def check_years(self, base_year: int, source: str = "district.json") -> None:
+        """Check the plan years against the base year of the district's data.
+
+        Plan years run from the base year (the school year of the enrolment data) to
+        :data:`layout_opt.validate.MAX_PLANNING_YEARS` years after it.  :func:`layout_opt.solve`
+        and ``layout-opt plan`` call this before any work.
+
+        Parameters
+        ----------
+        base_year : int
+            The district's base year (``district.base_year``).
+        source : str
+            Where the base year comes from, for the message.
+
+        Raises
+        ------
+        ValueError
+            Naming the years out of range and the range.
+
+        Examples
+        --------
+        >>> from layout_opt import Scenario
+        >>> Scenario(years=(2024, 2025)).check_years(2023)
+        >>> Scenario(years=(2020, 2021)).check_years(2023)
+        Traceback (most recent call last):
+        ...
+        ValueError: years [2020, 2021] are before the base year 2023 of the data (district.json); plan years must be 2023 to 2043
+        """
+        from .validate import MAX_PLANNING_YEARS
+
+        last = base_year + MAX_PLANNING_YEARS
+        span = f"plan years must be {base_year} to {last}"
+        early = [y for y in self.years if y < base_year]
+        if early:
+            raise ValueError(f"years {early} are before the base year {base_year} of the data ({source}); {span}")
+        late = [y for y in self.years if y > last]
+        if late:
+            raise ValueError(
+                f"years {late} are more than {MAX_PLANNING_YEARS} years after the base year {base_year} "
+                f"of the data ({source}); {span}"
+            )
 
     # ---------------------------------------------------------------- accessors
 
@@ -693,18 +747,31 @@ class Scenario:
             (with the table it is in), a key given twice, a value of the wrong type or out
             of range.
         """
+        from .io import encoding_message
+
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except FileNotFoundError as exc:
             raise ValueError(f"{path.name}: scenario file not found") from exc
+        except IsADirectoryError as exc:
+            raise ValueError(f"{path.name}: is a folder, not a scenario file") from exc
+        except OSError as exc:
+            raise ValueError(f"{path.name}: cannot be read: {exc.strerror}") from exc
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path.name}: {encoding_message(data, exc)}") from exc
         return cls.from_toml_text(text, source=path.name)
 
     @classmethod
     def from_toml_text(cls, text: str, source: str = "scenario") -> Scenario:
-        """Read a scenario from TOML text (as :meth:`from_toml`; errors start with ``source``)."""
+        """Read a scenario from TOML text (as :meth:`from_toml`; errors start with ``source``).
+
+        A leading byte-order mark (as some Windows editors write) is ignored.
+        """
         try:
-            raw = tomllib.loads(text)
+            raw = tomllib.loads(text.removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{source}: not valid TOML: {exc}") from exc
         flat: dict[str, Any] = {}

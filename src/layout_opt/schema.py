@@ -32,6 +32,14 @@ ALL_GRADES: Final[tuple[int, ...]] = tuple(range(1, 13))
 GRADE_COLUMNS: Final[tuple[str, ...]] = tuple(f"g{g}" for g in ALL_GRADES)
 AGE_COLUMNS: Final[tuple[str, ...]] = tuple(f"a{a}" for a in range(6))
 
+#: Columns of today's attendance (``enrolment.csv``): pupils of a village-level unit in
+#: one grade at one school in the base year, and how many of them board there.
+ENROLMENT_COLUMNS: Final[tuple[str, ...]] = ("village_id", "school_id", "grade", "pupils", "boarders")
+
+#: Where a road line comes from (the optional ``source`` column of ``roads.geojson``):
+#: OpenStreetMap, a public authority's road data, or made by a generator.
+ROAD_SOURCES: Final[tuple[str, ...]] = ("osm", "official", "synthetic")
+
 #: Bands each kind of school teaches.  A teaching point (教学点) teaches grades 1-3.
 BANDS_OF_KIND: Final[dict[str, tuple[str, ...]]] = {
     "teaching_point": ("lower_primary",),
