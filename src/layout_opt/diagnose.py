@@ -157,9 +157,10 @@ def _fixed_capacity(problem: PlanningProblem, positions: Positions, reasons: lis
     for s in np.flatnonzero(load.sum(axis=(1, 2)) > 0):
         for k in range(K):
             grp = problem.class_group[s]
+            class_cap, size_cap = problem.class_cap_in(k), problem.size_cap_in(k)
             need = 0
             for gr in np.unique(grp[grp >= 0]):
-                need += int(np.ceil(load[s, k, grp == gr].sum() / problem.class_cap[s, gr] - 1e-9))
+                need += int(np.ceil(load[s, k, grp == gr].sum() / class_cap[s, gr] - 1e-9))
             have = int(problem.rooms[s] + problem.max_added_rooms[s])
             name = f"{problem.school_names[s]} ({problem.school_ids[s]})"
             year = int(problem.years[k])
@@ -173,10 +174,10 @@ def _fixed_capacity(problem: PlanningProblem, positions: Positions, reasons: lis
                     {"year": year, "school_id": problem.school_ids[s], "classrooms": need, "have": have}
                 )
                 break
-            if load[s, k].sum() > problem.size_cap[s]:
+            if load[s, k].sum() > size_cap[s]:
                 reasons.append(
                     f"In {year}, the {int(load[s, k].sum()):,} pupils enrolled today at {name}, who stay until they finish "
-                    f"their band, exceed its school-size cap of {int(problem.size_cap[s]):,}. Allow reassignment "
+                    f"their band, exceed its school-size cap of {int(size_cap[s]):,}. Allow reassignment "
                     "(allow_reassignment = true)."
                 )
                 details["capacity"].append(

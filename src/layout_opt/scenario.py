@@ -109,6 +109,13 @@ PARAMETERS: dict[str, Param] = {
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
+    "caps_from_year": Param(
+        "year",
+        "policy document, annex 4: 确保到2026年，小学、初中班额不超过45人、50人，办学规模不超过2000人、2000人、2500人",
+        2000,
+        2100,
+        "first year in which the class and school-size caps hold for every school; before it a school over them today may keep today's class size and pupils, no more",
+    ),
     "class_cap_teaching_point": Param(
         "pupils per class",
         "scenario default (mixed-grade classes, 复式班)",
@@ -322,7 +329,7 @@ PARAMETERS: dict[str, Param] = {
 #: mean the same).
 TOML_SECTIONS: dict[str, tuple[str, ...]] = {
     "planning": ("name", "years", "bands", "catchment_zones"),
-    "class_caps": ("class_cap_primary", "class_cap_junior", "class_cap_senior", "class_cap_teaching_point"),
+    "class_caps": ("class_cap_primary", "class_cap_junior", "class_cap_senior", "class_cap_teaching_point", "caps_from_year"),
     "school_caps": ("school_cap_primary", "school_cap_junior", "school_cap_nine_year", "school_cap_senior"),
     "travel_limits": (
         "day_limit_lower_primary_min",
@@ -448,6 +455,7 @@ class Scenario:
     class_cap_junior: int = 50
     class_cap_senior: int = 50
     class_cap_teaching_point: int = 25
+    caps_from_year: int = 2026
     school_cap_primary: int = 2000
     school_cap_junior: int = 2000
     school_cap_nine_year: int = 2500

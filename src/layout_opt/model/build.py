@@ -476,16 +476,17 @@ def define_capacity(
     var = loads.col >= 0
     group_of = problem.class_group[loads.s, loads.grade - 1]
     for k in range(K):
+        class_cap, size_cap = problem.class_cap_in(k), problem.size_cap_in(k)
         in_k = loads.k == k
         for s in unit.schools:
             mine = in_k & (loads.s == s)
             if not mine.any():
                 continue
             groups = np.unique(group_of[mine])
-            caps = problem.class_cap[s, groups].astype(float)
+            caps = class_cap[s, groups].astype(float)
             const_of = np.array([loads.n[mine & (group_of == gr) & ~var].sum() for gr in groups])
             floor = np.ceil(const_of / caps - 1e-9)  # classes the fixed pupils need anyway
-            cls = blk.add_vars(len(groups), floor, np.maximum(np.ceil(problem.size_cap[s] / caps) + 1, floor), True)
+            cls = blk.add_vars(len(groups), floor, np.maximum(np.ceil(size_cap[s] / caps) + 1, floor), True)
             classes_idx[s, groups, k] = cls
             for c, gr, cap, const, lb in zip(cls, groups, caps, const_of, floor):
                 sel = mine & (group_of == gr)
@@ -517,7 +518,7 @@ def define_capacity(
                 blk.add_row(
                     "school_size",
                     np.r_[loads.col[vs], o],
-                    np.r_[loads.n[vs], -float(problem.size_cap[s])],
+                    np.r_[loads.n[vs], -float(size_cap[s])],
                     -INF,
                     -const,
                     label=("school_size", k, int(s)),
@@ -528,7 +529,7 @@ def define_capacity(
                     loads.col[vs],
                     loads.n[vs],
                     -INF,
-                    float(problem.size_cap[s]) - const,
+                    float(size_cap[s]) - const,
                     label=("school_size", k, int(s)),
                 )
             # beds

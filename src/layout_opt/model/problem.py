@@ -73,6 +73,14 @@ class PlanningProblem:
         Yearly cost of one teacher.
     school_cost_yuan : numpy.ndarray
         ``(S,)`` yearly fixed cost of keeping the school open.
+    caps_from_year : int
+        First plan year in which the class and school-size caps hold for every school;
+        before it, a school over them today may stay at today's pupils per class
+        (:attr:`class_cap_today`) and today's size (:attr:`size_cap_today`), no more.
+    class_cap_today : numpy.ndarray
+        ``(S, 12)`` the larger of the class cap and the school's pupils per class today.
+    size_cap_today : numpy.ndarray
+        ``(S,)`` the larger of the school-size cap and the school's pupils today.
     size_cap, rooms, beds, max_added_rooms : numpy.ndarray
         ``(S,)`` pupils per school, classrooms and beds today, classrooms that may be
         added (0 where the site may not grow).
@@ -152,6 +160,9 @@ class PlanningProblem:
     teacher_cost_yuan: float
     school_cost_yuan: np.ndarray
     size_cap: np.ndarray
+    caps_from_year: int
+    class_cap_today: np.ndarray
+    size_cap_today: np.ndarray
     rooms: np.ndarray
     beds: np.ndarray
     max_added_rooms: np.ndarray
@@ -200,6 +211,14 @@ class PlanningProblem:
             [self.demand[:, :, [g - 1 for g in GRADES_OF_BAND[b]]].sum(axis=2) for b in BANDS],
             axis=2,
         )
+
+    def class_cap_in(self, k: int) -> np.ndarray:
+        """``(S, 12)`` pupils per class allowed in plan year index ``k``."""
+        return self.class_cap if self.years[k] >= self.caps_from_year else self.class_cap_today
+
+    def size_cap_in(self, k: int) -> np.ndarray:
+        """``(S,)`` pupils per school allowed in plan year index ``k``."""
+        return self.size_cap if self.years[k] >= self.caps_from_year else self.size_cap_today
 
     def available(self) -> np.ndarray:
         """``(K, S)`` bool: the school can take pupils that year (ignoring closures)."""
@@ -344,6 +363,8 @@ class PlanningProblem:
         main_level = ["senior" if "senior" in lv else ("junior" if lv == {"junior"} else "primary") for lv in levels_of]
         room_cost = np.array([scenario.class_cap(lv) * scenario.cost_per_added_seat_yuan for lv in main_level])
         enrol = s[[f"g{g}" for g in range(1, 13)]].to_numpy(np.int64).sum(axis=1)
+        classes_today = s["classes"].to_numpy(np.int64) if "classes" in s.columns else np.zeros(S, dtype=np.int64)
+        per_class_today = np.ceil(enrol / np.maximum(classes_today, 1)).astype(np.int64)
         small_kinds = np.isin(kinds, ["primary", "central_primary", "junior", "nine_year"])
         candidate = (s["status"] == "open").to_numpy() & (
             (kinds == "teaching_point") | ((enrol < scenario.small_school_pupils) & small_kinds)
@@ -403,6 +424,9 @@ class PlanningProblem:
             teacher_cost_yuan=float(scenario.teacher_cost_yuan_per_year),
             school_cost_yuan=np.full(S, float(scenario.school_cost_yuan_per_year)),
             size_cap=size_cap,
+            caps_from_year=int(scenario.caps_from_year),
+            class_cap_today=np.where(class_cap > 0, np.maximum(class_cap, per_class_today[:, None]), 0),
+            size_cap_today=np.maximum(size_cap, enrol),
             rooms=s["classrooms"].to_numpy(np.int64),
             beds=s["beds"].to_numpy(np.int64),
             max_added_rooms=max_added.astype(np.int64),

@@ -47,8 +47,8 @@ __all__ = [
     "to_mathopt",
 ]
 
-#: Relative gap to which each unit model is solved: below the district's 1e-4.
-UNIT_GAP = 5e-5
+#: Relative gap to which each unit model is solved (the district's gap is then at most this too).
+UNIT_GAP = 1e-4
 #: Integer variables from which a unit is started from :func:`lp_and_fix`.
 WARM_START_INTEGERS = 2_000
 
