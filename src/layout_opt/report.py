@@ -1042,7 +1042,8 @@ def key_figures(plan: Plan) -> pd.DataFrame:
 
     Closures (total and by year), added seats (total and by level), classrooms, beds,
     capital cost, planned-project cost, day and boarding pupils, mean travel by band, and
-    the solver's backend, status, objective, bound, gap and seconds.
+    the solver's backend, status, objective, bound and gap (no wall-clock seconds: those
+    are in ``timings.json``, so that two runs give the same report).
     """
     s = plan.summary
     sol = s["solver"]
@@ -1082,7 +1083,6 @@ def key_figures(plan: Plan) -> pd.DataFrame:
         ("目标值", sol.get("objective_yuan"), "元"),
         ("下界", sol.get("bound_yuan"), "元"),
         ("相对差距(gap)", None if sol.get("gap") is None else f"{100 * sol['gap']:.2f}%", ""),
-        ("求解时间", sol.get("seconds"), "秒"),
     ]
     return pd.DataFrame(rows, columns=["indicator", "value", "unit"])
 
@@ -1347,7 +1347,6 @@ def render_html(
         ),
         _kpi("—" if sol.get("bound_yuan") is None else _yuan_wan(sol["bound_yuan"]), "下界"),
         _kpi("—" if sol.get("gap") is None else f"{100 * sol['gap']:.2f}%", "相对差距(gap)"),
-        _kpi(f"{sol.get('seconds', 0)}秒", "求解时间"),
         "</div>",
     ]
     if s.get("unserved_pupils"):
