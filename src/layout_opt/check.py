@@ -22,10 +22,6 @@ from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND, SIZE_CA
 VIOLATION_COLUMNS = ["rule", "year", "record", "message"]
 
 
-def _level(kind: str) -> str:
-    return {"high": "senior", "junior": "junior"}.get(kind, "primary")
-
-
 def _may_grow(kind: str, ur_code: int, central: bool, scenario: Scenario) -> bool:
     levels = {LEVEL_OF_BAND[b] for b in BANDS_OF_KIND[kind]}
     return all(ur_code in scenario.expand_ur_codes(lv) or (lv == "primary" and central) for lv in levels)

@@ -9,8 +9,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .examples import METRIC_CRS
-from .schema import AGE_COLUMNS, BANDS, BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, GRADES_OF_BAND, band_of_grade
+from .schema import (
+    AGE_COLUMNS,
+    BANDS,
+    ENROLMENT_COLUMNS,
+    GRADE_COLUMNS,
+    GRADES_OF_BAND,
+    LEVEL_OF_KIND,
+    METRIC_CRS,
+    band_of_grade,
+)
 from .validate import validate_tables
 
 logger = logging.getLogger(__name__)
@@ -254,12 +262,7 @@ class District:
         for _, row in open_s.iterrows():
             if row["kind"] == "teaching_point" or row["classes"] == 0:
                 continue
-            bands = BANDS_OF_KIND[row["kind"]]
-            level = (
-                "primary"
-                if "upper_primary" in bands and "junior" not in bands
-                else ("junior" if bands == ("junior",) else ("senior" if bands == ("senior",) else "primary"))
-            )
+            level = LEVEL_OF_KIND[row["kind"]]
             enrol = int(sum(row[f"g{g}"] for g in range(1, 13)))
             size = enrol / row["classes"]
             if size > caps[level]:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .schema import BAND_ZH, BANDS, KIND_ZH
+from .schema import BAND_ZH, BANDS, KIND_ZH, MODE_ZH, STATUS_ZH
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -74,10 +74,6 @@ LAYER_NAMES: dict[str, str] = {
     "boundary": "区界",
     "towns": "镇街驻地",
 }
-
-#: Chinese words for school status and travel mode.
-STATUS_ZH: dict[str, str] = {"open": "保留", "closed": "撤并", "new": "新建", "planned": "规划中"}
-MODE_ZH: dict[str, str] = {"day": "走读", "boarding": "寄宿"}
 
 COLORS: dict[str, str] = {
     "kept": "#1f77b4",

@@ -30,7 +30,17 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from .schema import BAND_ZH, BANDS, BANDS_OF_KIND, GRADES_OF_BAND, KIND_ZH, SIZE_CAP_CLASS_OF_KIND
+from .schema import (
+    BAND_ZH,
+    BANDS,
+    BANDS_OF_KIND,
+    GRADES_OF_BAND,
+    KIND_ZH,
+    LEVEL_OF_KIND,
+    MODE_ZH,
+    SIZE_CAP_CLASS_OF_KIND,
+    STATUS_ZH,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .demand import Forecast
@@ -74,8 +84,6 @@ POLICY_SENIOR_RELOCATION: Final[dict[str, tuple[str, str, str]]] = {
     "孟津一高新校区": ("新校址(孟津一高、孟津一中迁入)", "new", ""),
 }
 
-STATUS_ZH: Final[dict[str, str]] = {"open": "保留", "closed": "撤并", "new": "新建", "planned": "规划中"}
-MODE_ZH: Final[dict[str, str]] = {"day": "走读", "boarding": "寄宿"}
 PROJECT_TYPE_ZH: Final[dict[str, str]] = {"new": "新建", "expansion": "改扩建"}
 SOLVER_STATUS_ZH: Final[dict[str, str]] = {
     "optimal": "最优",
@@ -240,11 +248,6 @@ def _years(plan: Plan) -> list[int]:
     return [int(y) for y in plan.summary["years"]]
 
 
-def _level_of_kind(kind: str) -> str:
-    """Level whose class cap sizes a classroom of this kind (as the model does)."""
-    return {"high": "senior", "junior": "junior"}.get(kind, "primary")
-
-
 def _district_schools(plan: Plan) -> pd.DataFrame:
     cols = [
         "school_id",
@@ -270,7 +273,7 @@ def _new_school_seats(plan: Plan, school_id: str) -> int:
     base = _district_schools(plan).loc[school_id]
     seats = int(base["planned_seats"])
     if seats <= 0:
-        seats = int(base["classrooms"]) * plan.scenario.class_cap(_level_of_kind(base["kind"]))
+        seats = int(base["classrooms"]) * plan.scenario.class_cap(LEVEL_OF_KIND[base["kind"]])
     return seats
 
 
@@ -447,7 +450,7 @@ def compulsory_seats(plan: Plan) -> dict[str, float]:
     exp_cost = float(
         (
             comp["added_classrooms"]
-            * comp["kind"].map(lambda k: sc.class_cap(_level_of_kind(k)) * sc.cost_per_added_seat_yuan)
+            * comp["kind"].map(lambda k: sc.class_cap(LEVEL_OF_KIND[k]) * sc.cost_per_added_seat_yuan)
         ).sum()
     )
     new_cost = new * float(sc.cost_per_new_school_seat_yuan)
@@ -679,7 +682,7 @@ def projects_table(plan: Plan, policy_projects: pd.DataFrame | None = None) -> p
             )
             continue
         s = last.loc[sid]
-        cap = sc.class_cap(_level_of_kind(s["kind"]))
+        cap = sc.class_cap(LEVEL_OF_KIND[s["kind"]])
         opened = sid in opening
         new_seats = _new_school_seats(plan, sid) if opened else 0
         plan_seats = int(s["added_seats"]) + new_seats
@@ -801,7 +804,7 @@ def stranded_table(plan: Plan, forecast: Forecast | None = None) -> pd.DataFrame
         logger.info("%d horizon-year pupils live in village bands without a catchment in %d; not counted", lost, L)
     rows = []
     for r in last.itertuples(index=False):
-        level = _level_of_kind(r.kind)
+        level = LEVEL_OF_KIND[r.kind]
         cap = sc.class_cap(level)
         size_cap = sc.school_cap(SIZE_CAP_CLASS_OF_KIND.get(r.kind, "primary"))
         added = int(r.added_seats) + int(r.new_seats)

@@ -46,21 +46,22 @@ from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from .examples import ROAD_CLASS_SPEED_KMH
+from .schema import BUS_SPEED_CAP_DEFAULT_KMH, BUS_SPEED_CAP_KMH, ROAD_CLASS_SPEED_KMH, ROAD_CLASSES
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
 logger = logging.getLogger(__name__)
 
-#: Bus speed caps of the school-bus law (校车安全管理条例 Art. 35) by road class, km/h.
-LEGAL_CAP_KMH: dict[str, float] = {"expressway": 80.0}
+#: Bus speed caps of the school-bus law (校车安全管理条例 Art. 35) by road class, km/h
+#: (:data:`layout_opt.schema.BUS_SPEED_CAP_KMH`).
+LEGAL_CAP_KMH: dict[str, float] = BUS_SPEED_CAP_KMH
 #: Bus speed cap on every other road, km/h (校车安全管理条例 Art. 35).
-LEGAL_CAP_DEFAULT_KMH = 60.0
+LEGAL_CAP_DEFAULT_KMH = BUS_SPEED_CAP_DEFAULT_KMH
 
 #: Road classes from most to least important (used to pick one class for an OSM edge
 #: that carries several ``highway`` values).
-ROAD_CLASS_RANK: tuple[str, ...] = ("expressway", "trunk", "county", "township", "village")
+ROAD_CLASS_RANK: tuple[str, ...] = ROAD_CLASSES
 
 #: OpenStreetMap ``highway`` value -> road class of :data:`ROAD_CLASS_SPEED_KMH`.
 #: Chinese OSM practice: ``motorway`` 高速公路, ``trunk`` 国道 / urban expressway,
@@ -387,7 +388,7 @@ def edge_speed_kmh(
         ``village``).
     speeds_kmh : Mapping[str, float], optional
         Bus speed per class, km/h, overriding both the roads' own speeds and
-        :data:`layout_opt.examples.ROAD_CLASS_SPEED_KMH` (expressway 80, trunk 50,
+        :data:`layout_opt.schema.ROAD_CLASS_SPEED_KMH` (expressway 80, trunk 50,
         county 40, township 30, village 20) for the classes it names.
     given_kmh : array-like of float, optional
         Per-road bus speeds, km/h (the ``bus_speed_kmh`` column); used where positive.

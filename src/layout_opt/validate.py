@@ -24,8 +24,11 @@ from .errors import Problem, ValidationError
 from .schema import (
     AGE_COLUMNS,
     BANDS_OF_KIND,
+    BUS_SPEED_CAP_DEFAULT_KMH,
+    BUS_SPEED_CAP_KMH,
     ENROLMENT_COLUMNS,
     GRADE_COLUMNS,
+    ROAD_CLASSES,
     ROAD_SOURCES,
     SCHOOL_KINDS,
     SCHOOL_STATUSES,
@@ -65,13 +68,8 @@ SCHOOL_COLUMNS = (
 ROAD_COLUMNS = ("road_id", "road_class")
 TOWN_COLUMNS = ("town_code", "town", "town_kind")
 
-#: Road classes understood by :mod:`layout_opt.travel`.
-ROAD_CLASSES = ("expressway", "trunk", "county", "township", "village")
 #: A class of more than this many pupils cannot be real data (超大班额 starts at 66).
 MAX_PUPILS_PER_CLASSROOM = 66
-#: Legal bus speed caps, km/h (校车安全管理条例 Art. 35).
-LEGAL_SPEED_KMH = {"expressway": 80.0}
-LEGAL_SPEED_DEFAULT_KMH = 60.0
 #: Longitude/latitude box of China (degrees); points outside it are misplaced.
 CHINA_LONLAT_BOX = (73.0, 3.0, 136.0, 54.0)
 #: A village or school farther than this from every town seat is misplaced, km.
@@ -524,7 +522,7 @@ def check_roads(roads: gpd.GeoDataFrame, file: str = "roads.geojson") -> list[Pr
         ):
             if _is_missing(raw):
                 continue  # the class's default speed applies
-            cap = LEGAL_SPEED_KMH.get(cls, LEGAL_SPEED_DEFAULT_KMH)
+            cap = BUS_SPEED_CAP_KMH.get(cls, BUS_SPEED_CAP_DEFAULT_KMH)
             if pd.isna(v) or v <= 0:
                 problems.append(
                     Problem(file, ids[k], "bus_speed_kmh", f"must be a positive speed in km/h, got {_show(raw)}")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import BANDS
+from ..schema import BANDS, LEVEL_OF_KIND
 from .problem import MODES, PlanningProblem
 
 logger = logging.getLogger(__name__)
@@ -654,7 +654,7 @@ def extract_plan(problem: PlanningProblem, report, district, scenario, travel=No
         if r.mode == "boarding":
             board[s_index[r.school_id], k_index[r.year]] += r.pupils
     planned = (schools.loc[sid, "status"] == "planned").to_numpy()
-    cap_of = np.array([scenario.class_cap(_level_of_kind(k)) for k in schools.loc[sid, "kind"]])
+    cap_of = np.array([scenario.class_cap(LEVEL_OF_KIND[k]) for k in schools.loc[sid, "kind"]])
     srows = []
     for i, s in enumerate(sid):
         rec = schools.loc[s]
@@ -701,10 +701,6 @@ def extract_plan(problem: PlanningProblem, report, district, scenario, travel=No
         travel=travel,
         demand=demand,
     )
-
-
-def _level_of_kind(kind: str) -> str:
-    return {"high": "senior", "junior": "junior"}.get(kind, "primary")
 
 
 def _closures(
@@ -777,7 +773,7 @@ def _summary(problem, report, scenario, assignments, school_table, closures, ter
     years = [int(y) for y in problem.years]
     last = school_table[school_table["year"] == years[-1]]
     base = district.schools.set_index("school_id")
-    level = last["kind"].map(_level_of_kind)
+    level = last["kind"].map(LEVEL_OF_KIND)
     added_seats_by_level = {
         lv: int(last.loc[level == lv, "added_seats"].sum()) for lv in ("primary", "junior", "senior")
     }
