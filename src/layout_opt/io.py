@@ -294,7 +294,7 @@ def read_osm_roads(
     ``.osm.pbf`` and ``.osm`` (XML, optionally ``.bz2``/``.gz``) files are read with
     pyosmium (the ``osm`` extra: ``pip install "layout_opt[osm]"``); GraphML (as saved by
     osmnx) with networkx.  Nothing is downloaded.  Each way with a ``highway`` tag that
-    :data:`layout_opt.travel.OSM_HIGHWAY_CLASS` maps becomes a line whose ``road_class``
+    :data:`layout_opt.osm.OSM_HIGHWAY_CLASS` maps becomes a line whose ``road_class``
     sets the bus speed; ways closed by ``access=no/private`` are dropped.  Ways meet where
     they share an OSM node, so bridges and tunnels connect only at their ends.
 
@@ -324,7 +324,7 @@ def read_osm_roads(
     """
     from pyproj import CRS
 
-    from . import travel
+    from . import osm
 
     if crs is not None:
         crs = CRS.from_user_input(crs)
@@ -344,9 +344,9 @@ def read_osm_roads(
             import networkx as nx
 
             graph = nx.read_graphml(path)
-            roads = travel.roads_from_networkx(graph, highway_classes=highway_classes, crs=crs)
+            roads = osm.roads_from_networkx(graph, highway_classes=highway_classes, crs=crs)
         else:
-            roads = travel.osm_roads_frame(_read_osm_ways(path), crs=crs, highway_classes=highway_classes)
+            roads = osm.osm_roads_frame(_read_osm_ways(path), crs=crs, highway_classes=highway_classes)
     except ImportError:
         raise
     except ValueError as exc:

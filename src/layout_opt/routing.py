@@ -110,8 +110,8 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
+from .roadgraph import RoadGraph, attach_points, build_road_graph
 from .schema import BANDS
-from .travel import RoadGraph, attach_points, build_road_graph
 
 logger = logging.getLogger(__name__)
 
