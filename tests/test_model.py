@@ -1206,7 +1206,7 @@ def test_the_root_node_bound_is_valid_and_never_worse_than_the_lp_bound():
     assert lp.bound - 1e-6 <= root.bound <= root.objective + 1e-6
     assert root.gap < lp.gap  # here the root node proves what the LP cannot
     assert root.gap == pytest.approx(max(root.objective - root.bound, 0.0) / root.objective, abs=1e-9)
-    plan = extract_plan(problem, root, district, scenario, travel=travel, demand=demand)
+    plan = lo.Plan.from_tables(extract_plan(problem, root, district, scenario), district, scenario, travel, demand)
     bad = plan.check()
     assert bad.empty, bad.to_string()
     assert plan.summary["closures"]["total"] >= 3

@@ -9,6 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import demand, travel
+from .scenario import Scenario
 from .schema import (
     AGE_COLUMNS,
     BANDS,
@@ -227,6 +229,61 @@ class District:
         """Base-year pupils of ``band`` per village, indexed by ``village_id``."""
         cols = [f"g{g}" for g in GRADES_OF_BAND[band]]
         return self.villages.set_index("village_id")[cols].sum(axis=1)
+
+    def travel_matrix(self, scenario: Scenario | None = None) -> travel.TravelMatrix:
+        """Village x school one-way minutes under ``scenario``, computed once and then reused.
+
+        Over the road network (:func:`layout_opt.travel.travel_time_matrix`), or as
+        straight-line estimates when the district has no roads.  The matrix depends only on
+        the scenario's walking speed and longest trip: another scenario with the same two
+        gets the same matrix object back.
+
+        Parameters
+        ----------
+        scenario : layout_opt.Scenario, optional
+            The policy defaults if omitted.
+
+        Returns
+        -------
+        layout_opt.travel.TravelMatrix
+        """
+        scenario = scenario or Scenario()
+        key = ("travel", scenario.walk_speed_kmh, scenario.longest_trip_min)
+        if key not in self._cache:
+            if self.roads is None:
+                logger.warning("no road network: travel times are straight-line estimates")
+                self._cache[key] = travel.straight_line_matrix(
+                    self.villages, self.schools, cutoff_min=scenario.longest_trip_min
+                )
+            else:
+                self._cache[key] = travel.travel_time_matrix(
+                    self.roads,
+                    self.villages,
+                    self.schools,
+                    cutoff_min=scenario.longest_trip_min,
+                    walk_speed_kmh=scenario.walk_speed_kmh,
+                )
+        return self._cache[key]
+
+    def forecast(self, scenario: Scenario | None = None) -> demand.Forecast:
+        """Pupils by year, village and grade under ``scenario``'s forecast parameters,
+        computed once and then reused (:func:`layout_opt.demand.forecast`).
+
+        Parameters
+        ----------
+        scenario : layout_opt.Scenario, optional
+            The policy defaults if omitted; only its forecast parameters
+            (:meth:`layout_opt.Scenario.forecast_params`) matter.
+
+        Returns
+        -------
+        layout_opt.demand.Forecast
+        """
+        params = (scenario or Scenario()).forecast_params()
+        key = ("forecast", params)
+        if key not in self._cache:
+            self._cache[key] = demand.forecast(self.villages, self.base_year, params)
+        return self._cache[key]
 
     def closure_candidates(self, small_school_pupils: int = 100) -> pd.Series:
         """Boolean per school: a teaching point, or an open school under the threshold.

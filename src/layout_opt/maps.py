@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
-    from .model.plan import Plan
+    from .plan import Plan
     from .routing import BusPlan
 
 logger = logging.getLogger(__name__)

@@ -44,7 +44,7 @@ from .schema import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from .demand import Forecast
-    from .model.plan import Plan
+    from .plan import Plan
     from .routing import BusPlan
 
 logger = logging.getLogger(__name__)
@@ -722,9 +722,7 @@ def projects_table(plan: Plan, policy_projects: pd.DataFrame | None = None) -> p
 def _horizon_band_pupils(plan: Plan, forecast: Forecast | None) -> tuple[int, pd.DataFrame]:
     """Horizon-year pupils by village and band: ``village_id, band, pupils_horizon``."""
     if forecast is None:
-        from .api import demand_forecast
-
-        forecast = demand_forecast(plan.district, plan.scenario)
+        forecast = plan.district.forecast(plan.scenario)
     years = [int(y) for y in forecast.years]
     horizon = int(plan.scenario.horizon_year)
     if horizon not in years:
@@ -778,8 +776,8 @@ def stranded_table(plan: Plan, forecast: Forecast | None = None) -> pd.DataFrame
     plan : Plan
         A solved plan.
     forecast : layout_opt.demand.Forecast, optional
-        Pupils by year, village and grade; ``layout_opt.api.demand_forecast(plan.district,
-        plan.scenario)`` if omitted.  The horizon is ``plan.scenario.horizon_year`` (the
+        Pupils by year, village and grade; ``plan.district.forecast(plan.scenario)`` if
+        omitted.  The horizon is ``plan.scenario.horizon_year`` (the
         forecast's last year if it ends earlier).
 
     Returns
