@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import demand, travel
+from .policy import Policy
 from .scenario import Scenario
 from .schema import (
     AGE_COLUMNS,
@@ -79,6 +80,9 @@ class District:
         year (``village_id``, ``school_id``, ``grade``, ``pupils``, ``boarders``).  Summed
         by school it is the schools' ``g1``..``g12``, summed by village the villages';
         ``None`` when the district has no such table (``enrolment.csv`` is optional).
+    policy : layout_opt.policy.Policy or None
+        The district's policy targets (``policy.toml``), which the report compares a
+        plan with; None for none.
     """
 
     villages: gpd.GeoDataFrame
@@ -90,6 +94,7 @@ class District:
     name: str = "district"
     attribution: str = ""
     enrolment: pd.DataFrame | None = None
+    policy: Policy | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -106,12 +111,14 @@ class District:
         files: dict[str, str] | None = None,
         crs: str = METRIC_CRS,
         enrolment: pd.DataFrame | None = None,
+        policy: Policy | None = None,
     ) -> District:
         """Validate the tables and return a district in a metric CRS.
 
         The input frames are not modified.  ``enrolment`` (today's attendance, see
         :attr:`enrolment`) is optional; other columns than those of
-        :data:`layout_opt.schema.ENROLMENT_COLUMNS` are dropped.
+        :data:`layout_opt.schema.ENROLMENT_COLUMNS` are dropped.  ``policy`` (the
+        district's policy targets, :func:`layout_opt.io.read_policy`) is kept as it is.
 
         Raises
         ------
@@ -149,6 +156,7 @@ class District:
             name=name,
             attribution=attribution,
             enrolment=e,
+            policy=policy,
         )
 
     def __repr__(self) -> str:
@@ -178,7 +186,8 @@ class District:
 
         Villages and schools of those towns and the roads touching them are kept; the
         result is validated like any district.  Trips that left the towns are lost, so
-        plans of a subset are studies, not parts of the district's plan.
+        plans of a subset are studies, not parts of the district's plan; for the same
+        reason the subset has no policy targets (they are the whole district's).
 
         Today's attendance keeps the rows whose village and school are both kept.  Rows
         crossing the border are dropped, and with them their pupils: a kept school's

@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import threading
+import tomllib
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,7 +32,9 @@ import pandas as pd
 
 from .district import District
 from .errors import InfeasibleError, OutputError, Problem, ValidationError
+from .policy import POLICY_FILE, Policy
 from .schema import ENROLMENT_COLUMNS
+from .validate import check_policy
 
 try:
     import fcntl
@@ -169,8 +172,9 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
     folder : path-like
         Folder holding ``villages.geojson``, ``schools.geojson``, ``roads.geojson``,
         ``towns.geojson`` and optionally ``boundary.geojson``, ``enrolment.csv``
-        (today's attendance, :attr:`District.enrolment`) and ``district.json``
-        (``{"name": ..., "base_year": ..., "attribution": ...}``).
+        (today's attendance, :attr:`District.enrolment`), ``district.json``
+        (``{"name": ..., "base_year": ..., "attribution": ...}``) and ``policy.toml``
+        (the policy targets, :func:`read_policy`).
     name : str, optional
         Overrides the district's name.
 
@@ -198,6 +202,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
         tables[key] = _read_table(path, file)
     enrolment_path = folder / ENROLMENT_FILE
     enrolment = _read_enrolment(enrolment_path) if enrolment_path.exists() else None
+    names = tables["schools"]["name"].astype(str) if "name" in tables["schools"].columns else None
+    policy = read_policy(folder, school_names=names)
     return District.from_frames(
         villages=tables["villages"],
         schools=tables["schools"],
@@ -209,6 +215,7 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
         attribution=meta.get("attribution", ""),
         files={**DISTRICT_FILES, "enrolment": ENROLMENT_FILE},
         enrolment=enrolment,
+        policy=policy,
     )
 
 
@@ -454,6 +461,42 @@ def read_policy_projects(folder: str | os.PathLike, school_ids: Iterable[str] | 
     if "policy_text" not in table.columns:
         table["policy_text"] = ""
     return table
+
+
+def read_policy(folder: str | os.PathLike, school_names: Iterable[str] | None = None) -> Policy | None:
+    """The district's policy targets (``policy.toml``), if the folder has them.
+
+    Parameters
+    ----------
+    folder : path-like
+        The district's data folder.
+    school_names : iterable of str, optional
+        Names of the district's schools, to check the schools the policy names.
+
+    Returns
+    -------
+    layout_opt.policy.Policy or None
+        None when the folder has no ``policy.toml`` (the report then has no policy
+        comparison).
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If the file is not TOML or breaks the schema of :mod:`layout_opt.policy`, naming
+        file, record and field.
+    """
+    path = Path(folder) / POLICY_FILE
+    if not path.exists():
+        return None
+    text = _read_text(path, POLICY_FILE)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError([Problem(POLICY_FILE, "-", "-", f"not valid TOML: {exc}")]) from exc
+    problems = check_policy(data, POLICY_FILE, school_names)
+    if problems:
+        raise ValidationError(problems)
+    return Policy.from_dict(data)
 
 
 # --------------------------------------------------------------------------- plan folders

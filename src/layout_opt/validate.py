@@ -1,4 +1,4 @@
-"""Schema checks for the district's input tables.
+"""Schema checks for the district's input tables and its policy targets.
 
 Every check names the file, the record and the field; all problems found are raised
 together as one :class:`~layout_opt.errors.ValidationError`.  Nothing here reads or writes
@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from .errors import Problem, ValidationError
+from .policy import RELOCATION_OUTCOMES
 from .schema import (
     AGE_COLUMNS,
     BANDS_OF_KIND,
@@ -1002,3 +1003,115 @@ def _whole_seats(value: object) -> int | None:
     if not math.isfinite(number) or not number.is_integer() or not 1 <= number <= MAX_PROJECT_SEATS:
         return None
     return int(number)
+
+
+# --------------------------------------------------------------------------- policy targets
+
+#: Keys of ``policy.toml``: name -> (kind, required).  Kinds: ``text``, ``year``,
+#: ``count`` (whole number >= 0), ``yuan`` (number >= 0).
+POLICY_KEYS: dict[str, tuple[str, bool]] = {
+    "document": ("text", True),
+    "end_year": ("year", True),
+    "closures": ("count", True),
+    "compulsory_seats": ("count", True),
+    "compulsory_build_yuan": ("yuan", True),
+    "compulsory_build_covers": ("text", False),
+    "senior_relocation": ("table", False),
+}
+#: Keys of ``[senior_relocation]`` and of each of its ``[[senior_relocation.schools]]``.
+RELOCATION_KEYS: tuple[str, ...] = ("summary", "schools")
+RELOCATION_SCHOOL_KEYS: dict[str, bool] = {
+    "name": True,
+    "action": True,
+    "outcome": True,
+    "destination": False,
+    "site": False,
+}
+
+
+def _policy_value(value: object, kind: str) -> str | None:
+    """What is wrong with a value of ``policy.toml`` of this kind (None if nothing)."""
+    if kind == "text":
+        return None if isinstance(value, str) and value.strip() else f"must be a non-empty text, got {_show(value)}"
+    if kind == "table":
+        return None if isinstance(value, dict) else f"must be a table, got {_show(value)}"
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "year":
+        ok = number and float(value).is_integer() and 2000 <= value <= 2100
+        return None if ok else f"must be a year (2000-2100), got {_show(value)}"
+    if kind == "count":
+        ok = number and float(value).is_integer() and value >= 0
+        return None if ok else f"must be a whole number of at least 0, got {_show(value)}"
+    ok = number and math.isfinite(value) and value >= 0
+    return None if ok else f"must be a number of at least 0, got {_show(value)}"
+
+
+def _unknown_keys(data: dict, known: Iterable[str], file: str, record: str) -> list[Problem]:
+    known = list(known)
+    return [
+        Problem(file, record, str(k), f"unknown field; expected one of {', '.join(known)}")
+        for k in data
+        if k not in known
+    ]
+
+
+def check_policy(data: dict, file: str = "policy.toml", school_names: Iterable[str] | None = None) -> list[Problem]:
+    """Problems of a district's parsed ``policy.toml`` (see :mod:`layout_opt.policy`).
+
+    Parameters
+    ----------
+    data : dict
+        The parsed file.
+    file : str
+        File name for messages.
+    school_names : iterable of str, optional
+        Names of the district's schools; when given, every school the senior-high
+        relocation names (``name``, ``destination``) must be one of them.
+
+    Returns
+    -------
+    list of Problem
+        Record ``-`` for the top-level keys, ``senior_relocation`` for its table and
+        ``senior_relocation.schools[i]`` (i from 0) for each school entry.
+    """
+    problems = _unknown_keys(data, POLICY_KEYS, file, "-")
+    for key, (kind, required) in POLICY_KEYS.items():
+        if key not in data:
+            if required:
+                problems.append(Problem(file, "-", key, "missing"))
+            continue
+        msg = _policy_value(data[key], kind)
+        if msg:
+            problems.append(Problem(file, "-", key, msg))
+    senior = data.get("senior_relocation")
+    if isinstance(senior, dict):
+        problems += _check_relocation(senior, file, None if school_names is None else set(map(str, school_names)))
+    return problems
+
+
+def _check_relocation(senior: dict, file: str, names: set[str] | None) -> list[Problem]:
+    """Problems of the ``[senior_relocation]`` table of ``policy.toml``."""
+    problems = _unknown_keys(senior, RELOCATION_KEYS, file, "senior_relocation")
+    if "summary" in senior and _policy_value(senior["summary"], "text"):
+        problems.append(Problem(file, "senior_relocation", "summary", _policy_value(senior["summary"], "text")))
+    schools = senior.get("schools", [])
+    if not isinstance(schools, list) or not all(isinstance(s, dict) for s in schools):
+        return [*problems, Problem(file, "senior_relocation", "schools", "must be a list of tables")]
+    for i, entry in enumerate(schools):
+        record = f"senior_relocation.schools[{i}]"
+        problems += _unknown_keys(entry, RELOCATION_SCHOOL_KEYS, file, record)
+        for key, required in RELOCATION_SCHOOL_KEYS.items():
+            if key not in entry:
+                if required:
+                    problems.append(Problem(file, record, key, "missing"))
+                continue
+            if not isinstance(entry[key], str) or (required and not entry[key].strip()):
+                problems.append(Problem(file, record, key, f"must be a non-empty text, got {_show(entry[key])}"))
+                continue
+            if key == "outcome" and entry[key] not in RELOCATION_OUTCOMES:
+                problems.append(
+                    Problem(file, record, key, f"must be one of {', '.join(RELOCATION_OUTCOMES)}, got {entry[key]!r}")
+                )
+            if key in ("name", "destination") and names is not None and entry[key] and entry[key] not in names:
+                problems.append(Problem(file, record, key, f"no school named {entry[key]!r} in schools.geojson"))
+    return problems
