@@ -222,12 +222,12 @@ def _maps_section(plan: Plan, bus_plan: BusPlan | None) -> list[str]:
         figures.append(("调整前后对比", maps.plot_before_after(plan)))
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=maps._map_size(plan.district), layout="constrained")
+        fig = Figure(figsize=maps.map_size(plan.district), layout="constrained")
         maps.plot_catchments(plan, ax=fig.add_subplot())
         figures.append((f"{years[-1]}年划片", fig))
         figures.append(("上学时间分布", maps.plot_travel_distributions(plan)))
         if bus_plan is not None:
-            fig = Figure(figsize=maps._map_size(plan.district), layout="constrained")
+            fig = Figure(figsize=maps.map_size(plan.district), layout="constrained")
             maps.plot_routes(bus_plan, plan.district, ax=fig.add_subplot())
             figures.append((f"{bus_plan.year}年校车线路", fig))
     except ImportError:  # pragma: no cover - matplotlib is a dependency
