@@ -260,7 +260,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Scenario:
-    """A planning scenario: every rule and number of ``DESIGN.md`` §2, with its default.
+    """A planning scenario: every rule and number of the model (``docs/model.md``), with its default.
 
     ``Scenario()`` is the policy default (the Mengjin 2024-2026 plan).  A scenario is
     frozen: derive variants with :meth:`replace`, read one from a file with

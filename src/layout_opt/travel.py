@@ -380,7 +380,7 @@ def travel_time_matrix(
     access : {"walk", "drive"}
         How a place reaches its foot point on the road.
     walk_speed_kmh, access_drive_kmh : float
-        Speeds of the access leg, km/h (walking 4 km/h by default, DESIGN §2).
+        Speeds of the access leg, km/h (walking 4 km/h by default, the scenario's ``walk_speed_kmh``).
     max_access_m : float
         Places farther than this, metres, from any road are reported in ``far_points``
         (and logged); their trips still count the long access leg.

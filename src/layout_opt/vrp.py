@@ -91,7 +91,7 @@ class RoutingParams:
     stop_min : float
         Minutes a bus spends at each halt to board pupils.
     ride_limit_min : Mapping[str, float]
-        Longest one-way day trip per band, minutes (defaults of DESIGN.md §2: 30, 40, 45,
+        Longest one-way day trip per band, minutes (the scenario's defaults: 30, 40, 45,
         60); bands left out keep their default.  Pass
         ``{b: scenario.day_limit(b) for b in BANDS}`` or use :meth:`from_scenario`.
     walk_speed_kmh : float
