@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import layout_opt as lo
+import layout_opt.api as api
 from layout_opt import demand, travel
 from layout_opt.examples import synthetic_district
 from layout_opt.scenario import PARAMETERS, TOML_SECTIONS, Scenario

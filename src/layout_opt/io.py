@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .district import District
-from .errors import InfeasibleError, OutputError, Problem, ValidationError
+from .errors import InfeasibleError, OutputError, Problem, ValidationError, encoding_message
 from .policy import POLICY_FILE, Policy
 from .schema import ENROLMENT_COLUMNS
 from .validate import check_policy
@@ -100,27 +100,6 @@ def _read_text(path: Path, file: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError([Problem(file, "-", "-", encoding_message(data, exc))]) from exc
-
-
-def encoding_message(data: bytes, exc: UnicodeDecodeError) -> str:
-    """Where a file stops being UTF-8, and a hint when it reads as GBK.
-
-    Examples
-    --------
-    >>> data = "name = '孟津'".encode("gbk")
-    >>> try:
-    ...     data.decode("utf-8")
-    ... except UnicodeDecodeError as exc:
-    ...     print(encoding_message(data, exc))
-    not UTF-8 text (byte 0xc3 on line 1); it looks GBK-encoded: save it as UTF-8
-    """
-    line = data.count(b"\n", 0, exc.start) + 1
-    text = f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        return text + "; save it as UTF-8"
-    return text + "; it looks GBK-encoded: save it as UTF-8"
 
 
 def read_district_meta(folder: str | os.PathLike) -> dict:

@@ -86,6 +86,10 @@ UR_CODES: Final[dict[int, str]] = {
 
 SCHOOL_STATUSES: Final[tuple[str, ...]] = ("open", "planned")
 
+#: Plan years, and the opening years of planned projects, lie at most this many years
+#: after the base year of the data.
+MAX_PLANNING_YEARS: Final[int] = 20
+
 #: Projected CRS of every computation: UTM zone 49N (108-114 deg E), metres.
 METRIC_CRS: Final[str] = "EPSG:32649"
 
