@@ -20,21 +20,12 @@ from .schema import (
     GRADES_OF_BAND,
     LEVEL_OF_KIND,
     METRIC_CRS,
+    SIZE_CAP_CLASS_OF_KIND,
     band_of_grade,
 )
 from .validate import validate_tables
 
 logger = logging.getLogger(__name__)
-
-#: Level of each kind of school, for the figures of boarding schools.
-_LEVEL_OF_KIND = {
-    "teaching_point": "primary",
-    "primary": "primary",
-    "central_primary": "primary",
-    "junior": "junior",
-    "nine_year": "nine_year",
-    "high": "senior",
-}
 
 _INT_VILLAGE = ("ur_code", "population", *GRADE_COLUMNS, *AGE_COLUMNS)
 _INT_SCHOOL = (
@@ -373,7 +364,7 @@ class District:
     def _boarding_today(self) -> dict:
         """Schools with beds by level, their beds, and today's boarders by band."""
         s = self.schools[(self.schools["status"] == "open") & (self.schools["beds"] > 0)]
-        level = s["kind"].map(_LEVEL_OF_KIND)
+        level = s["kind"].map(SIZE_CAP_CLASS_OF_KIND)  # primary, junior, nine_year, senior
         boarders = None
         if self.enrolment is not None:
             e = self.enrolment
