@@ -12,6 +12,8 @@ classrooms), so that one typo gives one message.
 
 * :mod:`~layout_opt.validate.tables` — ``villages``, ``schools``, ``roads``, ``towns``
   and how they fit together (:func:`validate_tables`);
+* :mod:`~layout_opt.validate.attendance` — today's attendance ``enrolment.csv``
+  (:func:`check_enrolment`);
 * :mod:`~layout_opt.validate.files` — ``district.json`` (:func:`check_district_meta`),
   ``policy_projects.csv`` (:func:`check_policy_projects`), ``policy.toml``
   (:func:`check_policy`);
@@ -20,6 +22,7 @@ classrooms), so that one typo gives one message.
 
 from __future__ import annotations
 
+from .attendance import check_enrolment
 from .files import (
     BASE_YEAR_RANGE,
     MAX_PROJECT_SEATS,
@@ -66,6 +69,7 @@ __all__ = [
     "TOWN_COLUMNS",
     "VILLAGE_COLUMNS",
     "check_district_meta",
+    "check_enrolment",
     "check_hosts",
     "check_policy",
     "check_policy_projects",

@@ -4,12 +4,16 @@ value is shown, and the type checks of one column."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+
+#: A 12-digit statistics code (village-level units).
+_ID12 = re.compile(r"^\d{12}$")
 
 
 def _record_ids(df: pd.DataFrame, id_col: str) -> list[str]:
