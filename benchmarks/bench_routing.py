@@ -37,7 +37,7 @@ def nearest_school_assignments(
     """Each village's band to the nearest open school teaching it (a stand-in plan).
 
     Schools of ``closed_kinds`` (e.g. ``("teaching_point",)``) count as closed.  Returns
-    the assignments table of DESIGN.md §5 for ``year`` (pupils of the base year).
+    the assignments table of a plan (``assignments.csv``) for ``year`` (pupils of the base year).
     """
     tm = travel_time_matrix(district.roads, district.villages, district.schools, cutoff_min=90, graph=graph)
     minutes = tm.minutes

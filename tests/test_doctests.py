@@ -14,10 +14,11 @@ import pytest
 
 import layout_opt
 import layout_opt.api
-import layout_opt.model.plan
+import layout_opt.kpis
+import layout_opt.plan
 import layout_opt.scenario
 
-MODULES = [layout_opt.scenario, layout_opt.api, layout_opt.model.plan]
+MODULES = [layout_opt.scenario, layout_opt.api, layout_opt.kpis, layout_opt.plan]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 

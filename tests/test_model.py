@@ -243,7 +243,7 @@ def brute_force(
     """The cheapest plan, by enumerating every open/closed pattern of the closure
     candidates, every school for every village band and year, and every boarding top-up.
 
-    Re-derives the rules from the raw tables and ``sc`` only (DESIGN.md §2, §4).
+    Re-derives the rules from the raw tables and ``sc`` only (``docs/model.md``).
     Returns ``None`` when no plan satisfies the rules.  ``allow_reopen`` drops the rule
     that a closed school stays closed (to show that an instance depends on it).
     """
@@ -863,7 +863,7 @@ def test_a_school_closed_in_the_first_year_stays_closed_and_added_classrooms_acc
 
 def test_the_boarding_rule_holds_for_a_level_without_pupils():
     """A town with no junior pupils this year; its junior school (121, no beds) must still
-    be a boarding school: 50 beds (DESIGN §2; the plan check agrees)."""
+    be a boarding school: 50 beds (``min_boarding_beds``; the plan check agrees)."""
     t = Tiny(
         villages=[V("C", grades(lower=(10, 10, 10), upper=(10, 10, 10)), ur=121)],
         schools=[S("CP", "central_primary", "C", classrooms=6, beds=60), S("J", "junior", "C", classrooms=3)],
@@ -1206,7 +1206,7 @@ def test_the_root_node_bound_is_valid_and_never_worse_than_the_lp_bound():
     assert lp.bound - 1e-6 <= root.bound <= root.objective + 1e-6
     assert root.gap < lp.gap  # here the root node proves what the LP cannot
     assert root.gap == pytest.approx(max(root.objective - root.bound, 0.0) / root.objective, abs=1e-9)
-    plan = extract_plan(problem, root, district, scenario, travel=travel, demand=demand)
+    plan = lo.Plan.from_tables(extract_plan(problem, root, district, scenario), district, scenario, travel, demand)
     bad = plan.check()
     assert bad.empty, bad.to_string()
     assert plan.summary["closures"]["total"] >= 3

@@ -15,7 +15,8 @@ from shapely import LineString, Point
 from layout_opt.errors import ValidationError
 from layout_opt.examples import METRIC_CRS
 from layout_opt.io import read_osm_roads
-from layout_opt.travel import osm_road_class, parse_maxspeed_kmh, travel_time_matrix
+from layout_opt.osm import osm_road_class, parse_maxspeed_kmh
+from layout_opt.travel import travel_time_matrix
 
 #: node id -> (lon, lat), near the Mengjin seat.
 NODES = {
@@ -226,7 +227,7 @@ def test_maxspeed_parsing():
 
 def test_osm_roads_feed_a_line_graph():
     # A projected frame built in memory needs no file and no OSM library.
-    from layout_opt.travel import osm_roads_frame
+    from layout_opt.osm import osm_roads_frame
 
     raw = gpd.GeoDataFrame(
         {"highway": ["secondary", "footway"], "osm_id": [1, 2]},

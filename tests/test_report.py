@@ -12,10 +12,12 @@ of the scenario (so it must close in 2025 and send its pupils to the other).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import io
 import re
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -28,10 +30,13 @@ from layout_opt import report
 from layout_opt.demand import Forecast
 from layout_opt.district import District
 from layout_opt.examples import synthetic_district
+from layout_opt.io import read_policy
 from layout_opt.schema import GRADE_COLUMNS
 
 YEARS = (2024, 2025)
 CJK = re.compile(r"[\u4e00-\u9fff]")
+#: Mengjin's policy targets (70 closures, 5,540 compulsory seats, the senior relocation).
+POLICY = read_policy(Path(__file__).resolve().parent.parent / "data")
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,7 +60,9 @@ def build_plan() -> lo.Plan:
     s.loc[s["school_id"] == "S0013", "name"] = "孟津一高"
     v = d.villages.copy()
     v.loc[v["village_id"] == host, "ur_code"] = 112
-    district = District.from_frames(v, s, d.roads, d.towns, d.boundary, base_year=d.base_year, name="测试区")
+    district = District.from_frames(
+        v, s, d.roads, d.towns, d.boundary, base_year=d.base_year, name="测试区", policy=POLICY
+    )
     base = district.villages[list(GRADE_COLUMNS)].to_numpy(np.int64)
     grown = base.copy()
     grown[:, :6] = np.round(grown[:, :6] * 1.25).astype(np.int64)
@@ -224,17 +231,43 @@ def test_policy_comparison_states_the_differences(plan, tables):
     assert pol.loc["boarding_towns", ["policy", "plan"]].tolist() == [2, 2]
 
 
-def test_policy_note_for_the_same_closures(plan, monkeypatch):
+def test_policy_note_for_the_same_closures(plan):
     n = len(plan.closures)
     expansion, new = _expected_compulsory(plan)
-    monkeypatch.setattr(report, "POLICY_CLOSURES", n)
-    monkeypatch.setattr(report, "POLICY_COMPULSORY_SEATS", expansion + new + 123)
-    pol = report.policy_table(plan, POLICY_PROJECTS).set_index("item")
+    policy = dataclasses.replace(POLICY, closures=n, compulsory_seats=expansion + new + 123)
+    pol = report.policy_table(plan, POLICY_PROJECTS, policy).set_index("item")
     note = pol.loc["compulsory_seats", "note"]
     assert f"不少于政策的{n}所" in note and "少新增义务教育学位123个" in note and "不是同口径" not in note
     assert pol.loc["closures", "difference"] == 0
-    monkeypatch.setattr(report, "POLICY_COMPULSORY_SEATS", expansion + new - 7)
-    assert "多新增义务教育学位7个" in report.policy_table(plan, None).set_index("item").loc["compulsory_seats", "note"]
+    policy = dataclasses.replace(policy, compulsory_seats=expansion + new - 7)
+    assert (
+        "多新增义务教育学位7个"
+        in report.policy_table(plan, None, policy).set_index("item").loc["compulsory_seats", "note"]
+    )
+
+
+def test_policy_targets_are_data(plan):
+    """Another district's targets give another comparison; the end year is said when it differs."""
+    other = dataclasses.replace(
+        POLICY, closures=1, compulsory_build_yuan=2.5e8, compulsory_build_covers="", end_year=2030
+    )
+    pol = report.policy_table(plan, POLICY_PROJECTS, other).set_index("item")
+    n = len(plan.closures)
+    assert pol.loc["closures", ["policy", "plan", "difference"]].tolist() == [1, n, n - 1]
+    assert "政策目标按2030年计, 方案末年为2025年" in pol.loc["closures", "note"]
+    assert pol.loc["compulsory_build_yuan", "policy"] == 2.5e8
+    assert "政策概算2.50亿元仅作量级参考" in pol.loc["compulsory_build_yuan", "note"]
+    # the district's own targets are the default
+    assert report.policy_table(plan, POLICY_PROJECTS).equals(report.policy_table(plan, POLICY_PROJECTS, POLICY))
+
+
+def test_a_district_without_targets_gets_no_policy_comparison(plan):
+    bare = dataclasses.replace(plan, district=dataclasses.replace(plan.district, policy=None))
+    assert report.policy_table(bare, POLICY_PROJECTS).empty
+    senior = report.senior_table(bare).set_index("name")
+    assert (senior["policy_action"] == "").all() and senior["agrees"].isna().all() and (senior["note"] == "").all()
+    sheets = report.workbook_sheets(bare, POLICY_PROJECTS, forecast=horizon_forecast(bare, 0.5))
+    assert report.SHEET_NAMES["policy"] not in sheets and report.SHEET_NAMES["senior"] in sheets
 
 
 def test_projects_compare_policy_and_plan_seats(plan, tables):
@@ -282,7 +315,9 @@ def test_senior_table_follows_the_closed_high_school(plan, tables):
     sen = tables["senior"].set_index("name")
     assert sen.loc["孟津二高", f"status_{YEARS[-1]}"] == "closed"
     assert sen.loc["孟津二高", "plan_outcome"] == "2025年撤并"
-    dest = report.closed_school_destinations(plan, "S0012")
+    moves = plan.closure_moves()
+    dest = report.closure_destinations(moves, "S0012")
+    assert report.closure_destinations(moves, "S0013").empty  # 孟津一高 stays open
     assert dest["name"].iloc[0] == "孟津一高"
     assert sen.loc["孟津二高", "plan_destinations"].startswith("孟津一高 ")
     assert sen.loc["孟津二高", ["policy_destination", "agrees"]].tolist() == ["孟津一高", True]
@@ -370,3 +405,15 @@ def test_html_is_self_contained(page):
 def test_html_without_optional_inputs(plan):
     text = report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
     assert "校车线路" not in text and "政策列名的学位项目" in text and "新城小学" in text
+    # without policy targets: no targets among the key figures, no comparison table
+    bare = dataclasses.replace(plan, district=dataclasses.replace(plan.district, policy=None))
+    text = report.render_html(bare, forecast=horizon_forecast(plan, 0.5))
+    assert "与政策目标对比" not in text and "政策目标70所" not in text and "政策依据" not in text
+    assert "高中布局" in text and "孟津二高" in text
+
+
+def test_html_is_the_same_for_the_same_plan(plan, page):
+    """No wall-clock time in the page: the same plan renders to the same text."""
+    assert "求解时间" not in page and "政策目标70所" in page
+    again = report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
+    assert again == report.render_html(plan, forecast=horizon_forecast(plan, 0.5))

@@ -15,6 +15,7 @@ import pytest
 
 import layout_opt as lo
 import layout_opt.api as api
+from layout_opt import demand, travel
 from layout_opt.examples import synthetic_district
 from layout_opt.scenario import PARAMETERS, TOML_SECTIONS, Scenario
 
@@ -356,7 +357,7 @@ def test_describe_changed_only_and_repr():
 
 def test_resolving_reuses_the_travel_matrix_and_the_forecast(monkeypatch):
     calls = {"travel": 0, "straight": 0, "forecast": 0}
-    real_travel, real_forecast = api.travel_time_matrix, api.forecast
+    real_travel, real_forecast = travel.travel_time_matrix, demand.forecast
 
     def counting_travel(*args, **kwargs):
         calls["travel"] += 1
@@ -366,8 +367,8 @@ def test_resolving_reuses_the_travel_matrix_and_the_forecast(monkeypatch):
         calls["forecast"] += 1
         return real_forecast(*args, **kwargs)
 
-    monkeypatch.setattr(api, "travel_time_matrix", counting_travel)
-    monkeypatch.setattr(api, "forecast", counting_forecast)
+    monkeypatch.setattr(travel, "travel_time_matrix", counting_travel)
+    monkeypatch.setattr(demand, "forecast", counting_forecast)
     district = synthetic_district(n_towns=2, villages_per_town=5, seed=4)
     assert district.roads is not None
     base = Scenario(years=(2024,), bands=COMPULSORY, closure_target=1, time_limit_s=10)

@@ -12,7 +12,7 @@ from .api import compare, solve, travel_matrix
 from .district import District
 from .errors import InfeasibleError, Problem, ValidationError
 from .io import read_district as load_district
-from .model.plan import Plan
+from .plan import Plan
 from .scenario import Scenario
 
 __all__ = [

@@ -9,21 +9,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .examples import METRIC_CRS
-from .schema import AGE_COLUMNS, BANDS, BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, GRADES_OF_BAND, band_of_grade
+from . import demand, travel
+from .policy import Policy
+from .scenario import Scenario
+from .schema import (
+    AGE_COLUMNS,
+    BANDS,
+    ENROLMENT_COLUMNS,
+    GRADE_COLUMNS,
+    GRADES_OF_BAND,
+    LEVEL_OF_KIND,
+    METRIC_CRS,
+    SIZE_CAP_CLASS_OF_KIND,
+    band_of_grade,
+)
 from .validate import validate_tables
 
 logger = logging.getLogger(__name__)
-
-#: Level of each kind of school, for the figures of boarding schools.
-_LEVEL_OF_KIND = {
-    "teaching_point": "primary",
-    "primary": "primary",
-    "central_primary": "primary",
-    "junior": "junior",
-    "nine_year": "nine_year",
-    "high": "senior",
-}
 
 _INT_VILLAGE = ("ur_code", "population", *GRADE_COLUMNS, *AGE_COLUMNS)
 _INT_SCHOOL = (
@@ -69,6 +71,9 @@ class District:
         year (``village_id``, ``school_id``, ``grade``, ``pupils``, ``boarders``).  Summed
         by school it is the schools' ``g1``..``g12``, summed by village the villages';
         ``None`` when the district has no such table (``enrolment.csv`` is optional).
+    policy : layout_opt.policy.Policy or None
+        The district's policy targets (``policy.toml``), which the report compares a
+        plan with; None for none.
     """
 
     villages: gpd.GeoDataFrame
@@ -80,6 +85,7 @@ class District:
     name: str = "district"
     attribution: str = ""
     enrolment: pd.DataFrame | None = None
+    policy: Policy | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -96,12 +102,14 @@ class District:
         files: dict[str, str] | None = None,
         crs: str = METRIC_CRS,
         enrolment: pd.DataFrame | None = None,
+        policy: Policy | None = None,
     ) -> District:
         """Validate the tables and return a district in a metric CRS.
 
         The input frames are not modified.  ``enrolment`` (today's attendance, see
         :attr:`enrolment`) is optional; other columns than those of
-        :data:`layout_opt.schema.ENROLMENT_COLUMNS` are dropped.
+        :data:`layout_opt.schema.ENROLMENT_COLUMNS` are dropped.  ``policy`` (the
+        district's policy targets, :func:`layout_opt.io.read_policy`) is kept as it is.
 
         Raises
         ------
@@ -139,6 +147,7 @@ class District:
             name=name,
             attribution=attribution,
             enrolment=e,
+            policy=policy,
         )
 
     def __repr__(self) -> str:
@@ -168,7 +177,8 @@ class District:
 
         Villages and schools of those towns and the roads touching them are kept; the
         result is validated like any district.  Trips that left the towns are lost, so
-        plans of a subset are studies, not parts of the district's plan.
+        plans of a subset are studies, not parts of the district's plan; for the same
+        reason the subset has no policy targets (they are the whole district's).
 
         Today's attendance keeps the rows whose village and school are both kept.  Rows
         crossing the border are dropped, and with them their pupils: a kept school's
@@ -220,6 +230,61 @@ class District:
         cols = [f"g{g}" for g in GRADES_OF_BAND[band]]
         return self.villages.set_index("village_id")[cols].sum(axis=1)
 
+    def travel_matrix(self, scenario: Scenario | None = None) -> travel.TravelMatrix:
+        """Village x school one-way minutes under ``scenario``, computed once and then reused.
+
+        Over the road network (:func:`layout_opt.travel.travel_time_matrix`), or as
+        straight-line estimates when the district has no roads.  The matrix depends only on
+        the scenario's walking speed and longest trip: another scenario with the same two
+        gets the same matrix object back.
+
+        Parameters
+        ----------
+        scenario : layout_opt.Scenario, optional
+            The policy defaults if omitted.
+
+        Returns
+        -------
+        layout_opt.travel.TravelMatrix
+        """
+        scenario = scenario or Scenario()
+        key = ("travel", scenario.walk_speed_kmh, scenario.longest_trip_min)
+        if key not in self._cache:
+            if self.roads is None:
+                logger.warning("no road network: travel times are straight-line estimates")
+                self._cache[key] = travel.straight_line_matrix(
+                    self.villages, self.schools, cutoff_min=scenario.longest_trip_min
+                )
+            else:
+                self._cache[key] = travel.travel_time_matrix(
+                    self.roads,
+                    self.villages,
+                    self.schools,
+                    cutoff_min=scenario.longest_trip_min,
+                    walk_speed_kmh=scenario.walk_speed_kmh,
+                )
+        return self._cache[key]
+
+    def forecast(self, scenario: Scenario | None = None) -> demand.Forecast:
+        """Pupils by year, village and grade under ``scenario``'s forecast parameters,
+        computed once and then reused (:func:`layout_opt.demand.forecast`).
+
+        Parameters
+        ----------
+        scenario : layout_opt.Scenario, optional
+            The policy defaults if omitted; only its forecast parameters
+            (:meth:`layout_opt.Scenario.forecast_params`) matter.
+
+        Returns
+        -------
+        layout_opt.demand.Forecast
+        """
+        params = (scenario or Scenario()).forecast_params()
+        key = ("forecast", params)
+        if key not in self._cache:
+            self._cache[key] = demand.forecast(self.villages, self.base_year, params)
+        return self._cache[key]
+
     def closure_candidates(self, small_school_pupils: int = 100) -> pd.Series:
         """Boolean per school: a teaching point, or an open school under the threshold.
 
@@ -254,12 +319,7 @@ class District:
         for _, row in open_s.iterrows():
             if row["kind"] == "teaching_point" or row["classes"] == 0:
                 continue
-            bands = BANDS_OF_KIND[row["kind"]]
-            level = (
-                "primary"
-                if "upper_primary" in bands and "junior" not in bands
-                else ("junior" if bands == ("junior",) else ("senior" if bands == ("senior",) else "primary"))
-            )
+            level = LEVEL_OF_KIND[row["kind"]]
             enrol = int(sum(row[f"g{g}"] for g in range(1, 13)))
             size = enrol / row["classes"]
             if size > caps[level]:
@@ -304,7 +364,7 @@ class District:
     def _boarding_today(self) -> dict:
         """Schools with beds by level, their beds, and today's boarders by band."""
         s = self.schools[(self.schools["status"] == "open") & (self.schools["beds"] > 0)]
-        level = s["kind"].map(_LEVEL_OF_KIND)
+        level = s["kind"].map(SIZE_CAP_CLASS_OF_KIND)  # primary, junior, nine_year, senior
         boarders = None
         if self.enrolment is not None:
             e = self.enrolment

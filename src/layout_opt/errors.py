@@ -83,3 +83,24 @@ class OutputError(ValueError):
     that is not a plan folder, or cannot be created; the message names the path and the
     reason.
     """
+
+
+def encoding_message(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8, and a hint when it reads as GBK.
+
+    Examples
+    --------
+    >>> data = "name = '孟津'".encode("gbk")
+    >>> try:
+    ...     data.decode("utf-8")
+    ... except UnicodeDecodeError as exc:
+    ...     print(encoding_message(data, exc))
+    not UTF-8 text (byte 0xc3 on line 1); it looks GBK-encoded: save it as UTF-8
+    """
+    line = data.count(b"\n", 0, exc.start) + 1
+    text = f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return text + "; save it as UTF-8"
+    return text + "; it looks GBK-encoded: save it as UTF-8"

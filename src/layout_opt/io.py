@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import threading
+import tomllib
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,8 +31,10 @@ import geopandas as gpd
 import pandas as pd
 
 from .district import District
-from .errors import InfeasibleError, OutputError, Problem, ValidationError
+from .errors import InfeasibleError, OutputError, Problem, ValidationError, encoding_message
+from .policy import POLICY_FILE, Policy
 from .schema import ENROLMENT_COLUMNS
+from .validate import check_policy
 
 try:
     import fcntl
@@ -99,27 +102,6 @@ def _read_text(path: Path, file: str) -> str:
         raise ValidationError([Problem(file, "-", "-", encoding_message(data, exc))]) from exc
 
 
-def encoding_message(data: bytes, exc: UnicodeDecodeError) -> str:
-    """Where a file stops being UTF-8, and a hint when it reads as GBK.
-
-    Examples
-    --------
-    >>> data = "name = '孟津'".encode("gbk")
-    >>> try:
-    ...     data.decode("utf-8")
-    ... except UnicodeDecodeError as exc:
-    ...     print(encoding_message(data, exc))
-    not UTF-8 text (byte 0xc3 on line 1); it looks GBK-encoded: save it as UTF-8
-    """
-    line = data.count(b"\n", 0, exc.start) + 1
-    text = f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        return text + "; save it as UTF-8"
-    return text + "; it looks GBK-encoded: save it as UTF-8"
-
-
 def read_district_meta(folder: str | os.PathLike) -> dict:
     """The checked ``district.json`` of a data folder (an empty dict if it has none).
 
@@ -169,8 +151,9 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
     folder : path-like
         Folder holding ``villages.geojson``, ``schools.geojson``, ``roads.geojson``,
         ``towns.geojson`` and optionally ``boundary.geojson``, ``enrolment.csv``
-        (today's attendance, :attr:`District.enrolment`) and ``district.json``
-        (``{"name": ..., "base_year": ..., "attribution": ...}``).
+        (today's attendance, :attr:`District.enrolment`), ``district.json``
+        (``{"name": ..., "base_year": ..., "attribution": ...}``) and ``policy.toml``
+        (the policy targets, :func:`read_policy`).
     name : str, optional
         Overrides the district's name.
 
@@ -198,6 +181,8 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
         tables[key] = _read_table(path, file)
     enrolment_path = folder / ENROLMENT_FILE
     enrolment = _read_enrolment(enrolment_path) if enrolment_path.exists() else None
+    names = tables["schools"]["name"].astype(str) if "name" in tables["schools"].columns else None
+    policy = read_policy(folder, school_names=names)
     return District.from_frames(
         villages=tables["villages"],
         schools=tables["schools"],
@@ -209,6 +194,7 @@ def read_district(folder: str | os.PathLike, name: str | None = None) -> Distric
         attribution=meta.get("attribution", ""),
         files={**DISTRICT_FILES, "enrolment": ENROLMENT_FILE},
         enrolment=enrolment,
+        policy=policy,
     )
 
 
@@ -294,7 +280,7 @@ def read_osm_roads(
     ``.osm.pbf`` and ``.osm`` (XML, optionally ``.bz2``/``.gz``) files are read with
     pyosmium (the ``osm`` extra: ``pip install "layout_opt[osm]"``); GraphML (as saved by
     osmnx) with networkx.  Nothing is downloaded.  Each way with a ``highway`` tag that
-    :data:`layout_opt.travel.OSM_HIGHWAY_CLASS` maps becomes a line whose ``road_class``
+    :data:`layout_opt.osm.OSM_HIGHWAY_CLASS` maps becomes a line whose ``road_class``
     sets the bus speed; ways closed by ``access=no/private`` are dropped.  Ways meet where
     they share an OSM node, so bridges and tunnels connect only at their ends.
 
@@ -324,7 +310,7 @@ def read_osm_roads(
     """
     from pyproj import CRS
 
-    from . import travel
+    from . import osm
 
     if crs is not None:
         crs = CRS.from_user_input(crs)
@@ -344,9 +330,9 @@ def read_osm_roads(
             import networkx as nx
 
             graph = nx.read_graphml(path)
-            roads = travel.roads_from_networkx(graph, highway_classes=highway_classes, crs=crs)
+            roads = osm.roads_from_networkx(graph, highway_classes=highway_classes, crs=crs)
         else:
-            roads = travel.osm_roads_frame(_read_osm_ways(path), crs=crs, highway_classes=highway_classes)
+            roads = osm.osm_roads_frame(_read_osm_ways(path), crs=crs, highway_classes=highway_classes)
     except ImportError:
         raise
     except ValueError as exc:
@@ -454,6 +440,42 @@ def read_policy_projects(folder: str | os.PathLike, school_ids: Iterable[str] | 
     if "policy_text" not in table.columns:
         table["policy_text"] = ""
     return table
+
+
+def read_policy(folder: str | os.PathLike, school_names: Iterable[str] | None = None) -> Policy | None:
+    """The district's policy targets (``policy.toml``), if the folder has them.
+
+    Parameters
+    ----------
+    folder : path-like
+        The district's data folder.
+    school_names : iterable of str, optional
+        Names of the district's schools, to check the schools the policy names.
+
+    Returns
+    -------
+    layout_opt.policy.Policy or None
+        None when the folder has no ``policy.toml`` (the report then has no policy
+        comparison).
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If the file is not TOML or breaks the schema of :mod:`layout_opt.policy`, naming
+        file, record and field.
+    """
+    path = Path(folder) / POLICY_FILE
+    if not path.exists():
+        return None
+    text = _read_text(path, POLICY_FILE)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError([Problem(POLICY_FILE, "-", "-", f"not valid TOML: {exc}")]) from exc
+    problems = check_policy(data, POLICY_FILE, school_names)
+    if problems:
+        raise ValidationError(problems)
+    return Policy.from_dict(data)
 
 
 # --------------------------------------------------------------------------- plan folders

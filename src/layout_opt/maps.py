@@ -1,8 +1,9 @@
 """Maps and figures of a plan: static (matplotlib) and interactive (folium).
 
 Every text is Chinese, set in a CJK font that the package's own dependencies bring
-(:func:`cjk_font`): the Noto Sans CJK collection of the ``noto-cjk-sans-otc`` package
-(SIL Open Font License 1.1), face "Noto Sans CJK SC" (simplified Chinese forms).
+(:func:`layout_opt.fonts.cjk_font`, importable from here too): the Noto Sans CJK
+collection of the ``noto-cjk-sans-otc`` package (SIL Open Font License 1.1), face "Noto
+Sans CJK SC" (simplified Chinese forms).
 
 Static figures (``plot_*``) draw on a matplotlib Axes; none of them opens a window or
 changes global settings (the CJK font is applied per figure), so they work under the Agg
@@ -23,45 +24,46 @@ Symbols used throughout:
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .schema import BAND_ZH, BANDS, KIND_ZH
+from .fonts import CJK_FAMILIES, CJK_FONT_PACKAGE, CJK_PROBE_TEXT, cjk_font, cjk_rc, font_families
+from .schema import BAND_ZH, BANDS, KIND_ZH, MODE_ZH, STATUS_ZH
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
 
-    from .model.plan import Plan
+    from .plan import Plan
     from .routing import BusPlan
 
+__all__ = [
+    "BAND_COLORS",
+    "CJK_FAMILIES",
+    "CJK_FONT_PACKAGE",
+    "CJK_PROBE_TEXT",
+    "COLORS",
+    "LAYER_NAMES",
+    "catchment_lines",
+    "cjk_font",
+    "explore_plan",
+    "layer_names",
+    "map_size",
+    "plot_before_after",
+    "plot_catchments",
+    "plot_plan",
+    "plot_routes",
+    "plot_travel_distributions",
+    "receiving_schools",
+    "school_state",
+]
+
 logger = logging.getLogger(__name__)
-
-#: The PyPI package that carries the CJK font (a project dependency).
-CJK_FONT_PACKAGE = "noto-cjk-sans-otc"
-
-#: CJK families tried in order; the first that is installed and has the glyphs wins.
-CJK_FAMILIES: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Noto Sans CJK JP",
-)
-
-#: Characters a usable font must have (the district's name and the words of the maps).
-CJK_PROBE_TEXT = "孟津区学校撤并寄宿新建保留划片镇街"
 
 #: Names of the layers of :func:`explore_plan`, by role.
 LAYER_NAMES: dict[str, str] = {
@@ -74,10 +76,6 @@ LAYER_NAMES: dict[str, str] = {
     "boundary": "区界",
     "towns": "镇街驻地",
 }
-
-#: Chinese words for school status and travel mode.
-STATUS_ZH: dict[str, str] = {"open": "保留", "closed": "撤并", "new": "新建", "planned": "规划中"}
-MODE_ZH: dict[str, str] = {"day": "走读", "boarding": "寄宿"}
 
 COLORS: dict[str, str] = {
     "kept": "#1f77b4",
@@ -100,89 +98,9 @@ BAND_COLORS: dict[str, str] = {
 }
 
 
-# --------------------------------------------------------------------------- font
-
-
-def _packaged_font_file() -> str | None:
-    """Path of the font file of :data:`CJK_FONT_PACKAGE`, or None if not installed."""
-    try:
-        import noto_cjk_sans_otc  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    path = noto_cjk_sans_otc.FONT_PATH
-    return str(path) if path.is_file() else None
-
-
-def _has_glyphs(fname: str, text: str) -> bool:
-    from matplotlib.ft2font import FT2Font
-
-    try:
-        font = FT2Font(fname)
-    except (OSError, RuntimeError, ValueError):
-        return False
-    return all(font.get_char_index(ord(ch)) != 0 for ch in text if not ch.isspace())
-
-
-@functools.lru_cache(maxsize=1)
-def _cjk_family() -> str:
-    from matplotlib import font_manager as fm
-
-    packaged = _packaged_font_file()
-    if packaged is not None:
-        known = {e.fname for e in fm.fontManager.ttflist}
-        if packaged not in known:
-            fm.fontManager.addfont(packaged)
-    entries = {}
-    for e in fm.fontManager.ttflist:
-        entries.setdefault(e.name, e.fname)
-    for family in CJK_FAMILIES:
-        if family in entries and _has_glyphs(entries[family], CJK_PROBE_TEXT):
-            logger.debug("CJK font: %s (%s)", family, entries[family])
-            return family
-    for family, fname in sorted(entries.items()):
-        if _has_glyphs(fname, CJK_PROBE_TEXT):
-            logger.info("CJK font: %s (%s), not one of the preferred families", family, fname)
-            return family
-    logger.warning("no CJK font found (install %s); Chinese text will show as boxes", CJK_FONT_PACKAGE)
-    return "DejaVu Sans"
-
-
-def cjk_font() -> FontProperties:
-    """The CJK font the figures use.
-
-    The font of :data:`CJK_FONT_PACKAGE` (Noto Sans CJK, face "Noto Sans CJK SC") is
-    registered with matplotlib on first use; if that package is missing, the first of
-    :data:`CJK_FAMILIES` (or any installed font) that has the glyphs of
-    :data:`CJK_PROBE_TEXT` is used.
-
-    Returns
-    -------
-    matplotlib.font_manager.FontProperties
-        Its family is the CJK family; ``matplotlib.font_manager.findfont(cjk_font())``
-        gives the file.
-    """
-    from matplotlib.font_manager import FontProperties
-
-    return FontProperties(family=_cjk_family())
-
-
-@contextmanager
-def _cjk_rc() -> Iterator[None]:
-    """Matplotlib settings for Chinese text, for the figures made inside the block only."""
-    import matplotlib
-
-    with matplotlib.rc_context({"font.family": _families(), "axes.unicode_minus": False}):
-        yield
-
-
-def _families() -> list[str]:
-    """Font families for a text: the CJK family, then DejaVu Sans for anything it lacks."""
-    return [_cjk_family(), "DejaVu Sans"]
-
-
 def _title(ax: Axes, text: str, size: float = 11) -> None:
-    """Set a title in the CJK font, also on an Axes made before (outside :func:`_cjk_rc`)."""
-    ax.set_title(text, fontsize=size, fontfamily=_families())
+    """Set a title in the CJK font, also on an Axes made before (outside :func:`layout_opt.fonts.cjk_rc`)."""
+    ax.set_title(text, fontsize=size, fontfamily=font_families())
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -434,7 +352,7 @@ def _aspect(district: Any) -> float:
     return float(np.clip((x1 - x0) / max(y1 - y0, 1.0), 0.4, 3.0))
 
 
-def _map_size(district: Any, width: float = 9.0) -> tuple[float, float]:
+def map_size(district: Any, width: float = 9.0) -> tuple[float, float]:
     """Figure size (inches) for one map ``width`` wide plus the legend."""
     return (width + 1.8, width / _aspect(district) + 0.8)
 
@@ -476,8 +394,8 @@ def plot_plan(plan: Plan, year: int | None = None, ax: Axes | None = None) -> Ax
     matplotlib.axes.Axes
     """
     year = _plan_year(plan, year)
-    with _cjk_rc():
-        ax = _new_axes(ax, _map_size(plan.district))
+    with cjk_rc():
+        ax = _new_axes(ax, map_size(plan.district))
         _draw_plan(ax, plan, year)
         _legend(ax)
     return ax
@@ -518,8 +436,8 @@ def plot_catchments(plan: Plan, year: int | None = None, ax: Axes | None = None)
     matplotlib.axes.Axes
     """
     year = _plan_year(plan, year)
-    with _cjk_rc():
-        ax = _new_axes(ax, _map_size(plan.district))
+    with cjk_rc():
+        ax = _new_axes(ax, map_size(plan.district))
         _draw_base(ax, plan.district)
         lines = catchment_lines(plan, year)
         _draw_lines(ax, lines, by="band")
@@ -546,7 +464,7 @@ def plot_before_after(plan: Plan) -> Figure:
     from matplotlib.figure import Figure
 
     last = _plan_year(plan, None)
-    with _cjk_rc():
+    with cjk_rc():
         fig = Figure(figsize=(16, 8 / _aspect(plan.district) + 1.6), layout="constrained")
         left, right = fig.subplots(1, 2)
         base = plan.district.schools[["school_id", "name", "kind", "status", "beds", "geometry"]].copy()
@@ -588,7 +506,7 @@ def plot_travel_distributions(plan: Plan) -> Figure:
     a = plan.assignments[(plan.assignments["year"] == last) & (plan.assignments["pupils"] > 0)]
     bands = [b for b in BANDS if (a["band"] == b).any()] or list(BANDS)
     sc = plan.scenario
-    with _cjk_rc():
+    with cjk_rc():
         fig = Figure(figsize=(4.2 * len(bands), 3.8), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(bands), squeeze=False)[0])
         top = max(
@@ -621,8 +539,8 @@ def plot_travel_distributions(plan: Plan) -> Figure:
             n = int(sub["pupils"].sum())
             mean = float(np.average(sub["travel_min"], weights=sub["pupils"])) if n else 0.0
             _title(ax, f"{BAND_ZH[band]}: {n}人, 平均{mean:.1f}分钟", 10)
-            ax.set_xlabel("单程时间(分钟)", fontfamily=_families())
-            ax.set_ylabel("学生数(人)", fontfamily=_families())
+            ax.set_xlabel("单程时间(分钟)", fontfamily=font_families())
+            ax.set_ylabel("学生数(人)", fontfamily=font_families())
             ax.legend(fontsize=7)
         fig.suptitle(f"{last}年学生单程上学时间分布", fontsize=12)
     return fig
@@ -646,8 +564,8 @@ def plot_routes(bus_plan: BusPlan, district: Any, ax: Axes | None = None) -> Axe
     """
     import matplotlib
 
-    with _cjk_rc():
-        ax = _new_axes(ax, _map_size(district))
+    with cjk_rc():
+        ax = _new_axes(ax, map_size(district))
         _draw_base(ax, district, roads=True)
         lines = bus_plan.route_lines()
         if len(lines):
@@ -757,6 +675,27 @@ def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
         ).add_to(g)
     g.add_to(m)
 
+    _school_layers(m, state, year)
+
+    g = folium.FeatureGroup(name=LAYER_NAMES["towns"], show=True)
+    t = district.towns.to_crs(4326)
+    for r in t.itertuples(index=False):
+        folium.Marker(
+            [r.geometry.y, r.geometry.x],
+            tooltip=str(r.town),
+            icon=folium.DivIcon(
+                html=f"<div style='font-size:12px;font-weight:bold;color:#222;white-space:nowrap'>▲{html.escape(str(r.town))}</div>"
+            ),
+        ).add_to(g)
+    g.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _school_layers(m: folium.Map, state: pd.DataFrame, year: int) -> None:
+    """The kept, closed and new schools of :func:`explore_plan`, one layer each, with popups."""
+    import folium
+
     for role, key, color in (
         ("kept", "kept", COLORS["kept"]),
         ("closed", "closed", COLORS["closed"]),
@@ -793,20 +732,6 @@ def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
                 popup=folium.Popup(_popup(rows), max_width=320),
             ).add_to(g)
         g.add_to(m)
-
-    g = folium.FeatureGroup(name=LAYER_NAMES["towns"], show=True)
-    t = district.towns.to_crs(4326)
-    for r in t.itertuples(index=False):
-        folium.Marker(
-            [r.geometry.y, r.geometry.x],
-            tooltip=str(r.town),
-            icon=folium.DivIcon(
-                html=f"<div style='font-size:12px;font-weight:bold;color:#222;white-space:nowrap'>▲{html.escape(str(r.town))}</div>"
-            ),
-        ).add_to(g)
-    g.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
 
 
 def layer_names(m: folium.Map) -> list[str]:

@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .demand import ForecastParams
-from .schema import BANDS, LEVEL_OF_BAND, UR_CODES
+from .errors import encoding_message
+from .schema import BANDS, LEVEL_OF_BAND, MAX_PLANNING_YEARS, UR_CODES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -400,7 +401,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Scenario:
-    """A planning scenario: every rule and number of ``DESIGN.md`` §2, with its default.
+    """A planning scenario: every rule and number of the model (``docs/model.md``), with its default.
 
     ``Scenario()`` is the policy default (the Mengjin 2024-2026 plan).  A scenario is
     frozen: derive variants with :meth:`replace`, read one from a file with
@@ -561,7 +562,7 @@ class Scenario:
         """Check the plan years against the base year of the district's data.
 
         Plan years run from the base year (the school year of the enrolment data) to
-        :data:`layout_opt.validate.MAX_PLANNING_YEARS` years after it.  :func:`layout_opt.solve`
+        :data:`layout_opt.schema.MAX_PLANNING_YEARS` years after it.  :func:`layout_opt.solve`
         and ``layout-opt plan`` call this before any work.
 
         Parameters
@@ -585,8 +586,6 @@ class Scenario:
         ...
         ValueError: years [2020, 2021] are before the base year 2023 of the data (district.json); plan years must be 2023 to 2043
         """
-        from .validate import MAX_PLANNING_YEARS
-
         last = base_year + MAX_PLANNING_YEARS
         span = f"plan years must be {base_year} to {last}"
         early = [y for y in self.years if y < base_year]
@@ -755,8 +754,6 @@ class Scenario:
             (with the table it is in), a key given twice, a value of the wrong type or out
             of range.
         """
-        from .io import encoding_message
-
         path = Path(path)
         try:
             data = path.read_bytes()

@@ -1,8 +1,10 @@
-"""Vocabulary shared by every module: grade bands, school kinds, settlement classes.
+"""Vocabulary shared by every module: grade bands, school kinds, settlement classes, road
+classes and the coordinate system of computation.
 
-These are facts of the Chinese school system and of the official statistics
-classification, not tunable parameters; tunable numbers live in
-:class:`layout_opt.scenario.Scenario`.
+These are facts of the Chinese school system, of the official statistics classification
+and of the school-bus law, not tunable parameters; tunable numbers live in
+:class:`layout_opt.scenario.Scenario`.  Every module may import this one; it imports no
+other module of the package.
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ BANDS_OF_KIND: Final[dict[str, tuple[str, ...]]] = {
 }
 SCHOOL_KINDS: Final[tuple[str, ...]] = tuple(BANDS_OF_KIND)
 
+#: The level whose class cap sizes a classroom of each kind (a nine-year school's
+#: classrooms are counted at the primary cap, as the model does).
+LEVEL_OF_KIND: Final[dict[str, str]] = {
+    "teaching_point": "primary",
+    "primary": "primary",
+    "central_primary": "primary",
+    "junior": "junior",
+    "nine_year": "primary",
+    "high": "senior",
+}
+
 #: The school-size cap (pupils per school) that applies to each kind.
 SIZE_CAP_CLASS_OF_KIND: Final[dict[str, str]] = {
     "teaching_point": "primary",
@@ -73,6 +86,31 @@ UR_CODES: Final[dict[int, str]] = {
 
 SCHOOL_STATUSES: Final[tuple[str, ...]] = ("open", "planned")
 
+#: Plan years, and the opening years of planned projects, lie at most this many years
+#: after the base year of the data.
+MAX_PLANNING_YEARS: Final[int] = 20
+
+#: Projected CRS of every computation: UTM zone 49N (108-114 deg E), metres.
+METRIC_CRS: Final[str] = "EPSG:32649"
+
+#: Road classes, from the most to the least important.
+ROAD_CLASSES: Final[tuple[str, ...]] = ("expressway", "trunk", "county", "township", "village")
+
+#: Default bus speed per road class, km/h.  The school-bus law (校车安全管理条例
+#: Art. 35) caps buses at 60 km/h on ordinary roads and 80 km/h on expressways.
+ROAD_CLASS_SPEED_KMH: Final[dict[str, float]] = {
+    "expressway": 80.0,
+    "trunk": 50.0,
+    "county": 40.0,
+    "township": 30.0,
+    "village": 20.0,
+}
+
+#: Legal school-bus speed caps by road class, km/h (校车安全管理条例 Art. 35).
+BUS_SPEED_CAP_KMH: Final[dict[str, float]] = {"expressway": 80.0}
+#: Legal school-bus speed cap on every other road, km/h (校车安全管理条例 Art. 35).
+BUS_SPEED_CAP_DEFAULT_KMH: Final[float] = 60.0
+
 #: Chinese labels used in the bureau's workbook and report.
 BAND_ZH: Final[dict[str, str]] = {
     "lower_primary": "小学低年级(1-3)",
@@ -80,6 +118,8 @@ BAND_ZH: Final[dict[str, str]] = {
     "junior": "初中(7-9)",
     "senior": "高中(10-12)",
 }
+STATUS_ZH: Final[dict[str, str]] = {"open": "保留", "closed": "撤并", "new": "新建", "planned": "规划中"}
+MODE_ZH: Final[dict[str, str]] = {"day": "走读", "boarding": "寄宿"}
 KIND_ZH: Final[dict[str, str]] = {
     "teaching_point": "教学点",
     "primary": "完全小学",

@@ -1,18 +1,9 @@
-"""Schema checks for the district's input tables.
-
-Every check names the file, the record and the field; all problems found are raised
-together as one :class:`~layout_opt.errors.ValidationError`.  Nothing here reads or writes
-files: :mod:`layout_opt.io` reads, these functions judge the frames it read.
-
-A record with a wrong type or value is reported once and left out of the checks that
-need that value (e.g. a school with a text ``g4`` is not also checked against its
-classrooms), so that one typo gives one message.
-"""
+"""Checks of the district's tables (``villages``, ``schools``, ``roads``, ``towns``) and
+of how they fit together: :func:`validate_tables`."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 import geopandas as gpd
@@ -20,17 +11,33 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .errors import Problem, ValidationError
-from .schema import (
+from ..errors import Problem, ValidationError
+from ..schema import (
     AGE_COLUMNS,
     BANDS_OF_KIND,
-    ENROLMENT_COLUMNS,
+    BUS_SPEED_CAP_DEFAULT_KMH,
+    BUS_SPEED_CAP_KMH,
     GRADE_COLUMNS,
+    MAX_PLANNING_YEARS,
+    ROAD_CLASSES,
     ROAD_SOURCES,
     SCHOOL_KINDS,
     SCHOOL_STATUSES,
     UR_CODES,
     grades_of_bands,
+)
+from .attendance import check_enrolment
+from .common import (
+    _ID12,
+    _check_bool,
+    _check_choice,
+    _check_ids,
+    _check_integer,
+    _check_text,
+    _is_missing,
+    _record_ids,
+    _require_columns,
+    _show,
 )
 
 #: Columns each table must have (beyond geometry).
@@ -65,116 +72,12 @@ SCHOOL_COLUMNS = (
 ROAD_COLUMNS = ("road_id", "road_class")
 TOWN_COLUMNS = ("town_code", "town", "town_kind")
 
-#: Road classes understood by :mod:`layout_opt.travel`.
-ROAD_CLASSES = ("expressway", "trunk", "county", "township", "village")
 #: A class of more than this many pupils cannot be real data (超大班额 starts at 66).
 MAX_PUPILS_PER_CLASSROOM = 66
-#: Legal bus speed caps, km/h (校车安全管理条例 Art. 35).
-LEGAL_SPEED_KMH = {"expressway": 80.0}
-LEGAL_SPEED_DEFAULT_KMH = 60.0
 #: Longitude/latitude box of China (degrees); points outside it are misplaced.
 CHINA_LONLAT_BOX = (73.0, 3.0, 136.0, 54.0)
 #: A village or school farther than this from every town seat is misplaced, km.
 MAX_KM_FROM_TOWN_SEAT = 50.0
-#: Planned projects open at most this many years after the base year.
-MAX_PLANNING_YEARS = 20
-
-_ID12 = re.compile(r"^\d{12}$")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _record_ids(df: pd.DataFrame, id_col: str) -> list[str]:
-    if id_col in df.columns:
-        return [str(v) if pd.notna(v) and str(v).strip() else f"row {k}" for k, v in zip(range(len(df)), df[id_col])]
-    return [f"row {k}" for k in range(len(df))]
-
-
-def _require_columns(df: pd.DataFrame, columns: Iterable[str], file: str) -> list[Problem]:
-    if len(df) == 0:
-        return [Problem(file, "-", "-", "the file has no records")]
-    return [Problem(file, "-", c, "column is missing") for c in columns if c not in df.columns]
-
-
-def _show(v: object) -> str:
-    """``repr`` of a raw value as the file holds it (numpy scalars shown as numbers)."""
-    return repr(v.item() if isinstance(v, np.generic) else v)
-
-
-def _is_missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) or v is pd.NA
-
-
-def _check_integer(
-    df: pd.DataFrame,
-    col: str,
-    ids: list[str],
-    file: str,
-    bad: set[int],
-    lo: float = 0,
-    hi: float | None = None,
-) -> list[Problem]:
-    """Whole numbers within ``lo``..``hi``; failing rows are added to ``bad``."""
-    raw = df[col]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        ok = np.isfinite(values) & (values == np.round(values)) & (values >= lo)
-        if hi is not None:
-            ok &= values <= hi
-    problems = []
-    rng = f"{lo} to {hi}" if hi is not None else f">= {lo}"
-    for k in np.flatnonzero(~ok):
-        k = int(k)
-        r, v = raw.iloc[k], values[k]
-        if _is_missing(r):
-            problems.append(Problem(file, ids[k], col, "value is missing; expected a whole number"))
-        elif not np.isfinite(v) or v != round(v):
-            problems.append(Problem(file, ids[k], col, f"must be a whole number, got {_show(r)}"))
-        else:
-            problems.append(Problem(file, ids[k], col, f"must be {rng}, got {_show(r)}"))
-        bad.add(k)
-    return problems
-
-
-def _check_ids(df: pd.DataFrame, col: str, ids: list[str], file: str, bad: set[int]) -> list[Problem]:
-    """Ids present and unique."""
-    problems = []
-    for k, v in enumerate(df[col]):
-        if _is_missing(v):
-            problems.append(Problem(file, ids[k], col, "id is missing"))
-            bad.add(k)
-    present = df[col].map(lambda v: None if _is_missing(v) else str(v))
-    dup = present.duplicated(keep="first") & present.notna()
-    for k in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(file, ids[k], col, "id is not unique"))
-        bad.add(int(k))
-    return problems
-
-
-def _check_text(df: pd.DataFrame, col: str, ids: list[str], file: str) -> list[Problem]:
-    return [Problem(file, ids[k], col, "value is missing") for k, v in enumerate(df[col]) if _is_missing(v)]
-
-
-def _check_bool(df: pd.DataFrame, col: str, ids: list[str], file: str) -> list[Problem]:
-    ok = {True, False, "true", "false", "True", "False"}
-    return [
-        Problem(file, ids[k], col, f"must be true or false, got {_show(v)}")
-        for k, v in enumerate(df[col])
-        if (isinstance(v, float) and np.isnan(v)) or v not in ok
-    ]
-
-
-def _check_choice(
-    df: pd.DataFrame, col: str, ids: list[str], file: str, choices: Iterable[str], bad: set[int], what: str
-) -> list[Problem]:
-    allowed = list(choices)
-    problems = []
-    for k, v in enumerate(df[col]):
-        if v not in allowed:
-            problems.append(Problem(file, ids[k], col, f"unknown {what} {_show(v)}; expected one of {allowed}"))
-            bad.add(k)
-    return problems
 
 
 def _check_ur_code(df: pd.DataFrame, ids: list[str], file: str, bad: set[int]) -> list[Problem]:
@@ -289,9 +192,6 @@ def _near_seats(gdf: gpd.GeoDataFrame, ids: list[str], file: str, seats: np.ndar
         )
         for j in np.flatnonzero(dist > MAX_KM_FROM_TOWN_SEAT)
     ]
-
-
-# --------------------------------------------------------------------------- tables
 
 
 def check_towns(towns: pd.DataFrame, file: str = "towns.geojson") -> list[Problem]:
@@ -524,7 +424,7 @@ def check_roads(roads: gpd.GeoDataFrame, file: str = "roads.geojson") -> list[Pr
         ):
             if _is_missing(raw):
                 continue  # the class's default speed applies
-            cap = LEGAL_SPEED_KMH.get(cls, LEGAL_SPEED_DEFAULT_KMH)
+            cap = BUS_SPEED_CAP_KMH.get(cls, BUS_SPEED_CAP_DEFAULT_KMH)
             if pd.isna(v) or v <= 0:
                 problems.append(
                     Problem(file, ids[k], "bus_speed_kmh", f"must be a positive speed in km/h, got {_show(raw)}")
@@ -602,193 +502,6 @@ def _codes(values: pd.Series, col: str) -> list:
     return [None if _is_missing(v) else str(v) for v in values.tolist()]
 
 
-def check_enrolment(
-    enrolment: pd.DataFrame,
-    villages: pd.DataFrame,
-    schools: pd.DataFrame,
-    file: str = "enrolment.csv",
-    villages_file: str = "villages.geojson",
-    schools_file: str = "schools.geojson",
-    known_problems: Iterable[Problem] = (),
-) -> list[Problem]:
-    """Problems in today's attendance and in its agreement with the villages and schools.
-
-    Each line: a known 12-digit ``village_id``; a known ``school_id`` of an open school
-    (not a planned project) that teaches the ``grade`` (1-12); whole ``pupils`` >= 1 and
-    ``boarders`` from 0 to ``pupils``; no two lines for the same village, school and
-    grade.  Together: per school and grade the pupils sum to the school's ``g<grade>``,
-    per village and grade to the village's ``g<grade>``; per school the boarders are at
-    most its ``beds`` (none where it has no beds).  Boarders of grades 1-3 are allowed
-    (registries have a few); :class:`layout_opt.District` logs them.
-
-    Per-line problems name the line of the file (the header is line 1); the sums name the
-    school or village.  Lines with a faulty value are left out of the sums that need it,
-    and schools and villages with problems of their own (``known_problems``) are not
-    compared, so that one mistake gives one message.
-
-    Parameters
-    ----------
-    enrolment : pandas.DataFrame
-        The table as read (text or numbers).
-    villages, schools : pandas.DataFrame
-        The district's villages and schools, as read.
-    file, villages_file, schools_file : str
-        Names used in messages.
-    known_problems : iterable of Problem
-        Problems already found in the villages and schools.
-    """
-    missing = [c for c in ENROLMENT_COLUMNS if c not in enrolment.columns]
-    if missing:
-        return [Problem(file, "-", c, "column is missing") for c in missing]
-    known = list(known_problems)
-    ids = [f"line {k + 2}" for k in range(len(enrolment))]
-    problems: list[Problem] = []
-
-    def table_ok(table: pd.DataFrame, table_file: str, id_col: str) -> bool:
-        needed = {id_col, *GRADE_COLUMNS} | ({"status", "kind", "beds"} if id_col == "school_id" else set())
-        whole = any(p.file == table_file and p.record == "-" for p in known)
-        faulty_ids = any(p.file == table_file and p.field == id_col for p in known)
-        return needed <= set(table.columns) and not whole and not faulty_ids
-
-    v_ok, s_ok = table_ok(villages, villages_file, "village_id"), table_ok(schools, schools_file, "school_id")
-    flagged_v = {p.record for p in known if p.file == villages_file}
-    flagged_s = {p.record for p in known if p.file == schools_file}
-    v_ids = {str(v) for v in villages["village_id"]} if v_ok else set()
-    # per school id: status, kind, opening year and beds (plain dicts: fast look-ups)
-    s_rows = None
-    if s_ok:
-        sids = [str(x) for x in schools["school_id"]]
-        s_rows = {
-            c: dict(zip(sids, schools[c].tolist() if c in schools.columns else [None] * len(sids)))
-            for c in ("status", "kind", "open_year", "beds")
-        }
-
-    bad_v: set[int] = set()
-    bad_s: set[int] = set()
-    bad_n: set[int] = set()  # grade or pupils unusable: the line cannot be summed
-    bad_b: set[int] = set()
-    for k, v in enumerate(enrolment["village_id"]):
-        if _is_missing(v):
-            problems.append(Problem(file, ids[k], "village_id", "value is missing"))
-        elif not _ID12.match(str(v)):
-            problems.append(Problem(file, ids[k], "village_id", f"must be a 12-digit statistics code, got {_show(v)}"))
-        elif v_ok and str(v) not in v_ids:
-            problems.append(Problem(file, ids[k], "village_id", f"unknown village {str(v)!r}; not in {villages_file}"))
-        else:
-            continue
-        bad_v.add(k)
-    for k, v in enumerate(enrolment["school_id"]):
-        if _is_missing(v):
-            problems.append(Problem(file, ids[k], "school_id", "value is missing"))
-        elif s_rows is not None and str(v) not in s_rows["status"]:
-            problems.append(Problem(file, ids[k], "school_id", f"unknown school {str(v)!r}; not in {schools_file}"))
-        elif s_rows is not None and s_rows["status"][str(v)] == "planned":
-            year = s_rows["open_year"][str(v)] or "later"
-            problems.append(
-                Problem(
-                    file,
-                    ids[k],
-                    "school_id",
-                    f"school {v} is a planned project (opens {year}); it has no pupils in the base year",
-                )
-            )
-        else:
-            continue
-        bad_s.add(k)
-    problems += _check_integer(enrolment, "grade", ids, file, bad_n, lo=1, hi=12)
-    problems += _check_integer(enrolment, "pupils", ids, file, bad_n, lo=1, hi=100_000)
-    problems += _check_integer(enrolment, "boarders", ids, file, bad_b, lo=0, hi=100_000)
-    grade = pd.to_numeric(enrolment["grade"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    pupils = pd.to_numeric(enrolment["pupils"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    boarders = pd.to_numeric(enrolment["boarders"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    vid = enrolment["village_id"].map(lambda x: None if _is_missing(x) else str(x)).to_numpy(dtype=object)
-    sid = enrolment["school_id"].map(lambda x: None if _is_missing(x) else str(x)).to_numpy(dtype=object)
-    for k in range(len(enrolment)):
-        if k in bad_n or k in bad_b or boarders[k] <= pupils[k]:
-            continue
-        problems.append(
-            Problem(file, ids[k], "boarders", f"{int(boarders[k])} boarders but only {int(pupils[k])} pupils")
-        )
-        bad_b.add(k)
-    if s_rows is not None:
-        for k in range(len(enrolment)):
-            if k in bad_s or k in bad_n or sid[k] in flagged_s:
-                continue
-            kind = s_rows["kind"][sid[k]]
-            if kind in BANDS_OF_KIND and int(grade[k]) not in grades_of_bands(BANDS_OF_KIND[kind]):
-                problems.append(
-                    Problem(file, ids[k], "grade", f"school {sid[k]} (a {kind}) does not teach grade {int(grade[k])}")
-                )
-                bad_s.add(k)
-    keyed = [k for k in range(len(enrolment)) if vid[k] is not None and sid[k] is not None and k not in bad_n]
-    first: dict[tuple, int] = {}
-    for k in keyed:
-        key = (vid[k], sid[k], int(grade[k]))
-        if key in first:
-            problems.append(
-                Problem(file, ids[k], "-", f"repeats {ids[first[key]]} (the same village, school and grade)")
-            )
-        else:
-            first[key] = k
-
-    # Sums: a key touched by an unusable line cannot be verified.
-    usable = np.array([k not in bad_n for k in range(len(enrolment))], dtype=bool)
-    grade_i = np.where(usable, np.nan_to_num(grade), 0).astype(np.int64)
-    pupils_i = np.where(usable, np.nan_to_num(pupils), 0).astype(np.int64)
-    for table, id_col, table_file, bad, flagged, ok, key_ids in (
-        (schools, "school_id", schools_file, bad_s, flagged_s, s_ok, sid),
-        (villages, "village_id", villages_file, bad_v, flagged_v, v_ok, vid),
-    ):
-        if not ok:
-            continue
-        unsure = {key_ids[k] for k in range(len(enrolment)) if not usable[k] and key_ids[k] is not None}
-        sums: dict[tuple[str, int], int] = {}
-        for k in np.flatnonzero(usable):
-            if k in bad and id_col == "school_id":
-                continue  # unknown or planned school: already named
-            key = (key_ids[k], int(grade_i[k]))
-            sums[key] = sums.get(key, 0) + int(pupils_i[k])
-        is_school = id_col == "school_id"
-        for row in table.itertuples(index=False):
-            rid = str(getattr(row, id_col))
-            if rid in flagged or rid in unsure or (is_school and row.status != "open"):
-                continue
-            for g in range(1, 13):
-                want = pd.to_numeric(getattr(row, f"g{g}"), errors="coerce")
-                if pd.isna(want):
-                    continue
-                have = sums.get((rid, g), 0)
-                if have != int(want):
-                    what = "at school" if is_school else "of village"
-                    problems.append(
-                        Problem(
-                            file,
-                            rid,
-                            "pupils",
-                            f"grade {g}: {have} pupils {what} {rid} in {file}, but {table_file} has g{g} = {int(want)}",
-                        )
-                    )
-    if s_rows is not None:
-        held: dict[str, int] = {}
-        for k in range(len(enrolment)):
-            if k in bad_b or k in bad_s or sid[k] is None or sid[k] in flagged_s or boarders[k] <= 0:
-                continue
-            held[sid[k]] = held.get(sid[k], 0) + int(boarders[k])
-        for school, n in held.items():
-            beds = pd.to_numeric(s_rows["beds"][school], errors="coerce")
-            if pd.isna(beds):
-                continue
-            if beds <= 0:
-                problems.append(
-                    Problem(file, school, "boarders", f"{n} pupils board at school {school}, which has no beds")
-                )
-            elif n > beds:
-                problems.append(
-                    Problem(file, school, "boarders", f"{n} boarders at school {school}, but it has {int(beds)} beds")
-                )
-    return problems
-
-
 def validate_tables(
     villages: gpd.GeoDataFrame,
     schools: gpd.GeoDataFrame,
@@ -861,146 +574,3 @@ def validate_tables(
             problems += _near_seats(gdf, ids, files[key], seats, skip)
     if problems:
         raise ValidationError(problems)
-
-
-# --------------------------------------------------------------------------- district.json and policy projects
-
-#: Base years a data folder may have (``district.json``).
-BASE_YEAR_RANGE = (1990, 2100)
-#: Columns of ``policy_projects.csv`` (``policy_text`` is optional).
-POLICY_PROJECT_COLUMNS = ("project", "school_id", "type", "seats")
-#: Kinds of policy seat projects.
-POLICY_PROJECT_TYPES = ("new", "expansion")
-#: Seats one policy project may plan, at most.
-MAX_PROJECT_SEATS = 100_000
-
-
-def check_district_meta(meta: object, file: str = "district.json") -> list[Problem]:
-    """Problems in a data folder's metadata (``district.json``, already parsed).
-
-    Parameters
-    ----------
-    meta : object
-        The parsed JSON: an object with optional ``name`` and ``attribution`` (texts) and
-        ``base_year`` (the school year of the enrolment, a whole number in
-        :data:`BASE_YEAR_RANGE`); other keys are kept for the record.
-    file : str
-        Name used in messages.
-
-    Returns
-    -------
-    list[Problem]
-        Empty if the metadata is usable.
-
-    Examples
-    --------
-    >>> check_district_meta({"name": "孟津区", "base_year": 2023})
-    []
-    >>> print(check_district_meta([2023])[0])
-    district.json: record -, field -: must be a JSON object such as {"name": "...", "base_year": 2023}, got a list
-    >>> print(check_district_meta({"base_year": "2023"})[0])
-    district.json: record -, field base_year: must be a whole-number year, got '2023'
-    """
-    if not isinstance(meta, dict):
-        kind = {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true or false"}.get(
-            type(meta), "null" if meta is None else type(meta).__name__
-        )
-        return [
-            Problem(file, "-", "-", f'must be a JSON object such as {{"name": "...", "base_year": 2023}}, got {kind}')
-        ]
-    problems = []
-    if "base_year" in meta:
-        year = meta["base_year"]
-        lo, hi = BASE_YEAR_RANGE
-        if not isinstance(year, int) or isinstance(year, bool):
-            problems.append(Problem(file, "-", "base_year", f"must be a whole-number year, got {year!r}"))
-        elif not lo <= year <= hi:
-            problems.append(Problem(file, "-", "base_year", f"must be {lo} to {hi}, got {year}"))
-    for key in ("name", "attribution"):
-        if key in meta and not isinstance(meta[key], str):
-            problems.append(Problem(file, "-", key, f"must be a text, got {meta[key]!r}"))
-    if isinstance(meta.get("name"), str) and not meta["name"].strip():
-        problems.append(Problem(file, "-", "name", "must not be empty"))
-    return problems
-
-
-def check_policy_projects(
-    projects: pd.DataFrame, school_ids: Iterable[str] | None = None, file: str = "policy_projects.csv"
-) -> list[Problem]:
-    """Problems in the policy's named seat projects (``policy_projects.csv``, read as text).
-
-    Parameters
-    ----------
-    projects : pandas.DataFrame
-        Columns :data:`POLICY_PROJECT_COLUMNS` (and optionally ``policy_text``), every
-        cell as text, empty cells as ``""``.
-    school_ids : iterable of str, optional
-        The schools of the district; each project's ``school_id`` must be one of them.
-    file : str
-        Name used in messages.
-
-    Returns
-    -------
-    list[Problem]
-        Records are named by their ``project`` (or ``row k``, counting from 0).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> table = pd.DataFrame({"project": ["永和路小学"], "school_id": ["S0038"], "type": ["new"], "seats": ["1,620"]})
-    >>> for p in check_policy_projects(table, school_ids=["S0038"]):
-    ...     print(p)
-    policy_projects.csv: record 永和路小学, field seats: must be a whole number of seats (1 to 100000), got '1,620'
-    """
-    missing = [c for c in POLICY_PROJECT_COLUMNS if c not in projects.columns]
-    if missing:
-        found = ", ".join(map(str, projects.columns)) or "none"
-        return [
-            Problem(
-                file,
-                "-",
-                c,
-                f"column is missing (columns found: {found}); expected {', '.join(POLICY_PROJECT_COLUMNS)}",
-            )
-            for c in missing
-        ]
-    ids = _record_ids(projects, "project")
-    known = None if school_ids is None else {str(s) for s in school_ids}
-    problems = _check_text(projects, "project", ids, file)
-    for k, (sid, kind, seats) in enumerate(zip(projects["school_id"], projects["type"], projects["seats"])):
-        if _is_missing(sid):
-            problems.append(
-                Problem(file, ids[k], "school_id", "value is missing; expected a school_id of schools.geojson")
-            )
-        elif known is not None and str(sid).strip() not in known:
-            problems.append(Problem(file, ids[k], "school_id", f"unknown school {_show(sid)}; not in schools.geojson"))
-        if kind not in POLICY_PROJECT_TYPES:
-            problems.append(
-                Problem(
-                    file,
-                    ids[k],
-                    "type",
-                    f"unknown project type {_show(kind)}; expected one of {list(POLICY_PROJECT_TYPES)}",
-                )
-            )
-        if _whole_seats(seats) is None:
-            problems.append(
-                Problem(
-                    file,
-                    ids[k],
-                    "seats",
-                    f"must be a whole number of seats (1 to {MAX_PROJECT_SEATS}), got {_show(seats)}",
-                )
-            )
-    return problems
-
-
-def _whole_seats(value: object) -> int | None:
-    """``value`` (text or number) as a whole number of seats in range, else ``None``."""
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    if not math.isfinite(number) or not number.is_integer() or not 1 <= number <= MAX_PROJECT_SEATS:
-        return None
-    return int(number)
