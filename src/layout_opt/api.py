@@ -20,18 +20,23 @@ True
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 
+from .attendance import infer_attendance
+from .buses import agreement, bus_costs, calibrate, route_plan
 from .demand import Forecast
 from .diagnose import explain_infeasible, presolve_checks
 from .district import District
-from .errors import InfeasibleError
 from .kpis import KPI_ROWS, compare, plan_kpis
 from .model.plan import extract_plan
 from .model.problem import PlanningProblem
-from .model.solve import solve_problem
+from .model.solve import PlanState, solve_problem
 from .plan import Plan
 from .scenario import Scenario
 from .schema import BANDS
@@ -63,22 +68,40 @@ def solve(
     travel: TravelMatrix | None = None,
     demand: np.ndarray | None = None,
     forbidden_pairs: pd.DataFrame | None = None,
+    route_buses: bool = True,
+    workers: int | None = None,
+    map_tasks: Callable | None = None,
 ) -> Plan:
     """Plan the school network of ``district`` under ``scenario``.
 
     Parameters
     ----------
     district : District
-        From :func:`layout_opt.load_district` or :mod:`layout_opt.examples`.
+        From :func:`layout_opt.load_district` or :mod:`layout_opt.examples`.  Its
+        ``enrolment`` (today's attendance) is where the plan starts; without one, an
+        attendance consistent with the villages' pupils and the schools' enrolment is
+        derived (:func:`layout_opt.attendance.infer_attendance`).
     scenario : Scenario, optional
         Rules and numbers; the policy defaults if omitted.
     travel : TravelMatrix, optional
-        Minutes from villages to schools; computed from the roads (and cached) if omitted.
+        Minutes and kilometres from villages to schools; computed from the roads (and
+        cached) if omitted.
     demand : numpy.ndarray, optional
         Pupils ``(years, villages, 12)``; the cohort forecast (cached) if omitted.
     forbidden_pairs : pandas.DataFrame, optional
         ``village_id, band, school_id`` that may not be used (e.g. from
         :func:`layout_opt.routing.forbidden_pairs`).
+    route_buses : bool
+        Route the school buses of every plan year (when the district has roads) and
+        re-solve with the routed fleet until the model's bus cost and the routed one
+        agree (:mod:`layout_opt.buses`); the routes are in :attr:`Plan.buses`.
+    workers : int, optional
+        Processes that solve units and route years side by side (default: the
+        scenario's ``threads``; 1 solves in this process).  The plan does not depend on
+        it.
+    map_tasks : callable, optional
+        ``map_tasks(function, arguments) -> results``: run the tasks elsewhere (e.g. a
+        Dask client's ``map`` and ``gather``); overrides ``workers``.
 
     Returns
     -------
@@ -95,26 +118,25 @@ def solve(
     Notes
     -----
     The travel-time matrix and the forecast are cached on ``district``: re-solving the
-    same district under another scenario reuses them (the matrix is recomputed only if
-    the walking speed or the longest allowed trip changes, the forecast only if a
-    forecast parameter does).  The solver's budget is ``scenario.time_limit_s``; the
-    gap reached is in ``plan.summary["solver"]``.
+    same district under another scenario reuses them.  ``plan.summary["solver"]`` has
+    the status, bound and gap; ``plan.check()`` re-verifies the rules from the inputs, and
+    a plan that breaks one is marked (``summary["check"]``) and logged as an error.
 
     Examples
     --------
     >>> import layout_opt as lo
     >>> district = lo.examples.synthetic_district(n_towns=2, villages_per_town=6, seed=2)
     >>> plan = lo.solve(district, lo.Scenario(years=(2024,), closure_target=2, time_limit_s=20))
-    >>> plan.summary["solver"]["status"] in ("optimal", "feasible"), plan.check().empty
-    (True, True)
-    >>> plan.closures[["name", "year", "pupils_moved"]].shape
-    (2, 3)
+    >>> plan.summary["solver"]["status"], plan.check().empty
+    ('optimal', True)
+    >>> plan.summary["closures"]["small_schools"] >= 2
+    True
 
     Another scenario on the same district reuses its travel-time matrix:
 
-    >>> more = lo.solve(district, plan.scenario.replace(name="3 closures", closure_target=3))
-    >>> more.travel is plan.travel, more.summary["closures"]["total"]
-    (True, 3)
+    >>> more = lo.solve(district, plan.scenario.replace(name="keep", closure_target=0, school_cost_yuan_per_year=0))
+    >>> more.travel is plan.travel
+    True
 
     Rules that no plan can meet raise an error that says which rule must give:
 
@@ -122,36 +144,149 @@ def solve(
     Traceback (most recent call last):
     ...
     layout_opt.errors.InfeasibleError: No plan satisfies the rules of this scenario:
-      - In 2024, 5 village(s) have no school for grades 1-3 within 5 min by day: ...
+      - In 2024, ... village(s) have no school for grades 1-3 within 5 min by day...
     """
     scenario = scenario or Scenario()
     scenario.check_years(district.base_year)
     travel = travel or travel_matrix(district, scenario)
     if demand is None:
         demand = demand_forecast(district, scenario).for_years(scenario.years)
-    problem = PlanningProblem.from_district(district, scenario, travel, demand=demand)
+    attendance = district.enrolment
+    if attendance is None:
+        logger.warning("the district has no attendance table (enrolment.csv): today's attendance is derived")
+        attendance = infer_attendance(district.villages, district.schools, travel)
+    problem = PlanningProblem.from_district(district, scenario, travel, demand, attendance)
     presolve_checks(problem)
-    forbidden = None
-    if forbidden_pairs is not None and len(forbidden_pairs):
-        forbidden = _pair_indices(problem, forbidden_pairs)
-    target = None
-    if scenario.closure_target == -1:
-        target = _max_closures(problem, scenario, forbidden)
-    report = solve_problem(
-        problem,
-        time_limit_s=scenario.time_limit_s,
-        gap_target=scenario.gap_target,
-        backend=scenario.backend,
-        bound_method=scenario.bound_method,
-        seed=scenario.seed,
-        threads=scenario.threads,
-        forbidden_pairs=forbidden,
-        closure_target=target,
+    forbidden = (
+        _pair_indices(problem, forbidden_pairs) if forbidden_pairs is not None and len(forbidden_pairs) else None
     )
-    if not all(c.result.has_plan for c in report.components):
-        raise explain_infeasible(problem, report)
-    tables = extract_plan(problem, report, district, scenario)
-    return Plan.from_tables(tables, district, scenario, travel=travel, demand=demand)
+    with _task_runner(workers if workers is not None else scenario.threads, map_tasks) as run:
+        solve_args = dict(
+            time_limit_s=scenario.time_limit_s, backend=scenario.backend, seed=scenario.seed, forbidden_pairs=forbidden
+        )
+        report = solve_problem(problem, map_tasks=run, **solve_args)
+        if report.status == "infeasible":
+            raise explain_infeasible(problem, report)
+        tables = extract_plan(problem, report, district, scenario)
+        buses: dict = {}
+        bus_rounds: list[dict] = []
+        if route_buses and district.roads is not None:
+            problem, report, tables, buses, bus_rounds = _bus_loop(
+                problem, report, tables, district, scenario, run, solve_args
+            )
+        zone_rule = None
+        if scenario.price_zone_rule and scenario.catchment_zones != "district":
+            zone_rule = _price_zone_rule(district, scenario, travel, demand, attendance, report, run, solve_args)
+    summary = tables.summary
+    summary["buses"] = _bus_summary(problem, tables, buses, bus_rounds)
+    if zone_rule is not None:
+        summary["zone_rule"] = zone_rule
+    summary["solver"]["seconds"] = round(report.seconds, 1)
+    plan = Plan.from_tables(tables, district, scenario, travel=travel, demand=demand, buses=buses)
+    violations = plan.check()
+    summary["check"] = {"violations": int(len(violations))}
+    if len(violations):
+        summary["solver"]["status"] = "breaks rules"
+        logger.error("the plan breaks %d rule(s): %s", len(violations), "; ".join(violations["message"].head(5)))
+    return plan
+
+
+@contextmanager
+def _task_runner(workers: int, map_tasks: Callable | None) -> Iterator[Callable | None]:
+    """How independent tasks run: the caller's ``map_tasks``, a process pool of
+    ``workers``, or this process."""
+    if map_tasks is not None:
+        yield map_tasks
+        return
+    if workers <= 1:
+        yield None
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield lambda fn, args: list(pool.map(fn, args))
+
+
+def _bus_loop(problem, report, tables, district, scenario, run, solve_args):
+    """Route the plan's buses, re-calibrate the model's bus estimate and re-solve, until
+    the model's bus cost and the routed one agree within ``bus_estimate_tolerance``."""
+    rounds: list[dict] = []
+    years = [int(y) for y in problem.years]
+    for i in range(scenario.bus_calibration_rounds + 1):
+        buses = route_plan(tables.assignments, district, scenario, map_tasks=run)
+        costs = bus_costs(problem, tables.schools, tables.pupils, buses)
+        model_yuan, routed_yuan = agreement(costs, problem.year_weight, years)
+        diff = abs(model_yuan - routed_yuan) / max(routed_yuan, 1.0)
+        rounds.append(
+            {
+                "round": i,
+                "model_yuan": round(model_yuan, 2),
+                "routed_yuan": round(routed_yuan, 2),
+                "difference": round(diff, 6),
+            }
+        )
+        logger.info(
+            "buses, round %d: model %.4g yuan, routed %.4g yuan (%.1f %%)", i, model_yuan, routed_yuan, 100 * diff
+        )
+        if diff <= scenario.bus_estimate_tolerance or i == scenario.bus_calibration_rounds:
+            break
+        ppb, kmf = calibrate(problem, tables.pupils, buses)
+        problem = problem.with_bus_calibration(ppb, kmf)
+        report = solve_problem(problem, map_tasks=run, start=PlanState.from_report(problem, report), **solve_args)
+        if report.status == "infeasible":  # pragma: no cover - the estimate changes costs only
+            raise explain_infeasible(problem, report)
+        tables = extract_plan(problem, report, district, scenario)
+    return problem, report, tables, buses, rounds
+
+
+def _bus_summary(problem, tables, buses: dict, rounds: list[dict]) -> dict:
+    """Buses, bus-km, bused pupils and yearly cost, routed and estimated, per year."""
+    out: dict = {"calibration": rounds}
+    years = [int(y) for y in problem.years]
+    costs = bus_costs(problem, tables.schools, tables.pupils, buses) if buses else None
+    for y in years:
+        st = tables.schools[tables.schools["year"] == y]
+        entry = {
+            "buses_model": round(float(st["buses"].sum()), 1),
+            "pupils_bused": int(st["bused_pupils"].sum()),
+            "transport_cost_model_yuan": round(float(st["transport_cost_yuan"].sum()), 2),
+        }
+        if y in buses:
+            t = buses[y].totals
+            entry |= {
+                "buses_routed": int(t["buses"]),
+                "bus_km_per_day": float(t["bus_km_per_day"]),
+                "pupils_routed": int(t["pupils_bused"]),
+                "violations": int(t["violations"]),
+                "transport_cost_routed_yuan": round(float(costs.loc[costs["year"] == y, "cost_routed_yuan"].sum()), 2),
+            }
+        out[str(y)] = entry
+    return out
+
+
+def _price_zone_rule(district, scenario, travel, demand, attendance, zoned_report, run, solve_args) -> dict:
+    """What the catchment-zone rule costs: the scenario solved with catchments across the
+    district, started from the zoned plan (a plan of it too) and stopped after a quarter
+    of the time limit per unit, against the zoned plan: the price is at least the zoned
+    objective less the best district plan found, at most less its proven bound."""
+    free = scenario.replace(catchment_zones="district")
+    zoned_problem = zoned_report.positions.problem
+    problem = PlanningProblem.from_district(district, free, travel, demand, attendance).with_bus_calibration(
+        zoned_problem.pupils_per_bus, zoned_problem.bus_km_per_pupil_km
+    )
+    args = dict(solve_args, time_limit_s=solve_args["time_limit_s"] / 4)
+    report = solve_problem(problem, map_tasks=run, start=PlanState.from_report(zoned_problem, zoned_report), **args)
+    out = {
+        "zoned_objective_yuan": round(zoned_report.objective, 2),
+        "district_status": report.status,
+        "district_objective_yuan": round(report.objective, 2) if np.isfinite(report.objective) else None,
+        "district_bound_yuan": round(report.bound, 2) if np.isfinite(report.bound) else None,
+    }
+    if np.isfinite(report.bound):
+        out["price_at_most_yuan"] = round(zoned_report.objective - report.bound, 2)
+    if np.isfinite(report.objective):
+        out["price_at_least_yuan"] = round(max(zoned_report.objective - report.objective, 0.0), 2)
+    return out
 
 
 def _pair_indices(problem: PlanningProblem, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -160,37 +295,3 @@ def _pair_indices(problem: PlanningProblem, pairs: pd.DataFrame) -> pd.DataFrame
     b = pairs["band"].map({b: i for i, b in enumerate(BANDS)}).to_numpy()
     ok = (v >= 0) & (s >= 0)
     return pd.DataFrame({"v": v[ok], "b": b[ok], "s": s[ok]})
-
-
-def _max_closures(problem: PlanningProblem, scenario: Scenario, forbidden) -> int:
-    """Phase one of "as many closures as the rules allow": the largest feasible count."""
-    from .model.build import build_model, components
-    from .model.solve import solve_model
-
-    n_forced = int((problem.candidate & ~problem.available()[-1]).sum())
-    best = n_forced
-    for bands in components(problem):
-        model = build_model(problem, bands=bands, forbidden_pairs=forbidden, maximize_closures=True, closure_target=0)
-        if model.index["open"].max() < 0:
-            continue
-        r = solve_model(
-            model,
-            backend=scenario.backend,
-            time_limit_s=scenario.time_limit_s / 3,
-            gap_target=0.0,
-            seed=scenario.seed,
-            threads=scenario.threads,
-        )
-        if not r.has_plan:
-            raise InfeasibleError(
-                [
-                    "Could not find how many closures the rules allow within the time limit "
-                    f"({scenario.time_limit_s / 3:.0f} s for this step); allow more time or give a closure target."
-                ]
-            )
-        if r.has_plan:
-            last = model.index["open"][:, -1]
-            kept = int(round(sum(r.values[i] for i in last if i >= 0)))
-            best = n_forced + int((last >= 0).sum()) - kept
-    logger.info("the rules allow at most %d closures", best)
-    return best

@@ -1,14 +1,16 @@
 """Verify a plan against the raw inputs, independently of the model.
 
 Nothing here uses :mod:`layout_opt.model`: the rules are re-derived from the district
-tables, the scenario, the travel matrix and the yearly pupils, so a modelling error shows
-up as a violation even when the solver says "optimal".
+tables (today's attendance included), the scenario, the travel matrix and the yearly
+pupils, so a modelling error shows up as a violation even when the solver says
+"optimal".
 
 :func:`check_plan` returns every violation as one row of a DataFrame with the rule, the
 year, the record it concerns and a message; an empty frame means the plan keeps every
 rule.  Each family of rules is one function (``_check_*``), called in this order: the
-schools table, pupils conserved, each assignment, capacity per school and year, closures,
-the closures table, boarding schools per town.
+schools table, pupils conserved, each group of pupils (school, trip, mode, zone),
+entrants in one catchment, enrolled pupils who stay, capacity per school and year,
+closures, the closures table, boarding schools per town, costs.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ import numpy as np
 import pandas as pd
 
 from .scenario import Scenario
-from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND, SIZE_CAP_CLASS_OF_KIND
+from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND, SIZE_CAP_CLASS_OF_KIND, band_of_grade
 
 if TYPE_CHECKING:  # pragma: no cover
     from .district import District
     from .travel import TravelMatrix
 
 VIOLATION_COLUMNS = ["rule", "year", "record", "message"]
+
+#: The first grade of each school level: its pupils are all new entrants.
+ENTRY_GRADES: tuple[int, ...] = (1, 7, 10)
 
 
 @dataclass
@@ -36,7 +41,8 @@ class _Inputs:
 
     ``schools`` is the district's school table indexed by ``school_id``; ``table`` the
     plan's schools table restricted to the district's schools and the scenario's years;
-    ``status_of`` maps (school, year) to the status the plan's table gives.
+    ``status_of`` maps (school, year) to the status the plan's table gives; ``zone_of``
+    the catchment zone of each village and school.
     """
 
     plan: Any
@@ -47,14 +53,21 @@ class _Inputs:
     villages: pd.DataFrame
     schools: pd.DataFrame
     minutes: pd.DataFrame
+    km: pd.DataFrame | None
     central: pd.Series
     status_of: dict[tuple[str, int], str]
+    village_zone: dict[str, str]
+    school_zone: dict[str, str]
+    today: set[tuple[str, str, int]]
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     out: list[tuple] = field(default_factory=list)
 
     def bad(self, rule: str, year: Any, record: str, message: str) -> None:
         """Record one violation."""
         self.out.append((rule, None if year is None else int(year), str(record), message))
+
+    def open_in(self, school_id: str, year: int) -> bool:
+        return self.status_of.get((school_id, year)) in ("open", "new")
 
 
 def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand: np.ndarray) -> pd.DataFrame:
@@ -63,13 +76,13 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
     Parameters
     ----------
     plan : layout_opt.Plan
-        The plan (its ``assignments``, ``schools``, ``closures`` tables).
+        The plan (its ``pupils``, ``assignments``, ``schools``, ``closures`` tables).
     district : layout_opt.District
-        The raw inputs.
+        The raw inputs (today's attendance in ``district.enrolment``).
     scenario : Scenario
         The rules.
     travel : layout_opt.travel.TravelMatrix
-        Minutes from villages to schools.
+        Minutes (and kilometres) from villages to schools.
     demand : numpy.ndarray
         Pupils ``(years, villages, 12)`` in the district's village order.
 
@@ -85,6 +98,13 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
         if "village_id" in s.columns
         else pd.Series(False, index=s.index)
     )
+    village_zone, school_zone = _zones(district, scenario)
+    att = district.enrolment
+    today = (
+        set()
+        if att is None
+        else set(zip(att["village_id"].astype(str), att["school_id"].astype(str), att["grade"].astype(int)))
+    )
     ctx = _Inputs(
         plan=plan,
         district=district,
@@ -94,17 +114,48 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
         villages=v,
         schools=s,
         minutes=travel.to_frame(),
+        km=None
+        if travel.km is None
+        else pd.DataFrame(travel.km, index=travel.origin_ids, columns=travel.destination_ids),
         central=central,
         status_of={(r.school_id, int(r.year)): r.status for r in plan.schools.itertuples(index=False)},
+        village_zone=village_zone,
+        school_zone=school_zone,
+        today=today,
     )
     _check_schools_table(ctx)
     _check_pupils_conserved(ctx)
-    known = _check_assignments(ctx)
+    known = _check_pupils(ctx)
+    _check_catchments(ctx)
+    if not scenario.allow_reassignment:
+        _check_enrolled_stay(ctx)
     _check_capacity(ctx, known)
     _check_closures(ctx)
     _check_closures_table(ctx)
     _check_boarding_towns(ctx)
+    _check_costs(ctx)
     return pd.DataFrame(ctx.out, columns=VIOLATION_COLUMNS)
+
+
+def _zones(district, scenario: Scenario) -> tuple[dict[str, str], dict[str, str]]:
+    """The catchment zone of every village and school (see ``catchment_zones``): a town,
+    the subdistricts together, one zone, or the villages' own column."""
+    v, s = district.villages, district.schools
+    kind_of_town = dict(zip(district.towns["town_code"].astype(str), district.towns["town_kind"]))
+    rule = scenario.catchment_zones
+    if rule == "district":
+        vz = dict.fromkeys(v["village_id"].astype(str), "all")
+    elif rule == "town":
+        vz = {
+            vid: ("urban" if kind_of_town.get(str(t)) == "subdistrict" else str(t))
+            for vid, t in zip(v["village_id"].astype(str), v["town_code"])
+        }
+    else:
+        vz = dict(zip(v["village_id"].astype(str), v[rule].astype(str)))
+    sz = {}
+    for sid, host, t in zip(s["school_id"].astype(str), s["village_id"].astype(str), s["town_code"].astype(str)):
+        sz[sid] = vz.get(host, "urban" if kind_of_town.get(t) == "subdistrict" else t)
+    return vz, sz
 
 
 def _check_schools_table(ctx: _Inputs) -> None:
@@ -120,48 +171,52 @@ def _check_schools_table(ctx: _Inputs) -> None:
 
 
 def _check_pupils_conserved(ctx: _Inputs) -> None:
-    """Every village band assigned once, with every pupil who lives there."""
-    a, v = ctx.plan.assignments, ctx.villages
-    dup = a.duplicated(["year", "village_id", "band"], keep=False)
-    for r in a[dup].itertuples():
-        ctx.bad("assigned once", r.year, f"{r.village_id}/{r.band}", "village band assigned to more than one school")
-    got = a.groupby(["year", "village_id", "band"])["pupils"].sum()
+    """Every pupil who lives in a village is placed, grade by grade, and the assignments
+    table sums the pupils table."""
+    p, v = ctx.plan.pupils, ctx.villages
+    got = p.groupby(["year", "village_id", "grade"])["pupils"].sum()
+    grades = [g for b in ctx.scenario.bands for g in GRADES_OF_BAND[b]]
     for k, y in enumerate(ctx.years):
-        for b in ctx.scenario.bands:
-            cols = [g - 1 for g in GRADES_OF_BAND[b]]
-            need = ctx.demand[k][:, cols].sum(axis=1)
+        for g in grades:
+            need = ctx.demand[k][:, g - 1]
             for i in np.flatnonzero(need > 0):
                 vid = v["village_id"].iat[i]
-                have = int(got.get((y, vid, b), 0))
+                have = int(got.get((y, vid, g), 0))
                 if have != int(need[i]):
                     ctx.bad(
-                        "pupils conserved", y, f"{vid}/{b}", f"{int(need[i])} pupils live there, {have} are assigned"
+                        "pupils conserved", y, f"{vid}/g{g}", f"{int(need[i])} pupils live there, {have} are placed"
                     )
+    keys = ["year", "village_id", "band", "school_id", "mode"]
+    summed = p.groupby(keys)["pupils"].sum()
+    listed = ctx.plan.assignments.groupby(keys)["pupils"].sum()
+    both = pd.concat([summed.rename("pupils"), listed.rename("assigned")], axis=1).fillna(0)
+    for key, r in both[both["pupils"] != both["assigned"]].iterrows():
+        ctx.bad(
+            "assignments table",
+            key[0],
+            "/".join(map(str, key[1:])),
+            f"{int(r.assigned)} assigned, {int(r.pupils)} placed",
+        )
 
 
-def _check_assignments(ctx: _Inputs) -> list:
-    """Each assignment: known records, a school that teaches the band and is open, a trip
-    within the rules; returns the assignments whose records are known."""
+def _check_pupils(ctx: _Inputs) -> list:
+    """Each group of pupils: known records, a school that teaches the grade and is open,
+    a trip and mode within the rules, the catchment zone; returns the known rows."""
     years, s = ctx.years, ctx.schools
     vpos = set(ctx.villages["village_id"])
     known = []
-    for r in ctx.plan.assignments.itertuples(index=False):
+    for r in ctx.plan.pupils.itertuples(index=False):
         if r.year not in years:
-            ctx.bad(
-                "planning year",
-                r.year,
-                f"{r.village_id}/{r.band}",
-                f"{r.year} is not a year of the scenario ({', '.join(map(str, years))})",
-            )
+            ctx.bad("planning year", r.year, f"{r.village_id}/g{r.grade}", f"{r.year} is not a year of the scenario")
             continue
         if r.village_id not in vpos:
             ctx.bad("known village", r.year, r.village_id, "village not in the district")
             continue
-        if r.band not in BANDS:
-            ctx.bad("known band", r.year, f"{r.village_id}/{r.band}", f"unknown band {r.band!r}")
-            continue
         if r.school_id not in s.index:
             ctx.bad("known school", r.year, r.school_id, "school not in the district")
+            continue
+        if not 1 <= int(r.grade) <= 12 or band_of_grade(int(r.grade)) != r.band:
+            ctx.bad("grade and band", r.year, f"{r.village_id}/g{r.grade}", f"grade {r.grade} is not in band {r.band}")
             continue
         known.append(r)
         rec = s.loc[r.school_id]
@@ -173,32 +228,41 @@ def _check_assignments(ctx: _Inputs) -> list:
                 "school open",
                 r.year,
                 r.school_id,
-                f"{rec['name']} is {state} in {r.year} but receives pupils from {r.village_id}",
+                f"{rec['name']} is {state} in {r.year} but has pupils of {r.village_id}",
             )
         if rec["status"] == "planned" and r.year < int(rec["open_year"]):
             ctx.bad("school open", r.year, r.school_id, f"{rec['name']} opens in {int(rec['open_year'])}")
-        _check_trip(ctx, r, rec)
+        _check_trip(ctx, r)
         _check_school_may_take(ctx, r, rec)
     return known
 
 
-def _check_trip(ctx: _Inputs, r: Any, rec: pd.Series) -> None:
-    """The trip of one assignment: its minutes, its mode and the day or boarding limit."""
+def _check_trip(ctx: _Inputs, r: Any) -> None:
+    """The trip of one group: its minutes, its mode and the day or boarding rules."""
     sc, tm = ctx.scenario, ctx.minutes
     pair = f"{r.village_id}->{r.school_id}"
     t = float(tm.at[r.village_id, r.school_id]) if r.village_id in tm.index and r.school_id in tm.columns else math.nan
     if not math.isfinite(t) or abs(t - r.travel_min) > 0.01:
         ctx.bad("travel matches matrix", r.year, pair, f"reported {r.travel_min} min, matrix {t:.2f} min")
+    km = float(ctx.km.at[r.village_id, r.school_id]) if ctx.km is not None and math.isfinite(t) else math.nan
     if r.mode not in ("day", "boarding"):
         ctx.bad("mode", r.year, pair, f"mode {r.mode!r} is neither 'day' nor 'boarding'")
     day = sc.day_limit(r.band)
     if r.mode == "day" and t > day + 1e-6:
         ctx.bad("day trip limit", r.year, pair, f"{t:.1f} min exceeds the {day:.0f}-min day limit for {r.band}")
+    rides = km > sc.walk_threshold_km and r.band in sc.bus_bands
+    if r.mode == "day" and math.isfinite(km) and bool(r.bused) != rides:
+        ctx.bad("bus riders", r.year, pair, f"a {km:.2f}-km trip is {'not ' if r.bused else ''}a bus ride")
     if r.mode == "boarding":
         if r.band not in sc.boarding_bands:
             ctx.bad("no boarding", r.year, pair, f"{r.band} may not board")
-        if t <= day + 1e-6:
-            ctx.bad("mode follows trip", r.year, pair, f"a {t:.1f}-min trip is a day trip, not boarding")
+        if t <= day + 1e-6 and math.isfinite(km) and km < sc.boarding_min_km - 1e-9:
+            ctx.bad(
+                "boarding from a distance",
+                r.year,
+                pair,
+                f"a {km:.2f}-km day trip is shorter than the {sc.boarding_min_km:g} km from which pupils may board",
+            )
         if t > sc.boarding_limit_min + 1e-6:
             ctx.bad(
                 "boarding trip limit",
@@ -208,15 +272,18 @@ def _check_trip(ctx: _Inputs, r: Any, rec: pd.Series) -> None:
             )
 
 
+def _enrolled_today(ctx: _Inputs, r: Any) -> bool:
+    """The group's cohort attended this school in the base year (a kept position)."""
+    g0 = int(r.grade) - (int(r.year) - ctx.district.base_year)
+    return (r.village_id, r.school_id, g0) in ctx.today
+
+
 def _check_school_may_take(ctx: _Inputs, r: Any, rec: pd.Series) -> None:
     """Seniors only in the main urban area after the relocation year; a kept small school
-    only takes its own village's pupils."""
+    only takes its own village's pupils; compulsory pupils in their own catchment zone
+    (pupils enrolled there today may stay)."""
     sc = ctx.scenario
-    if (
-        rec["kind"] == "high"
-        and int(rec["ur_code"]) not in sc.senior_urban_ur_codes
-        and r.year >= sc.senior_relocation_year
-    ):
+    if _outside_main_urban(rec, sc) and r.year >= sc.senior_relocation_year:
         ctx.bad(
             "senior in main urban area",
             r.year,
@@ -235,57 +302,134 @@ def _check_school_may_take(ctx: _Inputs, r: Any, rec: pd.Series) -> None:
             r.school_id,
             f"{rec['name']} is a small school and takes pupils of {r.village_id}",
         )
+    if (
+        r.band != "senior"
+        and ctx.village_zone.get(r.village_id) != ctx.school_zone.get(r.school_id)
+        and not _enrolled_today(ctx, r)
+    ):
+        ctx.bad(
+            "catchment zone",
+            r.year,
+            f"{r.village_id}->{r.school_id}",
+            f"{rec['name']} lies outside the catchment zone of {r.village_id}",
+        )
 
 
-def _school_year_pupils(ctx: _Inputs, known: list) -> tuple[dict[tuple, np.ndarray], dict[tuple, int]]:
-    """Pupils by grade and boarders per (school, year), recomputed from the assignments."""
-    vpos = {vid: i for i, vid in enumerate(ctx.villages["village_id"])}
+def _check_catchments(ctx: _Inputs) -> None:
+    """The new entrants of a village (grades 1, 7 and 10) go to one school, in one mode."""
+    p = ctx.plan.pupils
+    first = p[p["grade"].isin(ENTRY_GRADES) & (p["pupils"] > 0)]
+    n = first.groupby(["year", "village_id", "grade"])[["school_id", "mode"]].nunique()
+    for y, vid, g in n[(n["school_id"] > 1) | (n["mode"] > 1)].index:
+        ctx.bad(
+            "one catchment", y, f"{vid}/g{g}", f"the grade-{g} entrants of {vid} go to more than one school or mode"
+        )
+
+
+def _check_enrolled_stay(ctx: _Inputs) -> None:
+    """Pupils stay where they were last year (today's school in the first plan year) while
+    that school is open, teaches their grade and the trip rules allow it."""
+    p = ctx.plan.pupils
+    at = set(zip(p["year"], p["village_id"], p["grade"], p["school_id"]))
+    pupils = p.groupby(["year", "village_id", "grade"])["pupils"].sum()
+    allowed_cache: dict[tuple, bool] = {}
+    prev_year = {y: (ctx.years[i - 1] if i else ctx.district.base_year) for i, y in enumerate(ctx.years)}
+    where_before: dict[tuple, set] = {}
+    if ctx.district.enrolment is not None:
+        for vid, sid, g in ctx.today:
+            where_before.setdefault((ctx.district.base_year, vid, g), set()).add(sid)
+    for y, vid, g, sid in at:
+        where_before.setdefault((y, vid, g), set()).add(sid)
+    for y in ctx.years:
+        y0 = prev_year[y]
+        for (yy, vid, g0), schools in list(where_before.items()):
+            if yy != y0:
+                continue
+            g = g0 + (y - y0)
+            if int(pupils.get((y, vid, g), 0)) == 0 or g > 12 or band_of_grade(g) not in ctx.scenario.bands:
+                continue
+            if LEVEL_OF_BAND[band_of_grade(g)] != LEVEL_OF_BAND[band_of_grade(g0)]:
+                continue
+            for sid in schools:
+                rec = ctx.schools.loc[sid]
+                if not ctx.open_in(sid, y) or band_of_grade(g) not in BANDS_OF_KIND[rec["kind"]]:
+                    continue
+                key = (vid, sid, band_of_grade(g))
+                if key not in allowed_cache:
+                    allowed_cache[key] = _position_allowed(ctx, vid, sid, band_of_grade(g), rec)
+                if allowed_cache[key] and (y, vid, g, sid) not in at:
+                    ctx.bad(
+                        "enrolled pupils stay",
+                        y,
+                        f"{vid}/g{g}",
+                        f"pupils of {vid} enrolled at {rec['name']} leave it in {y} although it is open",
+                    )
+
+
+def _position_allowed(ctx: _Inputs, vid: str, sid: str, band: str, rec: pd.Series) -> bool:
+    """The trip rules allow pupils of ``vid`` in ``band`` at ``sid`` (day or boarding)."""
+    sc = ctx.scenario
+    t = float(ctx.minutes.at[vid, sid]) if vid in ctx.minutes.index and sid in ctx.minutes.columns else math.inf
+    if not math.isfinite(t):
+        return False
+    if sc.small_schools_keep_own_village_only and _is_candidate(rec, sc) and rec["village_id"] != vid:
+        return False
+    if t <= sc.day_limit(band) + 1e-6:
+        return True
+    can_board = int(rec["beds"]) > 0 or _may_grow(
+        rec["kind"], int(rec["ur_code"]), bool(ctx.central.get(sid, False)), sc
+    )
+    return band in sc.boarding_bands and t <= sc.boarding_limit_min + 1e-6 and can_board
+
+
+def _school_year_pupils(known: list) -> tuple[dict[tuple, np.ndarray], dict[tuple, dict[str, int]]]:
+    """Pupils by grade, and boarders by level, per (school, year)."""
     grade_pupils: dict[tuple, np.ndarray] = {}
-    board: dict[tuple, int] = {}
+    board: dict[tuple, dict[str, int]] = {}
     for r in known:
-        k = ctx.years.index(r.year)
-        i = vpos[r.village_id]
-        key = (r.school_id, r.year)
-        arr = grade_pupils.setdefault(key, np.zeros(12))
-        for g in GRADES_OF_BAND[r.band]:
-            arr[g - 1] += ctx.demand[k][i, g - 1]
+        key = (r.school_id, int(r.year))
+        grade_pupils.setdefault(key, np.zeros(12))[int(r.grade) - 1] += int(r.pupils)
         if r.mode == "boarding":
-            board[key] = board.get(key, 0) + int(r.pupils)
+            lv = board.setdefault(key, {})
+            lv[LEVEL_OF_BAND[r.band]] = lv.get(LEVEL_OF_BAND[r.band], 0) + int(r.pupils)
     return grade_pupils, board
 
 
-def _classes_needed(kind: str, pupils: np.ndarray, scenario: Scenario) -> int:
-    """Classes a school of ``kind`` needs for ``pupils`` by grade at the class caps
-    (mixed-grade classes at a teaching point)."""
+def _classes_needed(kind: str, pupils: np.ndarray, scenario: Scenario, today_per_class: int = 0) -> int:
+    """Classes a school of ``kind`` needs for ``pupils`` by grade at the class caps (mixed
+    classes at a teaching point), or at ``today_per_class`` if that is larger."""
     need = 0
     for band in BANDS_OF_KIND[kind]:
-        cap = scenario.class_cap(band)
         grades = [g - 1 for g in GRADES_OF_BAND[band]]
         if kind == "teaching_point":
+            cap = max(scenario.class_cap_teaching_point, today_per_class)
             need += math.ceil(pupils[grades].sum() / cap - 1e-9)
         else:
+            cap = max(scenario.class_cap(band), today_per_class)
             need += sum(math.ceil(pupils[g] / cap - 1e-9) for g in grades)
     return need
 
 
 def _check_capacity(ctx: _Inputs, known: list) -> None:
     """Per school and year: enrolment and boarders as reported, classes within classrooms,
-    the school-size cap, beds, where a school may grow, and additions that only accumulate."""
+    the school-size cap (before ``caps_from_year`` a school over the caps today may keep
+    today's class size and pupils), beds, where a school may grow, and additions that
+    only accumulate."""
     sc, s = ctx.scenario, ctx.schools
-    grade_pupils, board = _school_year_pupils(ctx, known)
+    grade_pupils, board = _school_year_pupils(known)
     prev: dict[str, tuple[int, int]] = {}
     for r in ctx.table.sort_values(["school_id", "year"]).itertuples(index=False):
         rec = s.loc[r.school_id]
-        key = (r.school_id, r.year)
+        key = (r.school_id, int(r.year))
         pupils = grade_pupils.get(key, np.zeros(12))
         if int(pupils.sum()) != r.enrolment:
             ctx.bad(
-                "enrolment reported",
-                r.year,
-                r.school_id,
-                f"table says {r.enrolment}, assignments give {int(pupils.sum())}",
+                "enrolment reported", r.year, r.school_id, f"table says {r.enrolment}, pupils give {int(pupils.sum())}"
             )
-        need = _classes_needed(rec["kind"], pupils, sc)
+        today = sum(int(rec[f"g{g}"]) for g in range(1, 13))
+        early = r.year < sc.caps_from_year
+        per_class = math.ceil(today / max(int(rec.get("classes", 0) or 0), 1)) if early else 0
+        need = _classes_needed(rec["kind"], pupils, sc, per_class)
         rooms = int(rec["classrooms"]) + int(r.added_classrooms)
         if need > rooms:
             ctx.bad(
@@ -299,6 +443,8 @@ def _check_capacity(ctx: _Inputs, known: list) -> None:
                 "classes reported", r.year, r.school_id, f"{rec['name']}: {r.classes} classes reported, {need} needed"
             )
         size_cap = sc.school_cap(SIZE_CAP_CLASS_OF_KIND[rec["kind"]])
+        if early:
+            size_cap = max(size_cap, today)
         if pupils.sum() > size_cap:
             ctx.bad(
                 "school size cap",
@@ -306,9 +452,10 @@ def _check_capacity(ctx: _Inputs, known: list) -> None:
                 r.school_id,
                 f"{rec['name']}: {int(pupils.sum())} pupils over the cap of {size_cap}",
             )
-        _check_beds(ctx, r, rec, board.get(key, 0))
+        _check_beds(ctx, r, rec, sum(board.get(key, {}).values()))
         _check_growth(ctx, r, rec, prev.get(r.school_id))
         prev[r.school_id] = (r.added_classrooms, r.added_beds)
+    ctx.board = board  # type: ignore[attr-defined]
 
 
 def _check_beds(ctx: _Inputs, r: Any, rec: pd.Series, boarders: int) -> None:
@@ -321,9 +468,7 @@ def _check_beds(ctx: _Inputs, r: Any, rec: pd.Series, boarders: int) -> None:
             f"{rec['name']}: {boarders} boarders, {int(rec['beds']) + int(r.added_beds)} beds",
         )
     if boarders != r.boarding_pupils:
-        ctx.bad(
-            "boarders reported", r.year, r.school_id, f"table says {r.boarding_pupils}, assignments give {boarders}"
-        )
+        ctx.bad("boarders reported", r.year, r.school_id, f"table says {r.boarding_pupils}, pupils give {boarders}")
     if r.added_beds > 0 and not any(b in ctx.scenario.boarding_bands for b in BANDS_OF_KIND[rec["kind"]]):
         ctx.bad(
             "no boarding",
@@ -373,9 +518,14 @@ def _outside_main_urban(rec: pd.Series, scenario: Scenario) -> bool:
     return rec["kind"] == "high" and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes
 
 
+def _teaches_planned(rec: pd.Series, scenario: Scenario) -> bool:
+    return any(b in scenario.bands for b in BANDS_OF_KIND[rec["kind"]])
+
+
 def _check_closures(ctx: _Inputs) -> None:
     """Only closure candidates (or relocated high schools) close, a closed school stays
-    closed, high schools outside the main urban area close, and the closure target is met."""
+    closed, high schools outside the main urban area close, and the closure target is met
+    by candidates that teach a planned band."""
     sc, s, years = ctx.scenario, ctx.schools, ctx.years
     status = ctx.table.pivot(index="school_id", columns="year", values="status")
     for sid in status.index:
@@ -387,14 +537,14 @@ def _check_closures(ctx: _Inputs) -> None:
             if any(x in ("open", "new") for y, x in zip(years, seq) if y > first):
                 ctx.bad("closed stays closed", first, sid, f"{rec['name']} reopens after closing in {first}")
             forced = _outside_main_urban(rec, sc) and first >= sc.senior_relocation_year
-            if not (_is_candidate(rec, sc) or forced):
+            if not ((_is_candidate(rec, sc) and _teaches_planned(rec, sc)) or forced):
                 ctx.bad(
                     "closure candidate",
                     first,
                     sid,
                     f"{rec['name']} closes but is neither a teaching point nor a small school",
                 )
-        if _outside_main_urban(rec, sc) and rec["status"] == "open":
+        if _outside_main_urban(rec, sc) and rec["status"] == "open" and "senior" in sc.bands:
             for y, x in zip(years, seq):
                 if y >= sc.senior_relocation_year and x != "closed":
                     ctx.bad(
@@ -406,7 +556,9 @@ def _check_closures(ctx: _Inputs) -> None:
     closed_candidates = [
         sid
         for sid in _first_closed(ctx)
-        if _is_candidate(s.loc[sid], sc) and ctx.status_of.get((sid, years[-1])) == "closed"
+        if _is_candidate(s.loc[sid], sc)
+        and _teaches_planned(s.loc[sid], sc)
+        and ctx.status_of.get((sid, years[-1])) == "closed"
     ]
     if sc.closure_target > 0 and len(closed_candidates) < sc.closure_target:
         ctx.bad(
@@ -438,11 +590,13 @@ def _check_closures_table(ctx: _Inputs) -> None:
 
 
 def _check_boarding_towns(ctx: _Inputs) -> None:
-    """At least ``boarding_schools_per_town`` open boarding primaries and juniors per town."""
+    """At least ``boarding_schools_per_town`` open boarding primaries and juniors per town,
+    each with ``min_boarding_beds`` beds and ``min_boarders`` boarders of the level."""
     sc, s = ctx.scenario, ctx.schools
     if sc.boarding_schools_per_town <= 0:
         return
     added_beds = {(r.school_id, int(r.year)): r.added_beds for r in ctx.table.itertuples(index=False)}
+    board = getattr(ctx, "board", {})
     towns = ctx.district.towns
     for t in towns[towns["town_kind"] == "town"].itertuples():
         for level, band in (("primary", "upper_primary"), ("junior", "junior")):
@@ -452,13 +606,36 @@ def _check_boarding_towns(ctx: _Inputs) -> None:
             for y in ctx.years:
                 n = 0
                 for sid in in_town.index:
-                    if (
-                        ctx.status_of.get((sid, y)) in ("open", "new")
-                        and int(s.loc[sid, "beds"]) + int(added_beds[(sid, y)]) >= sc.min_boarding_beds
-                    ):
+                    beds = int(s.loc[sid, "beds"]) + int(added_beds.get((sid, y), 0))
+                    boarders = board.get((sid, y), {}).get(level, 0)
+                    if ctx.open_in(sid, y) and beds >= sc.min_boarding_beds and boarders >= sc.min_boarders:
                         n += 1
                 if n < sc.boarding_schools_per_town:
-                    ctx.bad("boarding school per town", y, t.town_code, f"{t.town} has {n} boarding {level} school(s)")
+                    ctx.bad(
+                        "boarding school per town",
+                        y,
+                        t.town_code,
+                        f"{t.town} has {n} boarding {level} school(s) in use",
+                    )
+
+
+def _check_costs(ctx: _Inputs) -> None:
+    """Each school's capital cost from its additions and the scenario's prices."""
+    sc, s = ctx.scenario, ctx.schools
+    for r in ctx.table.itertuples(index=False):
+        kind = s.loc[r.school_id, "kind"]
+        level = "senior" if kind == "high" else ("junior" if kind == "junior" else "primary")
+        expected = (
+            r.added_classrooms * sc.class_cap(level) * sc.cost_per_added_seat_yuan
+            + r.added_beds * sc.cost_per_added_bed_yuan
+        )
+        if abs(expected - r.capital_cost_yuan) > 0.5:
+            ctx.bad(
+                "capital cost",
+                r.year,
+                r.school_id,
+                f"table says {r.capital_cost_yuan:,.0f} yuan, the additions cost {expected:,.0f}",
+            )
 
 
 def _may_grow(kind: str, ur_code: int, central: bool, scenario: Scenario) -> bool:
@@ -473,3 +650,6 @@ def _is_candidate(rec: pd.Series, scenario: Scenario) -> bool:
         return True
     enrol = sum(int(rec[f"g{g}"]) for g in range(1, 13))
     return rec["kind"] in ("primary", "central_primary", "junior", "nine_year") and enrol < scenario.small_school_pupils
+
+
+__all__ = ["BANDS", "VIOLATION_COLUMNS", "check_plan"]

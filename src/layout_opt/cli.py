@@ -155,8 +155,9 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
             with _Step("school-age forecast", timings):
                 demand_forecast(district, scenario)
             try:
-                with _Step("solve the layout model", timings):
-                    plan = solve(district, scenario, travel=travel)
+                step = "solve the layout model" + (" and route the school buses" if args.routes else "")
+                with _Step(step, timings):
+                    plan = solve(district, scenario, travel=travel, route_buses=args.routes)
             except InfeasibleError as exc:
                 print(exc.explanation, file=sys.stderr)
                 io.write_infeasible(exc, folder, scenario, log_text=buffer.getvalue())
@@ -165,23 +166,11 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
                 violations = plan.check()
             if len(violations):
                 logger.error("the plan breaks %d rule(s); see violations.csv", len(violations))
-            bus_plan = None
-            if args.routes:
-                from .routing import RoutingParams, route_district
-
-                with _Step(f"school-bus routes {scenario.years[-1]}", timings):
-                    bus_plan = route_district(
-                        plan.assignments,
-                        district,
-                        year=scenario.years[-1],
-                        params=RoutingParams.from_scenario(scenario),
-                    )
             with _Step("write the plan folder", timings):
                 written = io.write_plan(
                     plan,
                     folder,
                     policy_projects=projects,
-                    bus_plan=bus_plan,
                     log_text=buffer.getvalue(),
                     violations=violations,
                     timings=timings,
@@ -218,8 +207,6 @@ def _scenario(args: argparse.Namespace):
     overrides = {}
     if args.time_limit is not None:
         overrides["time_limit_s"] = args.time_limit
-    if args.bound_method is not None:
-        overrides["bound_method"] = args.bound_method
     try:
         return scenario.replace(**overrides)
     except ValueError as exc:  # e.g. --time-limit against the scenario's own rules
@@ -332,12 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="solver budget in seconds, 1 to 86400 (overrides the scenario)",
     )
     p.add_argument(
-        "--bound-method",
-        choices=("lp", "root"),
-        default=None,
-        help="'root' proves the plan much tighter (and often improves it) for several minutes more (overrides the scenario)",
+        "--no-routes",
+        dest="routes",
+        action="store_false",
+        help="skip the school-bus routes (and the re-solves that bring the model's bus cost to the routed one)",
     )
-    p.add_argument("--no-routes", dest="routes", action="store_false", help="skip the school-bus routes")
     p.set_defaults(func=cmd_plan)
     return parser
 

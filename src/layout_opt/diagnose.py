@@ -233,16 +233,7 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
         up = np.flatnonzero(lo_fin)
         down = np.flatnonzero(hi_fin)
         cols = len(m.c)
-        co = problem.cohorts
-
-        def weight(lab: tuple) -> float:
-            if lab[0] == "assign":
-                return UNPLACED_PENALTY * max(float(co.pupils[lab[1], lab[2]]), 1.0)
-            if lab[0] == "catchment":
-                return UNPLACED_PENALTY
-            return 1.0
-
-        w = np.array([weight(m.row_labels[int(r)]) for r in labelled])
+        w = np.array([_slack_weight(problem, m.row_labels[int(r)]) for r in labelled])
         extra = sp.csr_matrix(
             (
                 np.concatenate([np.ones(len(up)), -np.ones(len(down))]),
@@ -274,6 +265,15 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
             reasons.append(f"No plan was found for {sol.unit.label(problem)}, although the rules seem to allow one.")
     reasons = list(dict.fromkeys(reasons))
     return InfeasibleError(reasons or ["No plan satisfies the rules."], details)
+
+
+def _slack_weight(problem: PlanningProblem, label: tuple) -> float:
+    """Penalty per unit of slack of a row in the elastic copy."""
+    if label[0] == "assign":
+        return UNPLACED_PENALTY * max(float(problem.cohorts.pupils[label[1], label[2]]), 1.0)
+    if label[0] == "catchment":
+        return UNPLACED_PENALTY
+    return 1.0
 
 
 def _describe(problem: PlanningProblem, label: tuple, amount: float) -> str:

@@ -870,7 +870,9 @@ def write_plan(
     """Write a plan folder atomically.
 
     Files: ``summary.json``, ``assignments.csv``, ``schools.csv``, ``closures.csv``,
-    ``plan.gpkg`` (schools, villages, assignment lines, and bus routes when given),
+    ``pupils.csv``, ``catchments.csv``, ``moves.csv``, ``routes.csv`` (the buses of every
+    plan year, when routed), ``plan.gpkg`` (schools, villages, assignment lines, and the
+    last year's bus routes),
     ``plan.xlsx`` (Chinese sheets), ``report.html``, and, when given, ``routes.csv``,
     ``violations.csv``, ``timings.json`` (wall-clock seconds, kept out of
     ``summary.json`` so that two runs give identical files) and ``run.log``; and the
@@ -888,7 +890,7 @@ def write_plan(
     policy_projects : pandas.DataFrame, optional
         From :func:`read_policy_projects`, for the report's comparison.
     bus_plan : layout_opt.routing.BusPlan, optional
-        School-bus routes to include.
+        School-bus routes of one year to include besides the plan's own (``plan.buses``).
     force : bool
         Replace an existing plan folder.
     log_text : str, optional
@@ -920,8 +922,9 @@ def write_plan(
     solver = dict(summary["solver"])
     seconds = solver.pop("seconds", None)
     summary["solver"] = solver
+    buses = dict(getattr(plan, "buses", {}) or {})
     if bus_plan is not None:
-        summary["buses"] = {k: v for k, v in bus_plan.totals.items() if "second" not in k}
+        buses[int(bus_plan.year)] = bus_plan
     write_json(summary, tmp / "summary.json")
     write_json({"solver_seconds": seconds, **(timings or {})}, tmp / "timings.json")
     if violations is not None and len(violations):
@@ -929,12 +932,22 @@ def write_plan(
     write_csv(plan.assignments, tmp / "assignments.csv")
     write_csv(plan.schools, tmp / "schools.csv")
     write_csv(plan.closures, tmp / "closures.csv")
-    if bus_plan is not None:
-        write_csv(bus_plan.routes, tmp / "routes.csv")
-    _write_gpkg(plan, tmp / "plan.gpkg", bus_plan)
+    for name in ("pupils", "catchments", "moves"):
+        table = getattr(plan, name, None)
+        if table is not None and len(table.columns):
+            write_csv(table, tmp / f"{name}.csv")
+    last_buses = buses[max(buses)] if buses else None
+    if buses:
+        write_csv(
+            pd.concat([b.routes.assign(year=y) for y, b in sorted(buses.items())], ignore_index=True)[
+                ["year", *buses[max(buses)].routes.columns]
+            ],
+            tmp / "routes.csv",
+        )
+    _write_gpkg(plan, tmp / "plan.gpkg", last_buses)
     # wall-clock seconds go to timings.json only: the workbook shows the summary without them
     write_xlsx(report.workbook_sheets(dataclasses.replace(plan, summary=summary), policy_projects), tmp / "plan.xlsx")
-    write_text(report.render_html(plan, policy_projects, bus_plan=bus_plan), tmp / "report.html")
+    write_text(report.render_html(plan, policy_projects, bus_plan=last_buses), tmp / "report.html")
     if log_text is not None:
         write_text(log_text, tmp / "run.log")
     return folder.commit()

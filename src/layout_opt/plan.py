@@ -130,6 +130,10 @@ class Plan:
     district: District = field(repr=False)
     travel: TravelMatrix | None = field(default=None, repr=False)
     demand: np.ndarray | None = field(default=None, repr=False)
+    pupils: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    catchments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    moves: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    buses: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_tables(
@@ -139,6 +143,7 @@ class Plan:
         scenario: Scenario,
         travel: TravelMatrix | None = None,
         demand: np.ndarray | None = None,
+        buses: dict | None = None,
     ) -> Plan:
         """The plan of a solved model: its tables and what it was solved from.
 
@@ -154,6 +159,8 @@ class Plan:
             The minutes the plan was solved with (for :meth:`check` and the views).
         demand : numpy.ndarray, optional
             Pupils ``(years, villages, 12)`` the plan was solved with.
+        buses : dict, optional
+            Year -> routed :class:`~layout_opt.routing.BusPlan`.
         """
         return cls(
             assignments=tables.assignments,
@@ -164,6 +171,10 @@ class Plan:
             district=district,
             travel=travel,
             demand=demand,
+            pupils=tables.pupils,
+            catchments=tables.catchments,
+            moves=tables.moves,
+            buses=dict(buses or {}),
         )
 
     def __repr__(self) -> str:
@@ -230,12 +241,9 @@ class Plan:
     def closure_moves(self, town: str | None = None) -> pd.DataFrame:
         """Where the pupils of each closed school go, village by village.
 
-        A closed school's pupils are those of the villages and bands it took in the plan
-        year before it closes; for a school closing in the first plan year, those of its
-        host village in the bands it teaches (a small school keeps its own village's
-        pupils, 应留必留), or for a high school the villages for which it was the nearest
-        high school.  Their pupils in the closing year are followed to the schools that
-        take them.
+        The pupils of a closed school are those enrolled there in the year before it
+        closes (today's pupils for a school closing in the first plan year); the plan's
+        ``moves`` table follows them, grade by grade, to the schools that take them.
 
         Parameters
         ----------
@@ -252,55 +260,46 @@ class Plan:
             not known; for its host village, usually under a minute).
         """
         cols = CLOSURE_MOVE_COLUMNS
+        if self.moves.empty:
+            return pd.DataFrame(columns=cols)
         base = self.district.schools.set_index("school_id")
         vnames = self.district.villages.set_index("village_id")["name"]
-        years = [int(y) for y in self.summary["years"]]
-        a = self.assignments
-        minutes = self.travel.to_frame() if self.travel is not None else None
-        frames = []
-        for c in self._closures_in(town).itertuples(index=False):
-            kind = base.loc[c.school_id, "kind"]
-            bands = list(BANDS_OF_KIND.get(kind, BANDS))
-            prev = [y for y in years if y < int(c.year)]
-            if prev:
-                keys = a[(a["year"] == prev[-1]) & (a["school_id"] == c.school_id)][["village_id", "band"]]
-            elif kind == "high":
-                keys = self._nearest_catchment(c.school_id, "senior")
-            else:
-                host = base.loc[c.school_id].get("village_id")
-                keys = (
-                    pd.DataFrame([(str(host), b) for b in bands], columns=["village_id", "band"])
-                    if host is not None and str(host) != "nan"
-                    else pd.DataFrame(columns=["village_id", "band"])
-                )
-            now = a[(a["year"] == int(c.year)) & (a["pupils"] > 0)].merge(keys, on=["village_id", "band"])
-            if now.empty:
-                continue
-            out = pd.DataFrame(
-                {
-                    "school_id": c.school_id,
-                    "name": c.name,
-                    "town": c.town,
-                    "year": int(c.year),
-                    "village_id": now["village_id"].to_numpy(),
-                    "village": now["village_id"].map(vnames).to_numpy(),
-                    "band": now["band"].to_numpy(),
-                    "pupils": now["pupils"].to_numpy(),
-                    "to_school_id": now["school_id"].to_numpy(),
-                    "to_school": now["school_id"].map(base["name"]).to_numpy(),
-                    "mode": now["mode"].to_numpy(),
-                    "travel_min": now["travel_min"].to_numpy(),
-                }
-            )
-            if minutes is not None and c.school_id in minutes.columns:
-                before = minutes[c.school_id].reindex(out["village_id"]).to_numpy(float)
-                out["travel_before_min"] = np.where(np.isfinite(before), np.round(before, 2), np.nan)
-            else:
-                out["travel_before_min"] = np.nan
-            frames.append(out)
-        if not frames:
+        mv = self.moves[self.moves["reason"] == "closure"]
+        closures = self._closures_in(town)
+        mv = mv[mv["from_school_id"].isin(set(closures["school_id"]))]
+        if mv.empty:
             return pd.DataFrame(columns=cols)
-        return pd.concat(frames, ignore_index=True)[cols]
+        where = self.pupils[["year", "village_id", "grade", "school_id", "mode", "travel_min"]].drop_duplicates(
+            ["year", "village_id", "grade", "school_id"]
+        )
+        mv = mv.merge(
+            where,
+            left_on=["year", "village_id", "grade", "to_school_id"],
+            right_on=["year", "village_id", "grade", "school_id"],
+            how="left",
+        )
+        mv["band"] = mv["grade"].map(band_of_grade)
+        out = (
+            mv.groupby(
+                ["from_school_id", "year", "village_id", "band", "to_school_id", "mode", "travel_min"], as_index=False
+            )["pupils"]
+            .sum()
+            .rename(columns={"from_school_id": "school_id"})
+        )
+        out["name"] = out["school_id"].map(base["name"])
+        out["town"] = out["school_id"].map(base["town"])
+        out["village"] = out["village_id"].map(vnames)
+        out["to_school"] = out["to_school_id"].map(base["name"])
+        minutes = self.travel.to_frame() if self.travel is not None else None
+        before = np.full(len(out), np.nan)
+        if minutes is not None:
+            for i, (v, s_) in enumerate(zip(out["village_id"], out["school_id"])):
+                if v in minutes.index and s_ in minutes.columns and np.isfinite(minutes.at[v, s_]):
+                    before[i] = round(float(minutes.at[v, s_]), 2)
+        out["travel_before_min"] = before
+        return out.sort_values(["year", "school_id", "village_id", "band", "to_school_id"], kind="stable").reset_index(
+            drop=True
+        )[cols]
 
     def addition_reasons(self, town: str | None = None) -> pd.DataFrame:
         """Why each school gets classrooms or beds, with the figures that say so.
@@ -375,54 +374,48 @@ class Plan:
 
     def _reason_context(self, years: list[int]) -> dict:
         """What :meth:`addition_reasons` looks up for every school and year."""
-        moves = self.closure_moves()
-        from_closed = set(zip(moves["year"], moves["village_id"], moves["band"])) if len(moves) else set()
-        # later years keep the catchments of schools closed earlier
-        closed_keys = {(later, v, b) for y, v, b in from_closed for later in years if later >= y}
+        mv = self.moves[self.moves["reason"] == "closure"] if not self.moves.empty else self.moves
+        # pupils who came from a closed school stay where they went in later years
+        closed_keys = {
+            (later, r.village_id, int(r.grade) + later - int(r.year), r.to_school_id)
+            for r in mv.itertuples(index=False)
+            for later in years
+            if later >= int(r.year)
+        }
         return {
             "closed_keys": closed_keys,
-            "v_index": {v: i for i, v in enumerate(self.district.villages["village_id"].astype(str))},
-            "k_index": {y: i for i, y in enumerate(years)},
             "size_full": self._schools_at_size_cap(),
             "nearest": self._nearest_school_by_band(),
         }
 
     def _year_needs(self, school_id: str, y: int, context: dict) -> tuple[int, int, int, int, int, int]:
-        """Classes needed (all pupils, and without those of closed schools' villages), pupils
-        from closed schools, pupils over a full school's size cap, pupils and boarders of
+        """Classes needed (all pupils, and without those from closed schools), pupils from
+        closed schools, pupils over a full school's size cap, pupils and boarders of
         ``school_id`` in year ``y``."""
-        a = self.assignments[
-            (self.assignments["year"] == y)
-            & (self.assignments["school_id"] == school_id)
-            & (self.assignments["pupils"] > 0)
-        ]
+        p = self.pupils[(self.pupils["year"] == y) & (self.pupils["school_id"] == school_id)]
         closed_keys = context["closed_keys"]
         grade_pupils = np.zeros(12)
         grade_own = np.zeros(12)
-        for x in a.itertuples(index=False):
-            gs = [g - 1 for g in GRADES_OF_BAND[x.band]]
-            p = (
-                self.demand[context["k_index"][y], context["v_index"][x.village_id], gs]
-                if self.demand is not None
-                else np.full(len(gs), x.pupils / len(gs))
-            )
-            grade_pupils[gs] += p
-            if (y, x.village_id, x.band) not in closed_keys:
-                grade_own[gs] += p
-        caps = np.array([self.scenario.class_cap(band_of_grade(g + 1)) for g in range(12)])
+        from_cl = 0
+        for x in p.itertuples(index=False):
+            grade_pupils[x.grade - 1] += x.pupils
+            if (y, x.village_id, int(x.grade), school_id) in closed_keys:
+                from_cl += int(x.pupils)
+            else:
+                grade_own[x.grade - 1] += x.pupils
+        kind = self.district.schools.set_index("school_id").at[school_id, "kind"]
         over = 0
-        for x in a.itertuples(index=False):
+        for x in p.itertuples(index=False):
             n = context["nearest"].get((x.village_id, x.band))
             if n is not None and n != school_id and (y, n) in context["size_full"]:
                 over += int(x.pupils)
-        from_cl = int(sum(x.pupils for x in a.itertuples(index=False) if (y, x.village_id, x.band) in closed_keys))
         return (
-            int(np.ceil(grade_pupils / caps).sum()),
-            int(np.ceil(grade_own / caps).sum()),
+            _classes_needed(kind, grade_pupils, self.scenario),
+            _classes_needed(kind, grade_own, self.scenario),
             from_cl,
             over,
-            int(a["pupils"].sum()),
-            int(a.loc[a["mode"] == "boarding", "pupils"].sum()),
+            int(p["pupils"].sum()),
+            int(p.loc[p["mode"] == "boarding", "pupils"].sum()),
         )
 
     def plot(self, year: int | None = None, ax=None, *, town: str | list[str] | None = None):
@@ -552,6 +545,19 @@ class Plan:
         nearest = self.travel.nearest(teaching)
         villages = [str(v) for v in nearest.index[nearest == school_id]]
         return pd.DataFrame({"village_id": villages, "band": band})
+
+
+def _classes_needed(kind: str, pupils: np.ndarray, scenario: Scenario) -> int:
+    """Classes a school of ``kind`` needs for ``pupils`` by grade at the class caps (a
+    teaching point's grades in mixed classes)."""
+    need = 0
+    for band in BANDS_OF_KIND[kind]:
+        grades = [g - 1 for g in GRADES_OF_BAND[band]]
+        if kind == "teaching_point":
+            need += int(np.ceil(pupils[grades].sum() / scenario.class_cap_teaching_point - 1e-9))
+        else:
+            need += int(sum(np.ceil(pupils[g] / scenario.class_cap(band) - 1e-9) for g in grades))
+    return need
 
 
 def _reason_codes(

@@ -197,6 +197,12 @@ class RoutingParams:
         base.update(changes)
         return cls(**base)
 
+    def __reduce__(self) -> tuple:
+        # the read-only ride limits pickle as a plain dict (for process pools and clusters)
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["ride_limit_min"] = dict(self.ride_limit_min)
+        return (_routing_params, (state,))
+
     def __hash__(self) -> int:
         return hash(
             tuple(
@@ -454,3 +460,8 @@ def _solve_vrp(
     for _, stops in buses:
         served[stops] = True
     return SchoolRoutes(buses, [int(i) for i in np.flatnonzero(~served)], best_obj, solutions, bool(hit_cap))
+
+
+def _routing_params(state: dict) -> RoutingParams:
+    """Rebuild pickled :class:`RoutingParams`."""
+    return RoutingParams(**state)

@@ -568,7 +568,14 @@ def define_teachers(
             mine = (loads.k == k) & (loads.s == s)
             const = float((loads.n * per_pupil)[mine & ~var].sum())
             vs = mine & var
-            blk.add_row("teachers_ratio", np.r_[t, loads.col[vs]], np.r_[1.0, -(loads.n * per_pupil)[vs]], const, INF)
+            blk.add_row(
+                "teachers_ratio",
+                np.r_[t, loads.col[vs]],
+                np.r_[1.0, -(loads.n * per_pupil)[vs]],
+                const,
+                INF,
+                label=("teachers", k, int(s)),
+            )
             blk.add_row(
                 "teachers_classes",
                 np.r_[t, cls],

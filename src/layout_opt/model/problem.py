@@ -106,6 +106,8 @@ class PlanningProblem:
         Shortest trip from which a pupil within the day limit may board.
     walk_threshold_km : float
         Pupils living farther than this from their school ride a bus.
+    bus_band : numpy.ndarray
+        ``(4,)`` bool, the band's day pupils beyond the walking threshold ride a school bus.
     planned_bands : numpy.ndarray
         ``(4,)`` bool, the band is planned (its rules apply even without pupils).
     closure_target : int
@@ -181,6 +183,7 @@ class PlanningProblem:
     boarding_limit_min: np.ndarray
     boarding_min_km: float
     walk_threshold_km: float
+    bus_band: np.ndarray
     planned_bands: np.ndarray
     closure_target: int
     boarding_schools_per_town: int
@@ -248,7 +251,8 @@ class PlanningProblem:
         -------
         pandas.DataFrame
             ``v``, ``b``, ``s`` (indices), ``mode`` (0 day, 1 boarding), ``travel_min``,
-            ``km``, ``bused`` (a day trip beyond the walking threshold), sorted by
+            ``km``, ``bused`` (a day trip beyond the walking threshold, in a band that
+            rides school buses), sorted by
             ``b, v, s, mode``.
         """
         t, km = self.travel_min, self.distance_km
@@ -285,7 +289,7 @@ class PlanningProblem:
                             "mode": mode,
                             "travel_min": t[v, s],
                             "km": km[v, s],
-                            "bused": (mode == DAY) & (km[v, s] > self.walk_threshold_km),
+                            "bused": (mode == DAY) & (km[v, s] > self.walk_threshold_km) & bool(self.bus_band[b]),
                         }
                     )
                 )
@@ -298,7 +302,6 @@ class PlanningProblem:
         district,
         scenario: Scenario,
         travel,
-        distance,
         demand: np.ndarray,
         attendance: pd.DataFrame | None,
     ) -> PlanningProblem:
@@ -311,9 +314,7 @@ class PlanningProblem:
         scenario : Scenario
             Rules and numbers.
         travel : layout_opt.travel.TravelMatrix
-            Minutes from villages to schools (matched by id).
-        distance : layout_opt.travel.TravelMatrix
-            Road kilometres from villages to schools (matched by id).
+            Minutes and road kilometres from villages to schools (matched by id).
         demand : numpy.ndarray
             ``(K, V, 12)`` pupils per plan year in the villages' order.
         attendance : pandas.DataFrame or None
@@ -332,8 +333,11 @@ class PlanningProblem:
             demand[:, :, left_out] = 0
         vid = v["village_id"].astype(str).to_numpy()
         sid = s["school_id"].astype(str).to_numpy()
-        tm = travel.subset(vid, sid).minutes.astype(float)
-        km = distance.subset(vid, sid).minutes.astype(float)
+        sub = travel.subset(vid, sid)
+        if sub.km is None:
+            raise ValueError("the travel matrix has no kilometres (TravelMatrix.km); build it with layout_opt.travel")
+        tm = sub.minutes.astype(float)
+        km = sub.km.astype(float)
         kinds = s["kind"].to_numpy()
         teaches = np.array([[b in BANDS_OF_KIND[k] for b in BANDS] for k in kinds], dtype=bool)
         class_cap = np.zeros((S, 12), dtype=np.int64)
@@ -445,6 +449,7 @@ class PlanningProblem:
             boarding_limit_min=board,
             boarding_min_km=float(scenario.boarding_min_km),
             walk_threshold_km=float(scenario.walk_threshold_km),
+            bus_band=np.array([b in scenario.bus_bands for b in BANDS]),
             planned_bands=np.array([b in scenario.bands for b in BANDS]),
             closure_target=int(scenario.closure_target),
             boarding_schools_per_town=int(scenario.boarding_schools_per_town),

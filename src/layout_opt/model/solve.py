@@ -138,7 +138,7 @@ def solve_unit(
     seed: int = 0,
     threads: int = 1,
     gap: float = UNIT_GAP,
-    hint: np.ndarray | None = None,
+    hint: PlanState | None = None,
     capital_budget_yuan: float | None = None,
 ) -> tuple[MatrixModel, SolveResult]:
     """Build and solve one unit with at least ``min_closures`` closures.
@@ -164,6 +164,8 @@ def solve_unit(
         )
         return model, result
     incumbent = None
+    if isinstance(hint, PlanState):
+        hint = hint.values_for(model, positions)
     if hint is None and backend == "highs" and int(model.integer.sum()) >= WARM_START_INTEGERS:
         hint, incumbent = lp_and_fix(model, time_limit_s, gap)
     result = solve_model(
@@ -177,6 +179,105 @@ def solve_unit(
         incumbent=incumbent,
     )
     return model, result
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """A plan in terms that do not depend on how a model numbers its variables, to start
+    another model of the same problem from (a re-solve with other bus costs, or the same
+    scenario without catchment zones).
+
+    Attributes
+    ----------
+    placements : dict
+        ``(q, k) -> (school, mode)`` of every group and year.
+    catchments : dict
+        ``(v, b, k) -> (school, mode)``.
+    arrays : dict
+        ``open``, ``rooms_add``, ``beds_add``, ``buses``, ``teachers``, ``board``
+        (``(S, K)``) and ``classes`` (``(S, 12, K)``), NaN where the plan has no value.
+    """
+
+    placements: dict
+    catchments: dict
+    arrays: dict
+
+    @classmethod
+    def from_report(cls, problem: PlanningProblem, report: SolveReport) -> PlanState:
+        """The state of a solved report."""
+        K, V, S = problem.shape
+        tab = report.positions.table
+        t_s, t_m = tab["s"].to_numpy(), tab["mode"].to_numpy()
+        placements: dict = {}
+        catchments: dict = {}
+        arrays = {
+            name: np.full((S, K), np.nan) for name in ("open", "rooms_add", "beds_add", "buses", "teachers", "board")
+        }
+        arrays["classes"] = np.full((S, 12, K), np.nan)
+        for u in report.units:
+            val, m = u.result.values, u.model
+            if val is None:
+                continue
+            pl = m.placements
+            col = pl["col"].to_numpy()
+            on = (col < 0) | (val[np.maximum(col, 0)] > 0.5) if len(val) else col < 0
+            for q, k, r in zip(pl["q"].to_numpy()[on], pl["k"].to_numpy()[on], pl["row"].to_numpy()[on]):
+                placements[(int(q), int(k))] = (int(t_s[r]), int(t_m[r]))
+            c = m.index["catchments"]
+            if len(c):
+                c = c[val[c["col"].to_numpy()] > 0.5]
+                for v, b, k, r in zip(c["v"], c["b"], c["k"], c["row"]):
+                    catchments[(int(v), int(b), int(k))] = (int(t_s[r]), int(t_m[r]))
+            for name, a in arrays.items():
+                idx = m.index[name]
+                ok = idx >= 0
+                a[ok] = val[idx[ok]]
+        return cls(placements, catchments, arrays)
+
+    def values_for(self, model: MatrixModel, positions: Positions) -> np.ndarray:
+        """The state as a value vector of ``model`` (a start: the bus fleets and teachers
+        are recomputed for the model's own estimate)."""
+        tab = positions.table
+        t_s, t_m = tab["s"].to_numpy(), tab["mode"].to_numpy()
+        values = np.zeros(len(model.c))
+        pl = model.placements
+        var = pl["col"].to_numpy() >= 0
+        for q, k, r, c in zip(
+            pl["q"].to_numpy()[var], pl["k"].to_numpy()[var], pl["row"].to_numpy()[var], pl["col"].to_numpy()[var]
+        ):
+            if self.placements.get((int(q), int(k))) == (int(t_s[r]), int(t_m[r])):
+                values[c] = 1.0
+        c = model.index["catchments"]
+        for v, b, k, r, col in zip(c["v"], c["b"], c["k"], c["row"], c["col"]):
+            if self.catchments.get((int(v), int(b), int(k))) == (int(t_s[r]), int(t_m[r])):
+                values[col] = 1.0
+        for name, a in self.arrays.items():
+            idx = model.index[name]
+            ok = (idx >= 0) & np.isfinite(a)
+            values[idx[ok]] = np.round(a[ok]) if name != "teachers" and name != "buses" else a[ok]
+        return _fit_continuous(model, values)
+
+
+def _fit_continuous(model: MatrixModel, values: np.ndarray) -> np.ndarray:
+    """Set each bus fleet and teacher count to what the rest of ``values`` needs."""
+    out = values.copy()
+    needs: dict[int, float] = {}
+    for r, lab in model.row_labels.items():
+        if lab[0] == "buses":
+            var = model.index["buses"][lab[2], lab[1]]
+        elif lab[0] == "teachers":
+            var = model.index["teachers"][lab[2], lab[1]]
+        else:
+            continue
+        row = model.A.getrow(r)
+        coef = float(row[0, var])
+        rest = float((row @ out).item()) - coef * out[var]
+        # rows: rest + coef * var <= hi (buses, coef < 0) or >= lo (teachers, coef > 0)
+        need = (rest - model.row_hi[r]) / -coef if coef < 0 else (model.row_lo[r] - rest) / coef
+        needs[var] = max(needs.get(var, model.lb[var]), need)
+    for var, need in needs.items():
+        out[var] = max(need, model.lb[var])
+    return out
 
 
 def lp_and_fix(model: MatrixModel, time_limit_s: float, gap: float) -> tuple[np.ndarray | None, float | None]:
@@ -294,7 +395,7 @@ def solve_problem(
     forbidden_pairs=None,
     closure_target: int | None = None,
     capital_budget_yuan: float | None = None,
-    hints: dict | None = None,
+    start: PlanState | None = None,
     gap: float = UNIT_GAP,
     map_tasks: Callable | None = None,
 ) -> SolveReport:
@@ -316,8 +417,9 @@ def solve_problem(
         Overrides the problem's closure target (``-1``: as many as the rules allow).
     capital_budget_yuan : float, optional
         Capital the whole plan may spend (discounted yuan).
-    hints : dict, optional
-        ``unit index -> values`` to start each unit from (same unit split).
+    start : PlanState, optional
+        A plan of the same problem (e.g. with other bus costs, or with catchment zones)
+        to start every unit from.
     gap : float
         Relative gap to which each unit is solved.
     map_tasks : callable, optional
@@ -329,7 +431,7 @@ def solve_problem(
     -------
     SolveReport
     """
-    start = time.perf_counter()
+    t0 = time.perf_counter()
     mapper = map_tasks or (lambda fn, args: list(map(fn, args)))
     positions = Positions(problem, forbidden_pairs)
     units = split_units(positions)
@@ -350,7 +452,7 @@ def solve_problem(
                 seed,
                 threads,
                 gap,
-                None if hints is None or n != 0 else hints.get(u),
+                start if n == 0 else None,
             )
             for u, n in todo
         ]
@@ -422,10 +524,10 @@ def solve_problem(
                     backend,
                     seed,
                     threads,
-                    start,
+                    t0,
                     notes,
                 )
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - t0
     logger.info(
         "solved %d unit(s) with %d model(s): %s, objective %.6g, bound %.6g, gap %.3g%%, %.1f s",
         len(units),
@@ -456,7 +558,7 @@ def _curve(solved: dict, u: int, n_cand: int, natural: int) -> dict[int, float]:
     return curve
 
 
-def _solve_joint(problem, positions, units, target, budget, time_limit_s, backend, seed, threads, start, notes):
+def _solve_joint(problem, positions, units, target, budget, time_limit_s, backend, seed, threads, t0, notes):
     """All units as one model, for a binding capital budget."""
     joint = Unit(
         schools=np.unique(np.concatenate([u.schools for u in units])),
@@ -479,6 +581,4 @@ def _solve_joint(problem, positions, units, target, budget, time_limit_s, backen
         unit=joint, model=model, result=r, closures=closures_of(problem, model, r.values) if r.has_plan else 0
     )
     status = r.status if r.has_plan else "infeasible"
-    return SolveReport(
-        status, r.objective, r.bound, r.gap, time.perf_counter() - start, backend, [sol], positions, notes
-    )
+    return SolveReport(status, r.objective, r.bound, r.gap, time.perf_counter() - t0, backend, [sol], positions, notes)
