@@ -59,6 +59,8 @@ class _Inputs:
     village_zone: dict[str, str]
     school_zone: dict[str, str]
     today: set[tuple[str, str, int]]
+    records: dict[str, dict] = field(default_factory=dict)
+    candidate: dict[str, bool] = field(default_factory=dict)
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     out: list[tuple] = field(default_factory=list)
 
@@ -122,7 +124,9 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
         village_zone=village_zone,
         school_zone=school_zone,
         today=today,
+        records=s.to_dict("index"),
     )
+    ctx.candidate = {sid: _is_candidate(rec, scenario) for sid, rec in ctx.records.items()}
     _check_schools_table(ctx)
     _check_pupils_conserved(ctx)
     known = _check_pupils(ctx)
@@ -219,7 +223,7 @@ def _check_pupils(ctx: _Inputs) -> list:
             ctx.bad("grade and band", r.year, f"{r.village_id}/g{r.grade}", f"grade {r.grade} is not in band {r.band}")
             continue
         known.append(r)
-        rec = s.loc[r.school_id]
+        rec = ctx.records[r.school_id]
         if r.band not in BANDS_OF_KIND[rec["kind"]]:
             ctx.bad("teaches band", r.year, r.school_id, f"{rec['name']} does not teach {r.band}")
         state = ctx.status_of.get((r.school_id, int(r.year)), "missing")
@@ -292,7 +296,7 @@ def _check_school_may_take(ctx: _Inputs, r: Any, rec: pd.Series) -> None:
         )
     if (
         sc.small_schools_keep_own_village_only
-        and _is_candidate(rec, sc)
+        and ctx.candidate[r.school_id]
         and "village_id" in ctx.schools.columns
         and rec["village_id"] != r.village_id
     ):
@@ -351,7 +355,7 @@ def _check_enrolled_stay(ctx: _Inputs) -> None:
             if LEVEL_OF_BAND[band_of_grade(g)] != LEVEL_OF_BAND[band_of_grade(g0)]:
                 continue
             for sid in schools:
-                rec = ctx.schools.loc[sid]
+                rec = ctx.records[sid]
                 if not ctx.open_in(sid, y) or band_of_grade(g) not in BANDS_OF_KIND[rec["kind"]]:
                     continue
                 key = (vid, sid, band_of_grade(g))
@@ -372,7 +376,7 @@ def _position_allowed(ctx: _Inputs, vid: str, sid: str, band: str, rec: pd.Serie
     t = float(ctx.minutes.at[vid, sid]) if vid in ctx.minutes.index and sid in ctx.minutes.columns else math.inf
     if not math.isfinite(t):
         return False
-    if sc.small_schools_keep_own_village_only and _is_candidate(rec, sc) and rec["village_id"] != vid:
+    if sc.small_schools_keep_own_village_only and ctx.candidate[sid] and rec["village_id"] != vid:
         return False
     if t <= sc.day_limit(band) + 1e-6:
         return True
@@ -415,11 +419,11 @@ def _check_capacity(ctx: _Inputs, known: list) -> None:
     the school-size cap (before ``caps_from_year`` a school over the caps today may keep
     today's class size and pupils), beds, where a school may grow, and additions that
     only accumulate."""
-    sc, s = ctx.scenario, ctx.schools
+    sc = ctx.scenario
     grade_pupils, board = _school_year_pupils(known)
     prev: dict[str, tuple[int, int]] = {}
     for r in ctx.table.sort_values(["school_id", "year"]).itertuples(index=False):
-        rec = s.loc[r.school_id]
+        rec = ctx.records[r.school_id]
         key = (r.school_id, int(r.year))
         pupils = grade_pupils.get(key, np.zeros(12))
         if int(pupils.sum()) != r.enrolment:
@@ -621,9 +625,9 @@ def _check_boarding_towns(ctx: _Inputs) -> None:
 
 def _check_costs(ctx: _Inputs) -> None:
     """Each school's capital cost from its additions and the scenario's prices."""
-    sc, s = ctx.scenario, ctx.schools
+    sc = ctx.scenario
     for r in ctx.table.itertuples(index=False):
-        kind = s.loc[r.school_id, "kind"]
+        kind = ctx.records[r.school_id]["kind"]
         level = "senior" if kind == "high" else ("junior" if kind == "junior" else "primary")
         expected = (
             r.added_classrooms * sc.class_cap(level) * sc.cost_per_added_seat_yuan
