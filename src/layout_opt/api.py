@@ -40,6 +40,7 @@ from .model.solve import PlanState, solve_problem
 from .plan import Plan
 from .scenario import Scenario
 from .schema import BANDS
+from .sensitivity import sensitivity as sensitivity_rows
 from .travel import TravelMatrix
 
 __all__ = ["KPI_ROWS", "compare", "demand_forecast", "plan_kpis", "solve", "travel_matrix"]
@@ -69,6 +70,7 @@ def solve(
     demand: np.ndarray | None = None,
     forbidden_pairs: pd.DataFrame | None = None,
     route_buses: bool = True,
+    sensitivity: bool = False,
     workers: int | None = None,
     map_tasks: Callable | None = None,
 ) -> Plan:
@@ -95,6 +97,9 @@ def solve(
         Route the school buses of every plan year (when the district has roads) and
         re-solve with the routed fleet until the model's bus cost and the routed one
         agree (:mod:`layout_opt.buses`); the routes are in :attr:`Plan.buses`.
+    sensitivity : bool
+        Also re-solve with each price group at -50 % and +50 %
+        (:func:`layout_opt.sensitivity.sensitivity`) into ``summary["sensitivity"]``.
     workers : int, optional
         Processes that solve units and route years side by side (default: the
         scenario's ``threads``; 1 solves in this process).  The plan does not depend on
@@ -174,6 +179,17 @@ def solve(
             problem, report, tables, buses, bus_rounds = _bus_loop(
                 problem, report, tables, district, scenario, run, solve_args
             )
+        rows = None
+        if sensitivity:
+            rows = sensitivity_rows(
+                problem,
+                report,
+                district,
+                map_tasks=run,
+                time_limit_s=scenario.time_limit_s,
+                backend=scenario.backend,
+                forbidden_pairs=forbidden,
+            )
         zone_rule = None
         if scenario.price_zone_rule and scenario.catchment_zones != "district":
             zone_rule = _price_zone_rule(district, scenario, travel, demand, attendance, report, run, solve_args)
@@ -181,6 +197,8 @@ def solve(
     summary["buses"] = _bus_summary(problem, tables, buses, bus_rounds)
     if zone_rule is not None:
         summary["zone_rule"] = zone_rule
+    if rows is not None:
+        summary["sensitivity"] = rows
     summary["solver"]["seconds"] = round(report.seconds, 1)
     plan = Plan.from_tables(tables, district, scenario, travel=travel, demand=demand, buses=buses)
     violations = plan.check()
