@@ -71,6 +71,21 @@ class _Blocks:
         idx = np.asarray(idx, dtype=np.int64)
         self.cost[term].append((idx, np.broadcast_to(np.asarray(coef, float), idx.shape).copy()))
 
+    def add_pair_rows(self, family: str, a: np.ndarray, b: np.ndarray, coef_b, lo, hi) -> None:
+        """Add rows ``lo <= x[a] + coef_b * x[b] <= hi``, one per element (vectorised)."""
+        a = np.asarray(a, dtype=np.int64)
+        n = len(a)
+        if n == 0:
+            return
+        rows = np.arange(self.m, self.m + n)
+        self.rows.append(np.r_[rows, rows])
+        self.cols.append(np.r_[a, np.asarray(b, dtype=np.int64)])
+        self.vals.append(np.r_[np.ones(n), np.broadcast_to(np.asarray(coef_b, float), (n,))])
+        self.lo.extend(np.broadcast_to(np.asarray(lo, float), (n,)).tolist())
+        self.hi.extend(np.broadcast_to(np.asarray(hi, float), (n,)).tolist())
+        self.row_family.append((family, self.m, self.m + n))
+        self.m += n
+
     def add_row(self, family: str, cols, vals, lo: float, hi: float, label: tuple | None = None) -> None:
         """Add one row ``lo <= sum vals * x[cols] <= hi``."""
         cols = np.asarray(cols, dtype=np.int64)
@@ -275,8 +290,7 @@ def define_placements(
         cols = blk.add_vars(len(rows), 0, 1, True)
         blk.add_row("assign", cols, 1.0, 1.0, 1.0, label=label)
         at_cand = open_idx[t_s[rows], k] >= 0
-        for c, s in zip(cols[at_cand], t_s[rows][at_cand]):
-            blk.add_row("link", [c, open_idx[s, k]], [1.0, -1.0], -INF, 0.0)
+        blk.add_pair_rows("link", cols[at_cand], open_idx[t_s[rows][at_cand], k], -1.0, -INF, 0.0)
         return cols
 
     def catchment(v: int, b: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -349,9 +363,9 @@ def define_placements(
                 keep = np.array([t_s[r] in was or (int(t_s[r]), int(t_m[r])) in c_of for r in rows], dtype=bool)
                 rows = rows[keep]
                 cols = fresh(rows, k, ("assign", int(q), k))
-                for r, c in zip(rows, cols):
-                    if t_s[r] not in was:  # a move: only to the catchment
-                        blk.add_row("to_catchment", [c, c_of[(int(t_s[r]), int(t_m[r]))]], [1.0, -1.0], -INF, 0.0)
+                moving = np.array([t_s[r] not in was for r in rows], dtype=bool)  # a move: only to the catchment
+                target = [c_of[(int(t_s[r]), int(t_m[r]))] for r in rows[moving]]
+                blk.add_pair_rows("to_catchment", cols[moving], target, -1.0, -INF, 0.0)
                 for s in sorted(was):
                     if s not in here:
                         continue  # the school cannot take the group this year: it must move
@@ -501,8 +515,8 @@ def define_capacity(
                 )
                 # a group that alone needs more classes: classes >= lb + extra * x
                 extra = np.ceil((const + loads.n[vs]) / cap - 1e-9) - lb
-                for col_, e in zip(loads.col[vs][extra > 0], extra[extra > 0]):
-                    blk.add_row("class_cut", [c, col_], [1.0, -e], lb, INF)
+                cut = extra > 0
+                blk.add_pair_rows("class_cut", np.full(int(cut.sum()), c), loads.col[vs][cut], -extra[cut], lb, INF)
             # classrooms
             cols = list(cls)
             vals = [1.0] * len(cls)
@@ -699,8 +713,12 @@ def define_monotone(blk: _Blocks, open_idx: np.ndarray, rooms_idx: np.ndarray, b
         ("beds_cumulative", beds_idx, -1.0),
     ):
         for k in range(1, K):
-            for s in np.flatnonzero((idx[:, k] >= 0) & (idx[:, k - 1] >= 0)):
-                blk.add_row(name, [idx[s, k], idx[s, k - 1]], [sign, -sign], -INF, 0.0)
+            both = np.flatnonzero((idx[:, k] >= 0) & (idx[:, k - 1] >= 0))
+            # sign * (x_k - x_{k-1}) <= 0
+            if sign > 0:
+                blk.add_pair_rows(name, idx[both, k], idx[both, k - 1], -1.0, -INF, 0.0)
+            else:
+                blk.add_pair_rows(name, idx[both, k], idx[both, k - 1], -1.0, 0.0, INF)
 
 
 def define_closures(
