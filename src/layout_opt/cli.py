@@ -157,7 +157,9 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
             try:
                 step = "solve the layout model" + (" and route the school buses" if args.routes else "")
                 with _Step(step, timings):
-                    plan = solve(district, scenario, travel=travel, route_buses=args.routes)
+                    plan = solve(
+                        district, scenario, travel=travel, route_buses=args.routes, sensitivity=args.sensitivity
+                    )
             except InfeasibleError as exc:
                 print(exc.explanation, file=sys.stderr)
                 io.write_infeasible(exc, folder, scenario, log_text=buffer.getvalue())
@@ -323,6 +325,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="routes",
         action="store_false",
         help="skip the school-bus routes (and the re-solves that bring the model's bus cost to the routed one)",
+    )
+    p.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also re-solve with the bus, boarding, running and time prices at -50 %% and +50 %% (summary and report)",
     )
     p.set_defaults(func=cmd_plan)
     return parser
