@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from ..schema import BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, GRADES_OF_BAND, band_of_grade
-from .constants import CLASS_CAP_OF_LEVEL
+from .constants import CLASS_CAP_OF_LEVEL, MIXED_CLASS_CAP
 from .people import _round_to_total
 
 logger = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ def size_classrooms(
             continue
         if s["kind"] == "teaching_point":
             n = int(e[["g1", "g2", "g3"]].sum())
-            classes = max(1, math.ceil(n / 25))
+            classes = max(1, math.ceil(n / MIXED_CLASS_CAP))
             out.loc[k] = [classes, classes + int(rng.integers(0, 2)), 0]
             continue
         classes = 0
