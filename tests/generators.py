@@ -38,7 +38,7 @@ def _band_pupils(draw, band: str, bands: tuple, most: int) -> tuple:
 @st.composite
 def tiny_cases(draw, max_villages: int = 2) -> tuple[Tiny, object]:
     """A tiny district and a scenario (see the module docstring)."""
-    level = draw(st.sampled_from(["primary", "primary", "junior", "senior"]))
+    level = draw(st.sampled_from(["primary", "primary", "primary", "junior", "junior", "senior"]))
     bands = LEVEL_BANDS[level]
     n_years = draw(st.sampled_from([1, 1, 2, 2, 3])) if level != "senior" else 2
     years = (2024, 2025, 2026)[:n_years] if level != "senior" else (2025, 2026)

@@ -12,14 +12,17 @@ produces goes through :func:`layout_opt.check.check_plan`.  The money of the sce
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
 
 from layout_opt import InfeasibleError, Scenario
 
+from .generators import tiny_cases
 from .tiny import (
     BED,
     BOARD_MIN,
     BOARDER,
     DAY_MIN,
+    ECONOMICS,
     EXACT,
     LOWER,
     ROOM_PRIMARY,
@@ -662,4 +665,123 @@ def test_a_planned_school_takes_the_pupils_of_a_school_closing_when_it_opens():
     assert [school_row(plan, "NP", yr)["status"] for yr in (2024, 2025)] == ["planned", "new"]
     assert plan.summary["costs_yuan"]["planned_projects"] == 270 * 35_000
     assert t.brute(years=(2024, 2025), closure_target=1).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
+# --------------------------------------------------------------------------- property tests
+
+
+def _events(t: Tiny, sc: Scenario, plan) -> None:
+    """Label the case for hypothesis' statistics (``--hypothesis-show-statistics``)."""
+    event(f"level: {'/'.join(sc.bands)}, {len(sc.years)} year(s), {'enrolled' if t.attendance else 'fresh'}")
+    if plan is None:
+        return
+    s = plan.summary
+    event(f"plan with {'' if s['closures']['total'] else 'no '}closures")
+    if s["added"]["beds"]:
+        event("plan adds beds")
+    if s["added"]["classrooms"]:
+        event("plan adds classrooms")
+    if any(m["boarding"] for m in s["pupils"].values()):
+        event("plan has boarders")
+    caps = {"primary": sc.school_cap_primary, "junior": sc.school_cap_junior, "high": sc.school_cap_senior}
+    st_ = plan.schools
+    if any(
+        r.enrolment > 0.8 * caps.get(r.kind, caps.get("primary" if r.kind != "junior" else "junior", 10**9))
+        for r in st_.itertuples()
+        if r.kind in ("central_primary", "primary", "junior", "high")
+    ):
+        event("a school within 20 % of its size cap")
+    if (plan.moves["reason"] == "closure").any():
+        event("enrolled pupils moved by a closure")
+    if (plan.moves["reason"] == "reassignment").any():
+        event("pupils reassigned")
+    if SENIOR in sc.bands and not plan.closures.empty:
+        event("senior relocation")
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_cases())
+def test_random_tiny_districts_match_brute_force(case):
+    """Every plan is the enumerated optimum (within the unit gap of 1e-4, and never below
+    the proven bound) and keeps every rule; every infeasibility is confirmed by
+    enumeration."""
+    t, sc = case
+    brute = t.brute(sc)
+    try:
+        plan = t.solve(sc)
+    except InfeasibleError as e:
+        event("infeasible: " + "; ".join(sorted({r.split(":")[0][:45] for r in e.reasons})))
+        assert brute is None, f"the solver says infeasible ({e.reasons}), enumeration finds a plan of {brute.cost:.2f}"
+        assert e.reasons
+        return
+    _events(t, sc, plan)
+    assert brute is not None, "the solver returned a plan that enumeration says cannot exist"
+    sol = plan.summary["solver"]
+    assert sol["status"] == "optimal"
+    assert sol["bound_yuan"] <= brute.cost + 0.01
+    assert objective(plan) == pytest.approx(brute.cost, rel=1e-4, abs=0.02)
+    if sc.closure_target == -1:
+        assert plan.summary["closures"]["small_schools"] == brute.n_closed
+    else:
+        assert plan.summary["closures"]["small_schools"] >= sc.closure_target
+    assert_clean(t, plan)
+
+
+def leaving_the_teaching_point() -> Tiny:
+    """A town whose only primary of grades 4-6 is the central primary CP (2 minutes and 4
+    km from village A): A's grade-6 pupils board there (the town's boarding primary needs
+    ``min_boarders`` = 5 boarders and 50 beds).  A's grade-3 pupils of 2024 (2; one is
+    left in 2025) may attend A's teaching point TA (1 minute) in 2024, but in 2025, in
+    grade 4, they must leave it."""
+    return Tiny(
+        villages=[V("C", grades(), ur=121), V("A", grades(lower=(0, 0, 2), upper=(0, 0, 5)))],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=3, max_added=1),
+            S("TA", "teaching_point", "A", classrooms=1, enrol=20),
+        ],
+        minutes={("C", "CP"): 1.0, ("A", "CP"): 2.0, ("A", "TA"): 1.0},
+        km={("A", "CP"): 4.0},
+        demand_by_year=[{}, {"A": grades(upper=(1, 5, 0))}],
+        town_kind="town",
+    )
+
+
+def test_pupils_who_must_leave_go_to_the_catchment_position():
+    """In 2025 the grade-4 pupil must go to A's catchment for grades 4-6, CP as a boarder
+    (where the grade-5 boarders are); riding to CP by day instead, as a school it might
+    have attended, is not allowed.  So the two grade-3 pupils start at CP by day in 2024
+    (one more minute each: 126.67 yuan) and stay by day, rather than board in 2025 (18,000
+    yuan).  Money: 50 beds (600,000), 5 boarders in both years (2,000 x 10 years), travel
+    2,660 (2024 stands for one appraisal year, 2025 for nine)."""
+    t = leaving_the_teaching_point()
+    sc = EXACT.replace(years=(2024, 2025), bands=(LOWER, UPPER), min_boarders=5)
+    plan = t.solve(sc)
+    a = t.vid("A")
+    p = plan.pupils.set_index(["year", "grade"])
+    assert (p.loc[(2024, 3), "school_id"], p.loc[(2024, 3), "mode"]) == ("CP", "day")
+    assert (p.loc[(2025, 4), "school_id"], p.loc[(2025, 4), "mode"]) == ("CP", "day")
+    assert plan.catchments.set_index(["year", "band"]).loc[(2025, UPPER), "mode"] == "boarding"
+    travel = 2 * 2 * DAY_MIN / 10 + 5 * 2 * BOARD_MIN / 10 + 1 * 2 * DAY_MIN * 9 / 10 + 5 * 2 * BOARD_MIN * 9 / 10
+    assert travel == pytest.approx(2_660.0)
+    assert objective(plan) == pytest.approx(50 * BED + 5 * BOARDER + travel, abs=0.01)
+    assert set(plan.pupils.loc[plan.pupils["village_id"] == a, "school_id"]) == {"CP"}
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
+def test_pupils_who_stay_keep_their_mode():
+    """With the policy's prices a school bus for one pupil costs more than boarding him;
+    still, A's pupil who rode to CP by day in grade 3 stays a day pupil in grade 4 (the
+    position is allowed), although his village's catchment for grades 4-6 is boarding."""
+    t = leaving_the_teaching_point()
+    t.villages[1].pupils = grades(lower=(0, 0, 1))
+    t.demand_by_year = [{}, {"A": grades(upper=(1, 0, 0))}]
+    sc = ECONOMICS.replace(years=(2024, 2025), bands=(LOWER, UPPER), min_boarders=0)
+    plan = t.solve(sc)
+    p = plan.pupils.set_index(["year", "grade"])
+    assert (p.loc[(2024, 3), "school_id"], p.loc[(2024, 3), "mode"]) == ("CP", "day")
+    assert (p.loc[(2025, 4), "school_id"], p.loc[(2025, 4), "mode"]) == ("CP", "day")
+    assert plan.moves["year"].tolist() == [2024]
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
     assert_clean(t, plan)
