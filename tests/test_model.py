@@ -718,7 +718,7 @@ def test_random_tiny_districts_match_brute_force(case):
     _events(t, sc, plan)
     assert brute is not None, "the solver returned a plan that enumeration says cannot exist"
     sol = plan.summary["solver"]
-    assert sol["status"] == "optimal"
+    assert sol["status"] == "optimal", plan.check().to_string()
     assert sol["bound_yuan"] <= brute.cost + 0.01
     assert objective(plan) == pytest.approx(brute.cost, rel=1e-4, abs=0.02)
     if sc.closure_target == -1:
