@@ -332,36 +332,47 @@ def _check_catchments(ctx: _Inputs) -> None:
 
 def _check_enrolled_stay(ctx: _Inputs) -> None:
     """Pupils stay where they were last year (today's school in the first plan year) while
-    that school is open, teaches their grade and the trip rules allow it."""
+    that school is open, teaches their grade and the trip rules allow it.
+
+    A cohort may shrink (pupils who move away or leave school); the pupils who leave are
+    not moves.  So a school is found emptied of a cohort only when it had more of the
+    cohort's pupils last year than the cohort lost."""
     p = ctx.plan.pupils
-    at = set(zip(p["year"], p["village_id"], p["grade"], p["school_id"]))
+    at = p.groupby(["year", "village_id", "grade", "school_id"])["pupils"].sum().to_dict()
     pupils = p.groupby(["year", "village_id", "grade"])["pupils"].sum()
     allowed_cache: dict[tuple, bool] = {}
     prev_year = {y: (ctx.years[i - 1] if i else ctx.district.base_year) for i, y in enumerate(ctx.years)}
-    where_before: dict[tuple, set] = {}
-    if ctx.district.enrolment is not None:
-        for vid, sid, g in ctx.today:
-            where_before.setdefault((ctx.district.base_year, vid, g), set()).add(sid)
-    for y, vid, g, sid in at:
-        where_before.setdefault((y, vid, g), set()).add(sid)
+    where_before: dict[tuple, dict[str, int]] = {}
+    att = ctx.district.enrolment
+    if att is not None:
+        for vid, sid, g, n in zip(
+            att["village_id"].astype(str), att["school_id"].astype(str), att["grade"], att["pupils"]
+        ):
+            here = where_before.setdefault((ctx.district.base_year, vid, int(g)), {})
+            here[sid] = here.get(sid, 0) + int(n)
+    for (y, vid, g, sid), n in at.items():
+        if n > 0:
+            where_before.setdefault((y, vid, g), {})[sid] = int(n)
     for y in ctx.years:
         y0 = prev_year[y]
         for (yy, vid, g0), schools in list(where_before.items()):
             if yy != y0:
                 continue
             g = g0 + (y - y0)
-            if int(pupils.get((y, vid, g), 0)) == 0 or g > 12 or band_of_grade(g) not in ctx.scenario.bands:
+            now = int(pupils.get((y, vid, g), 0))
+            if now == 0 or g > 12 or band_of_grade(g) not in ctx.scenario.bands:
                 continue
             if LEVEL_OF_BAND[band_of_grade(g)] != LEVEL_OF_BAND[band_of_grade(g0)]:
                 continue
-            for sid in schools:
+            shrink = max(sum(schools.values()) - now, 0)
+            for sid, before in schools.items():
                 rec = ctx.records[sid]
                 if not ctx.open_in(sid, y) or band_of_grade(g) not in BANDS_OF_KIND[rec["kind"]]:
                     continue
                 key = (vid, sid, band_of_grade(g))
                 if key not in allowed_cache:
                     allowed_cache[key] = _position_allowed(ctx, vid, sid, band_of_grade(g), rec)
-                if allowed_cache[key] and (y, vid, g, sid) not in at:
+                if allowed_cache[key] and at.get((y, vid, g, sid), 0) == 0 and before > shrink:
                     ctx.bad(
                         "enrolled pupils stay",
                         y,
@@ -623,23 +634,207 @@ def _check_boarding_towns(ctx: _Inputs) -> None:
                     )
 
 
+#: The class cap that sizes (and prices) a classroom of each kind of school: a nine-year
+#: school's classrooms are built at the primary cap (the policy's 班额: 45 primary, 50
+#: junior and senior).  Stated here for the cost check, apart from the model's tables.
+ROOM_LEVEL_OF_KIND: dict[str, str] = {
+    "teaching_point": "primary",
+    "primary": "primary",
+    "central_primary": "primary",
+    "junior": "junior",
+    "nine_year": "primary",
+    "high": "senior",
+}
+#: Pupils per teacher of each school level (scenario parameters ``pupils_per_teacher_<level>``).
+TEACHER_LEVEL_OF_GRADE: dict[int, str] = {
+    g: "primary" if g <= 6 else "junior" if g <= 9 else "senior" for g in range(1, 13)
+}
+#: The objective's terms, in ``summary["costs_yuan"]``.
+COST_TERMS: tuple[str, ...] = ("capital", "running", "buses", "boarding", "travel", "reassignment")
+
+
+def appraisal_weights(scenario: Scenario) -> tuple[dict[int, float], dict[int, float]]:
+    """How much each plan year's money counts, restated from the scenario's definition.
+
+    Yearly costs (running, buses, boarding, travel time) of plan year ``y_k`` stand for
+    the calendar years up to the next plan year, those of the last plan year for the rest
+    of the appraisal period of ``appraisal_years`` from the first (at least its own year);
+    calendar year ``t`` counts ``(1 + discount_rate) ** -(t - y_1)``.  Money spent in plan
+    year ``y_k`` (classrooms, beds, moving a pupil) counts ``(1 + discount_rate) ** -(y_k - y_1)``.
+
+    Returns
+    -------
+    tuple of dict
+        Year -> weight of its yearly costs; year -> discount factor of its spending.
+    """
+    years = list(scenario.years)
+    first, last = years[0], years[-1]
+    end = max(first + scenario.appraisal_years, last + 1)
+    factor = 1.0 + scenario.discount_rate
+    yearly = {}
+    for y, nxt in zip(years, [*years[1:], end]):
+        yearly[y] = sum(factor ** -(t - first) for t in range(y, nxt))
+    spent = {y: factor ** -(y - first) for y in years}
+    return yearly, spent
+
+
+def bus_cost_per_year(scenario: Scenario) -> float:
+    """Yearly cost of one school bus: the vehicle over its life (an annuity at the
+    discount rate; price / life without discounting), driver, attendant and upkeep."""
+    r, life = scenario.discount_rate, scenario.bus_life_years
+    vehicle = scenario.bus_price_yuan / life if r == 0 else scenario.bus_price_yuan * r / (1.0 - (1.0 + r) ** -life)
+    return (
+        vehicle
+        + scenario.bus_driver_yuan_per_year
+        + scenario.bus_attendant_yuan_per_year
+        + scenario.bus_upkeep_yuan_per_year
+    )
+
+
+def _close(a: float, b: float, rel: float = 1e-6, floor: float = 1.0) -> bool:
+    return abs(a - b) <= max(floor, rel * max(abs(a), abs(b)))
+
+
 def _check_costs(ctx: _Inputs) -> None:
-    """Each school's capital cost from its additions and the scenario's prices."""
+    """Money, school by school and term by term, from the plan's tables and the
+    scenario's prices.
+
+    Per school and year: the capital cost of the classrooms and beds added so far, the
+    running cost (a yearly cost per open school and its teachers), teachers at least the
+    staffing standard (pupils per teacher of each level, and ``min_teachers_per_class``
+    per class), the bused pupils (day pupils the pupils table marks as bused), transport
+    (at least the fleet's yearly cost; nothing without bused pupils) and the boarding
+    cost.  Then the objective's terms in ``summary["costs_yuan"]``, each recomputed over
+    the appraisal period: capital as spent year by year, running costs of the schools that
+    teach a planned band, transport, boarding, travel time (minutes from the travel
+    matrix) and reassignment (pupils moved while their school stays open); the objective
+    is their sum, and the solver's objective the same."""
     sc = ctx.scenario
-    for r in ctx.table.itertuples(index=False):
-        kind = ctx.records[r.school_id]["kind"]
-        level = "senior" if kind == "high" else ("junior" if kind == "junior" else "primary")
-        expected = (
-            r.added_classrooms * sc.class_cap(level) * sc.cost_per_added_seat_yuan
-            + r.added_beds * sc.cost_per_added_bed_yuan
-        )
-        if abs(expected - r.capital_cost_yuan) > 0.5:
+    p = ctx.plan.pupils
+    yearly, spent = appraisal_weights(sc)
+    bus_year = bus_cost_per_year(sc)
+    keys = ["school_id", "year"]
+    by_school = p.assign(
+        bused_day=np.where(p["bused"].astype(bool) & (p["mode"] == "day"), p["pupils"], 0),
+        need=p["pupils"]
+        / p["grade"].map(lambda g: getattr(sc, f"pupils_per_teacher_{TEACHER_LEVEL_OF_GRADE[int(g)]}")),
+    )
+    sums = by_school.groupby(keys)[["bused_day", "need"]].sum()
+    terms = dict.fromkeys(COST_TERMS, 0.0)
+    before: dict[str, float] = {}
+    for r in (
+        ctx.table.sort_values(keys[::-1]).sort_values(["school_id", "year"], kind="stable").itertuples(index=False)
+    ):
+        rec = ctx.records[r.school_id]
+        y = int(r.year)
+        price_room = getattr(sc, f"class_cap_{ROOM_LEVEL_OF_KIND[rec['kind']]}") * sc.cost_per_added_seat_yuan
+        capital = r.added_classrooms * price_room + r.added_beds * sc.cost_per_added_bed_yuan
+        if not _close(capital, r.capital_cost_yuan, floor=0.5):
             ctx.bad(
                 "capital cost",
-                r.year,
+                y,
                 r.school_id,
-                f"table says {r.capital_cost_yuan:,.0f} yuan, the additions cost {expected:,.0f}",
+                f"table says {r.capital_cost_yuan:,.0f} yuan, the additions cost {capital:,.0f}",
             )
+        terms["capital"] += spent.get(y, 0.0) * (capital - before.get(r.school_id, 0.0))
+        before[r.school_id] = capital
+        is_open = r.status in ("open", "new")
+        bused, need = sums.loc[(r.school_id, r.year)] if (r.school_id, r.year) in sums.index else (0, 0.0)
+        running = sc.school_cost_yuan_per_year + r.teachers * sc.teacher_cost_yuan_per_year if is_open else 0.0
+        if not _close(running, r.running_cost_yuan, floor=0.5):
+            ctx.bad(
+                "running cost",
+                y,
+                r.school_id,
+                f"table says {r.running_cost_yuan:,.0f} yuan a year, the school and {r.teachers:g} teachers cost "
+                f"{running:,.0f}",
+            )
+        staff = max(float(need), sc.min_teachers_per_class * r.classes) if is_open else 0.0
+        if r.teachers < staff - 0.01:
+            ctx.bad(
+                "teachers",
+                y,
+                r.school_id,
+                f"{r.teachers:g} teachers for {int(r.enrolment)} pupils in {int(r.classes)} classes; the staffing "
+                f"standard asks for {staff:.2f}",
+            )
+        if int(bused) != int(r.bused_pupils):
+            ctx.bad("bused pupils", y, r.school_id, f"table says {int(r.bused_pupils)}, the pupils table {int(bused)}")
+        if r.transport_cost_yuan < r.buses * bus_year - 1.0 or (int(bused) == 0 and abs(r.transport_cost_yuan) > 0.5):
+            ctx.bad(
+                "transport cost",
+                y,
+                r.school_id,
+                f"{r.transport_cost_yuan:,.0f} yuan a year for {r.buses:g} buses and {int(bused)} bused pupils",
+            )
+        boarding = r.boarding_pupils * sc.boarding_cost_yuan_per_pupil_year
+        if not _close(boarding, r.boarding_cost_yuan, floor=0.5):
+            ctx.bad(
+                "boarding cost",
+                y,
+                r.school_id,
+                f"table says {r.boarding_cost_yuan:,.0f} yuan, {int(r.boarding_pupils)} boarders cost {boarding:,.0f}",
+            )
+        w = yearly.get(y, 0.0)
+        if _teaches_planned(rec, sc):
+            terms["running"] += w * r.running_cost_yuan
+        terms["buses"] += w * r.transport_cost_yuan
+        terms["boarding"] += w * r.boarding_cost_yuan
+    value_per_min = sc.value_of_time_yuan_per_hour / 60.0
+    trips = {"day": 2.0 * sc.school_days_per_year, "boarding": 2.0 * sc.boarding_weeks_per_year}
+    for r in p.itertuples(index=False):
+        if r.village_id in ctx.minutes.index and r.school_id in ctx.minutes.columns and r.mode in trips:
+            t = float(ctx.minutes.at[r.village_id, r.school_id])
+            terms["travel"] += yearly.get(int(r.year), 0.0) * r.pupils * t * trips[r.mode] * value_per_min
+    moves = getattr(ctx.plan, "moves", None)
+    if moves is not None and len(moves):
+        moved = moves[moves["reason"] == "reassignment"]
+        terms["reassignment"] = float(
+            sum(
+                spent.get(int(y), 0.0) * n * sc.reassignment_cost_yuan_per_pupil
+                for y, n in zip(moved["year"], moved["pupils"])
+            )
+        )
+    _check_objective(ctx, terms)
+
+
+def _check_objective(ctx: _Inputs, terms: dict[str, float]) -> None:
+    """The summary's cost terms, objective and money against those recomputed."""
+    summary = getattr(ctx.plan, "summary", None) or {}
+    costs = summary.get("costs_yuan")
+    if not costs:
+        return
+    for term, value in terms.items():
+        if term in costs and not _close(value, costs[term]):
+            ctx.bad(
+                "objective term",
+                None,
+                term,
+                f"the summary says {costs[term]:,.2f} yuan, the plan's tables and the prices give {value:,.2f}",
+            )
+    total = sum(costs.get(t, 0.0) for t in COST_TERMS)
+    if "objective" in costs and not _close(total, costs["objective"]):
+        ctx.bad(
+            "objective",
+            None,
+            "costs_yuan",
+            f"the terms add up to {total:,.2f}, the summary says {costs['objective']:,.2f}",
+        )
+    if "money" in costs and not _close(total - costs.get("travel", 0.0), costs["money"]):
+        ctx.bad(
+            "objective",
+            None,
+            "money",
+            f"the terms but travel add up to {total - costs.get('travel', 0.0):,.2f}, the summary says {costs['money']:,.2f}",
+        )
+    solver = summary.get("solver", {}).get("objective_yuan")
+    if solver is not None and "objective" in costs and not _close(solver, costs["objective"]):
+        ctx.bad(
+            "objective",
+            None,
+            "solver",
+            f"the solver's objective is {solver:,.2f}, the costs add up to {costs['objective']:,.2f}",
+        )
 
 
 def _may_grow(kind: str, ur_code: int, central: bool, scenario: Scenario) -> bool:

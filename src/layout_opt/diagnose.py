@@ -294,7 +294,8 @@ def _describe(problem: PlanningProblem, label: tuple, amount: float) -> str:
         )
     if kind == "closure_target":
         return f"Only {label[1] - round(amount)} of the {label[1]} closures asked for can be made without breaking the travel or capacity rules."
-    year = int(problem.years[label[1]])
+    # labels are (kind, year index, ...), but a stay row's is (kind, group, year index, school)
+    year = int(problem.years[label[2] if kind == "stay" else label[1]])
     if kind == "classrooms":
         s = label[2]
         return f"In {year}, {problem.school_names[s]} ({problem.school_ids[s]}) lacks {amount:.0f} classroom(s): it has {int(problem.rooms[s])} and may add {int(problem.max_added_rooms[s])}."

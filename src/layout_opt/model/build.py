@@ -366,6 +366,30 @@ def define_placements(
                 moving = np.array([t_s[r] not in was for r in rows], dtype=bool)  # a move: only to the catchment
                 target = [c_of[(int(t_s[r]), int(t_m[r]))] for r in rows[moving]]
                 blk.add_pair_rows("to_catchment", cols[moving], target, -1.0, -INF, 0.0)
+                # a school it might have been at last year: only if it was there, or as the catchment
+                for s in sorted(was):
+                    before = np.array([c for ss, _, c in prev if ss == s])
+                    if (before < 0).any():
+                        continue  # it was there for certain
+                    for r, col in zip(rows[t_s[rows] == s], cols[t_s[rows] == s]):
+                        c = c_of.get((int(s), int(t_m[r])))
+                        extra = [c] if c is not None else []
+                        blk.add_row(
+                            "to_catchment",
+                            np.r_[col, before, extra],
+                            np.r_[1.0, -np.ones(len(before)), -np.ones(len(extra))],
+                            -INF,
+                            0.0,
+                        )
+                # staying at its school, in the same mode while that mode is allowed there
+                for s, m, c in prev:
+                    if (s, m) not in key:
+                        continue
+                    for col in cols[(t_s[rows] == s) & (t_m[rows] != m)]:
+                        if c < 0:
+                            blk.add_row("same_mode", [col], [1.0], -INF, 0.0)
+                        else:
+                            blk.add_row("same_mode", [col, c], [1.0, 1.0], -INF, 1.0)
                 for s in sorted(was):
                     if s not in here:
                         continue  # the school cannot take the group this year: it must move

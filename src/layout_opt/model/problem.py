@@ -402,7 +402,9 @@ class PlanningProblem:
                 }
             )
             attendance_idx = attendance_idx[(attendance_idx["v"] >= 0) & (attendance_idx["s"] >= 0)]
-            attendance_idx = attendance_idx[attendance_idx["grade"].map(lambda g: _band(g) in scenario.bands)]
+            attendance_idx = attendance_idx[
+                attendance_idx["grade"].map(lambda g: _band(g) in scenario.bands).astype(bool)
+            ]
         cohorts = build_cohorts(years, district.base_year, demand, attendance_idx)
         seats = scenario.bus_seats * scenario.bus_load_factor
         return cls(
