@@ -992,15 +992,19 @@ def _open_tmp(folder: PlanFolder) -> Path:
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> None:
-    """Write one sheet per table, without index; equal tables give byte-identical files.
+    """Write one sheet per table, styled for print (:func:`layout_opt.report.styled_workbook`:
+    bold frozen headers, autofilters, widths, number formats, landscape A4 fitted to the
+    width); equal tables give byte-identical files.
 
     The workbook's created and modified properties and the dates of its ZIP entries are
     :data:`FILE_DATE`, not the time of writing.
     """
+    from .report import styled_workbook
+
     buffer = BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
-        for name, table in sheets.items():
-            table.to_excel(xl, sheet_name=name, index=False)
+    wb = styled_workbook(sheets)
+    wb.properties.created = wb.properties.modified = FILE_DATE.replace(tzinfo=None)
+    wb.save(buffer)
     Path(path).write_bytes(_fixed_zip_dates(buffer.getvalue()))
 
 

@@ -620,8 +620,10 @@ def bus_schools(plan: Plan) -> pd.DataFrame:
     out = out.assign(_t=out["town"].map(order).fillna(len(order))).sort_values(
         ["year", "_t", "school_id"], kind="stable"
     )
+    for c in ("bus_km_per_day", "longest_ride_min", "cost_routed_yuan", "buses_model", "cost_model_yuan"):
+        out[c] = pd.to_numeric(out[c]).astype(float)
     for c in ("buses_routed", "bus_seats"):
-        out[c] = out[c].astype("Int64")
+        out[c] = pd.to_numeric(out[c]).astype("Int64")
     return out.drop(columns="_t").reset_index(drop=True)
 
 
