@@ -739,3 +739,405 @@ def layer_names(m: folium.Map) -> list[str]:
     import folium
 
     return [child.layer_name for child in m._children.values() if isinstance(child, folium.FeatureGroup)]
+
+
+# --------------------------------------------------------------------------- areas, scale bar, labels
+
+
+def village_cells(district: Any) -> pd.Series:
+    """The area each village stands for: its Voronoi cell within its part of the district.
+
+    The data have villages as points; the cells (split by each polygon of the district
+    boundary, so that no cell crosses the river between two banks) stand in for their
+    areas on the maps.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Indexed by ``village_id``, in the district CRS (villages outside every boundary
+        polygon get no cell).
+    """
+    import geopandas as gpd
+    import shapely
+
+    v = district.villages
+    pts = v.geometry.to_numpy()
+    cells: dict[str, Any] = {}
+    if district.boundary is None or not len(district.boundary):
+        parts = [shapely.envelope(shapely.multipoints(pts)).buffer(1_000.0)]
+    else:
+        parts = list(district.boundary.geometry)
+    done = np.zeros(len(v), dtype=bool)
+    for poly in parts:
+        inside = shapely.covers(poly, pts) & ~done
+        idx = np.flatnonzero(inside)
+        done |= inside
+        if len(idx) == 0:
+            continue
+        if len(idx) == 1:
+            cells[str(v["village_id"].iloc[idx[0]])] = poly
+            continue
+        vor = shapely.voronoi_polygons(shapely.multipoints(pts[idx]), extend_to=poly, ordered=True)
+        for i, cell in zip(idx, shapely.get_parts(vor)):
+            cells[str(v["village_id"].iloc[i])] = shapely.intersection(cell, poly)
+    ids = [str(x) for x in v["village_id"] if str(x) in cells]
+    return gpd.GeoSeries([cells[i] for i in ids], index=pd.Index(ids, name="village_id"), crs=district.crs)
+
+
+def town_areas(district: Any) -> pd.DataFrame:
+    """Town and subdistrict areas: their villages' cells (:func:`village_cells`) merged.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``town`` and geometry, in the district CRS, in the order of ``district.towns``.
+    """
+    import geopandas as gpd
+
+    cells = village_cells(district)
+    town = district.villages.set_index(district.villages["village_id"].astype(str))["town"]
+    g = gpd.GeoDataFrame({"town": town.reindex(cells.index).to_numpy()}, geometry=cells.to_numpy(), crs=district.crs)
+    areas = g.dissolve(by="town", as_index=False)
+    order = {t: i for i, t in enumerate(district.towns["town"])}
+    areas = areas.assign(_o=areas["town"].map(order).fillna(len(order))).sort_values("_o").drop(columns="_o")
+    return areas.reset_index(drop=True)
+
+
+def _draw_town_areas(ax: Axes, district: Any, *, labels: bool = True, lw: float = 0.9) -> None:
+    """Town boundaries as grey lines, and the towns' names at their seats."""
+    areas = town_areas(district)
+    areas.boundary.plot(ax=ax, color="#6f6f6f", linewidth=lw, zorder=4)
+    if labels and district.towns is not None and len(district.towns):
+        t = district.towns
+        for x, y, name in zip(t.geometry.x, t.geometry.y, t["town"]):
+            ax.annotate(
+                str(name),
+                (x, y),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="#333333",
+                zorder=9,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6},
+            )
+
+
+def add_scale_bar(ax: Axes, km: float | None = None) -> None:
+    """A scale bar (kilometres, lower left) and a north arrow (upper right) on a map in a
+    metric CRS."""
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    x0, x1 = ax.get_xlim()
+    if km is None:
+        span = (x1 - x0) / 1000.0 / 5.0
+        km = float(next((s for s in (20, 10, 5, 2, 1, 0.5) if s <= span), 0.5))
+    bar = AnchoredSizeBar(
+        ax.transData,
+        km * 1000.0,
+        f"{km:g} 公里",
+        "lower left",
+        pad=0.4,
+        borderpad=0.6,
+        sep=3,
+        frameon=True,
+        size_vertical=(ax.get_ylim()[1] - ax.get_ylim()[0]) / 150.0,
+        fontproperties={"size": 7, "family": font_families()},
+    )
+    bar.patch.set_alpha(0.8)
+    bar.patch.set_edgecolor("none")
+    ax.add_artist(bar)
+    ax.annotate(
+        "北",
+        xy=(0.965, 0.97),
+        xytext=(0.965, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=8,
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.2},
+        zorder=10,
+    )
+
+
+def freeze_layout(fig: Any) -> Any:
+    """Lay a figure out now and keep that layout (so that labels placed afterwards keep
+    their room); the renderer to measure texts with.
+
+    The figure keeps its own canvas (an Agg one is used only for measuring)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    old = fig.canvas
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    fig.set_canvas(old)
+    return renderer
+
+
+def place_labels(
+    ax: Axes,
+    xs: Any,
+    ys: Any,
+    texts: list[str],
+    *,
+    fontsize: float = 6.5,
+    color: str = "#003366",
+    max_labels: int | None = None,
+    renderer: Any = None,
+) -> int:
+    """Write labels beside points, in the given order (most important first), leaving out
+    those that would overlap a label already placed or leave the map.
+
+    Each label tries four positions around its point (right, left, above, below).  Call
+    it after the map's extent is set and the figure laid out (:func:`freeze_layout`,
+    whose renderer it takes; it lays the figure out itself if none is given).
+
+    Returns
+    -------
+    int
+        Labels placed.
+    """
+    fig = ax.figure
+    if renderer is None:
+        renderer = freeze_layout(fig)
+    frame = ax.get_window_extent(renderer)
+    taken: list[Any] = []
+    placed = 0
+    offsets = (
+        (4, 0, "left", "center"),
+        (-4, 0, "right", "center"),
+        (0, 5, "center", "bottom"),
+        (0, -5, "center", "top"),
+    )
+    for x, y, text in zip(xs, ys, texts):
+        if max_labels is not None and placed >= max_labels:
+            break
+        for dx, dy, ha, va in offsets:
+            t = ax.annotate(
+                str(text),
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=fontsize,
+                color=color,
+                zorder=11,
+                bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.55},
+            )
+            box = t.get_window_extent(renderer).expanded(1.04, 1.1)
+            inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+            if inside and not any(box.overlaps(b) for b in taken):
+                taken.append(box)
+                placed += 1
+                break
+            t.remove()
+    return placed
+
+
+def _area_colours(areas: pd.DataFrame, palette: list) -> list:
+    """A colour per area such that touching areas differ (greedy colouring of the
+    adjacency graph, largest first; deterministic)."""
+    import networkx as nx
+    import shapely
+
+    geoms = areas.geometry.to_numpy()
+    g = nx.Graph()
+    g.add_nodes_from(range(len(geoms)))
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    g.add_edges_from((int(a), int(b)) for a, b in zip(left, right) if a < b)
+    colour = nx.greedy_color(g, strategy="largest_first")
+    return [palette[colour[i] % len(palette)] for i in range(len(geoms))]
+
+
+def catchment_areas(plan: Plan, year: int | None = None, band: str = "lower_primary") -> pd.DataFrame:
+    """The catchment areas of one band in one plan year: the cells of the villages each
+    school takes (its catchment, 划片), merged per school and mode.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``school_id``, ``school`` (name), ``mode``, ``villages``, ``pupils``, geometry
+        (district CRS).
+    """
+    import geopandas as gpd
+
+    year = _plan_year(plan, year)
+    ch = plan.catchments if len(plan.catchments.columns) else plan.assignments
+    ch = ch[(ch["year"] == year) & (ch["band"] == band)].drop_duplicates(["village_id", "band"])
+    cells = village_cells(plan.district)
+    ch = ch[ch["village_id"].astype(str).isin(cells.index)]
+    pupils = plan.assignments[(plan.assignments["year"] == year) & (plan.assignments["band"] == band)]
+    pupils = pupils.groupby("village_id")["pupils"].sum()
+    g = gpd.GeoDataFrame(
+        {
+            "school_id": ch["school_id"].to_numpy(),
+            "mode": ch["mode"].to_numpy(),
+            "pupils": ch["village_id"].map(pupils).fillna(0).astype(int).to_numpy(),
+            "villages": 1,
+        },
+        geometry=cells.loc[ch["village_id"].astype(str)].to_numpy(),
+        crs=plan.district.crs,
+    )
+    if g.empty:
+        return gpd.GeoDataFrame(
+            columns=["school_id", "school", "mode", "villages", "pupils", "geometry"], crs=plan.district.crs
+        )
+    out = g.dissolve(by=["school_id", "mode"], as_index=False, aggfunc={"pupils": "sum", "villages": "sum"})
+    names = plan.district.schools.set_index("school_id")["name"]
+    out["school"] = out["school_id"].map(names)
+    return (
+        out[["school_id", "school", "mode", "villages", "pupils", "geometry"]]
+        .sort_values(["school_id", "mode"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def plot_catchment_areas(plan: Plan, year: int | None = None, bands: tuple[str, ...] | None = None) -> Figure:
+    """The catchments of one plan year as areas, one map per band, stacked.
+
+    Each school's catchment (the cells of the villages it takes) is one colour, touching
+    catchments differ; boarding catchments are hatched; town boundaries grey, schools
+    taking pupils as dots with their names where room allows; scale bar and north arrow.
+
+    Parameters
+    ----------
+    plan : Plan
+        A solved plan.
+    year : int, optional
+        A plan year; the last if omitted.
+    bands : tuple of str, optional
+        The bands to map (those with pupils if omitted).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        7.3 inches wide (the text width of A4), not registered with pyplot.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    year = _plan_year(plan, year)
+    a = plan.assignments[(plan.assignments["year"] == year) & (plan.assignments["pupils"] > 0)]
+    bands = tuple(b for b in (bands or BANDS) if (a["band"] == b).any()) or tuple(bands or BANDS[:1])
+    aspect = _aspect(plan.district)
+    palette = ["#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6", "#fb9a99", "#ffff99", "#8dd3c7", "#d9d9d9", "#bc80bd"]
+    with cjk_rc():
+        fig = Figure(figsize=(7.3, len(bands) * (7.0 / aspect + 0.45)), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(len(bands), 1, squeeze=False)[:, 0])
+        schools = plan.district.schools.set_index("school_id")
+        labels = []
+        for ax, band in zip(axes, bands):
+            areas = catchment_areas(plan, year, band)
+            if plan.district.boundary is not None and len(plan.district.boundary):
+                plan.district.boundary.plot(ax=ax, facecolor="#f4f3ee", edgecolor="#555555", linewidth=0.9, zorder=0)
+            if len(areas):
+                merged = areas.dissolve(by="school_id", as_index=False)
+                colours = dict(zip(merged["school_id"], _area_colours(merged, palette)))
+                areas.plot(
+                    ax=ax, color=[colours[s] for s in areas["school_id"]], edgecolor="none", linewidth=0, zorder=1
+                )
+                board = areas[areas["mode"] == "boarding"]
+                if len(board):
+                    board.plot(ax=ax, facecolor="none", edgecolor="#7b3fa0", hatch="////", linewidth=0, zorder=2)
+                merged.boundary.plot(ax=ax, color="#3c3c3c", linewidth=0.45, zorder=3)
+                pts = schools.loc[merged["school_id"]]
+                ax.scatter(pts.geometry.x, pts.geometry.y, s=9, color="#1f4e79", zorder=6, linewidths=0)
+            _draw_town_areas(ax, plan.district, labels=False)
+            ax.set_title(
+                f"{BAND_ZH[band]}: {int(areas['school_id'].nunique()) if len(areas) else 0}所学校的片区",
+                fontsize=9,
+                fontfamily=font_families(),
+            )
+            _finish(ax, plan.district)
+            add_scale_bar(ax)
+            if len(areas):
+                order = merged.assign(_p=merged["pupils"]).sort_values(["_p", "school_id"], ascending=[False, True])
+                labels.append((ax, schools.loc[order["school_id"]]))
+        handles = [
+            Patch(facecolor="#a6cee3", edgecolor="#3c3c3c", label="同一学校的片区(相邻片区异色)"),
+            Patch(facecolor="white", edgecolor="#7b3fa0", hatch="////", label="寄宿片区"),
+            Patch(facecolor="none", edgecolor="#6f6f6f", label="镇街界"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+        renderer = freeze_layout(fig)
+        for ax, p in labels:
+            place_labels(ax, p.geometry.x, p.geometry.y, list(p["name"]), fontsize=5.5, renderer=renderer)
+    return fig
+
+
+def bus_town_figures(bus_plan: BusPlan, district: Any, per_figure: int = 4) -> list[tuple[str, Figure]]:
+    """The school-bus routes of one year, one map per town, ``per_figure`` maps a figure.
+
+    Each map is zoomed on the routes of the town's schools, routes coloured by school
+    (a legend names each school with its buses), over the town boundaries and roads,
+    with scale bar and north arrow.
+
+    Returns
+    -------
+    list of (str, matplotlib.figure.Figure)
+        Caption and figure (7.3 inches wide), in the district's order of towns; empty
+        without routes.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    lines = bus_plan.route_lines()
+    if lines.empty:
+        return []
+    if lines.crs is not None and district.crs is not None and lines.crs != district.crs:
+        lines = lines.to_crs(district.crs)
+    schools = district.schools.set_index("school_id")
+    lines = lines.assign(town=lines["school_id"].map(schools["town"]))
+    towns = [t for t in district.towns["town"] if (lines["town"] == t).any()]
+    towns += sorted(set(lines["town"].dropna()) - set(towns))
+    areas = town_areas(district)
+    cmap = matplotlib.colormaps["tab20"]
+    colours = [cmap(i) for i in (*range(0, 20, 2), *range(1, 20, 2))]  # the strong ten first
+    out = []
+    for start in range(0, len(towns), per_figure):
+        group = towns[start : start + per_figure]
+        rows = int(np.ceil(len(group) / 2))
+        with cjk_rc():
+            fig = Figure(figsize=(7.3, 3.9 * rows), layout="constrained")
+            axes = fig.subplots(rows, 2, squeeze=False).ravel()
+            for ax, town in zip(axes, group):
+                mine = lines[lines["town"] == town]
+                x0, y0, x1, y1 = mine.total_bounds
+                pad = 0.08 * max(x1 - x0, y1 - y0, 3_000.0)
+                cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) / 2 + pad
+                if district.roads is not None and len(district.roads):
+                    district.roads.plot(ax=ax, color="#cfcfcf", linewidth=0.4, zorder=0)
+                areas.boundary.plot(ax=ax, color="#8a8a8a", linewidth=0.8, zorder=1)
+                sids = sorted(mine["school_id"].unique())
+                handles = []
+                for i, sid in enumerate(sids):
+                    colour = colours[i % 20]
+                    mine[mine["school_id"] == sid].plot(ax=ax, color=colour, linewidth=1.3, zorder=3)
+                    p = schools.loc[sid].geometry
+                    ax.scatter(
+                        [p.x], [p.y], marker="s", s=22, color=colour, edgecolors="black", linewidths=0.5, zorder=5
+                    )
+                    n = int((mine["school_id"] == sid).sum())
+                    handles.append(Line2D([], [], color=colour, lw=2, label=f"{schools.at[sid, 'name']} {n}辆"))
+                ax.set_xlim(cx - half, cx + half)
+                ax.set_ylim(cy - half, cy + half)
+                ax.set_aspect("equal")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_xlabel("")
+                ax.set_ylabel("")
+                km = float(mine["bus_km_per_day"].sum())
+                ax.set_title(f"{town}: {len(mine)}辆, 每日{km:,.0f}车公里", fontsize=8.5, fontfamily=font_families())
+                ax.legend(
+                    handles=handles, loc="upper left", fontsize=5.5, framealpha=0.85, ncol=1 if len(handles) <= 8 else 2
+                )
+                add_scale_bar(ax)
+            for ax in axes[len(group) :]:
+                ax.set_axis_off()
+        out.append((f"{bus_plan.year}年校车线路: {'、'.join(group)}", fig))
+    return out

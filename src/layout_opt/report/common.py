@@ -4,9 +4,8 @@ money as 万元 text."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
 import re
+from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 
