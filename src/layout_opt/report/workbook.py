@@ -228,7 +228,11 @@ def key_figures(plan: Plan, policy: Policy | None = None) -> pd.DataFrame:
     yearly = s.get("yearly_cost_yuan", {}).get(last, {})
     if yearly:
         rows += [
-            (f"{last}年运行支出", sum(float(yearly.get(k, 0.0)) for k in ("running", "transport", "boarding")), "元/年"),
+            (
+                f"{last}年运行支出",
+                sum(float(yearly.get(k, 0.0)) for k in ("running", "transport", "boarding")),
+                "元/年",
+            ),
             ("  其中学校运行", yearly.get("running"), "元/年"),
             ("  其中校车", yearly.get("transport"), "元/年"),
             ("  其中寄宿生活", yearly.get("boarding"), "元/年"),
@@ -418,7 +422,9 @@ def workbook_sheets(
     sens = eco.sensitivity_table(plan)
     parts: dict[str, pd.DataFrame | None] = {
         "summary": key_figures(plan, policy),
-        "investment": eco.investment_table(plan, policy).drop(columns=["item"]).rename(columns={"item_zh": "investment_item"}),
+        "investment": eco.investment_table(plan, policy)
+        .drop(columns=["item"])
+        .rename(columns={"item_zh": "investment_item"}),
         "money": eco.money_table(plan).drop(columns=["term"]),
         "yearly_costs": eco.yearly_costs(plan),
         "closures_by_year": eco.closures_by_year(plan, policy),
