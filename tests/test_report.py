@@ -553,7 +553,7 @@ def test_html_shows_the_key_figures_first(plan, page):
     assert "已证明为最优方案" in box and "目标值" in box and "上学时间折算" in box and "独立核查" in box
     cost = s["costs_yuan"]
     assert f"{(cost['capital'] + cost['planned_projects']) / 1e4:,.0f}万元" in cards
-    for text in ("孟津二高", "新城小学", "年校车线路", "各学段划片", "情景参数", "小学班额上限", "人/班"):
+    for text in ("孟津二高", "新城小学", "年校车线路", "年划片: 小学低年级", "情景参数", "小学班额上限", "人/班"):
         assert text in page, text
     assert "Mengjin" not in page and "ride_min_mean" not in page and "year 2,0" not in page
 

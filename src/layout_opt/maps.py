@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -253,34 +254,37 @@ def _draw_villages(ax: Axes, plan: Plan, year: int | None) -> None:
     ax.scatter(v.geometry.x, v.geometry.y, s=size, color=COLORS["village"], alpha=0.7, linewidths=0, zorder=3)
 
 
-def _draw_schools(ax: Axes, state: pd.DataFrame, *, label: int = 25) -> None:
+def _draw_schools(ax: Axes, state: pd.DataFrame, *, label: int = 25) -> pd.DataFrame:
+    """Schools by role; returns the schools to name (new schools first, then by added
+    seats), at most ``label`` of them, for :func:`place_labels` once the figure is laid out."""
     x, y = state.geometry.x.to_numpy(), state.geometry.y.to_numpy()
     role = state["role"].to_numpy()
     m = role == "kept"
-    ax.scatter(x[m], y[m], s=22, marker="o", color=COLORS["kept"], edgecolors="white", linewidths=0.4, zorder=5)
+    ax.scatter(x[m], y[m], s=14, marker="o", color=COLORS["kept"], edgecolors="white", linewidths=0.3, zorder=5)
     m = role == "new"
-    ax.scatter(x[m], y[m], s=110, marker="*", color=COLORS["new"], edgecolors="black", linewidths=0.4, zorder=6)
+    ax.scatter(x[m], y[m], s=80, marker="*", color=COLORS["new"], edgecolors="black", linewidths=0.4, zorder=6)
     m = role == "planned"
-    ax.scatter(x[m], y[m], s=90, marker="*", facecolors="none", edgecolors=COLORS["new"], linewidths=0.9, zorder=6)
+    ax.scatter(x[m], y[m], s=60, marker="*", facecolors="none", edgecolors=COLORS["new"], linewidths=0.8, zorder=6)
     m = role == "closed"
-    ax.scatter(x[m], y[m], s=26, marker="x", color=COLORS["closed"], linewidths=1.1, zorder=5)
+    ax.scatter(x[m], y[m], s=16, marker="x", color=COLORS["closed"], linewidths=0.9, zorder=5)
     m = state["receiving"].to_numpy(bool)
     ax.scatter(
-        x[m], y[m], s=70, marker="o", facecolors="none", edgecolors=COLORS["receiving"], linewidths=1.3, zorder=6
+        x[m], y[m], s=45, marker="o", facecolors="none", edgecolors=COLORS["receiving"], linewidths=1.0, zorder=6
     )
     m = state["boarding"].to_numpy(bool)
-    ax.scatter(x[m], y[m], s=95, marker="s", facecolors="none", edgecolors=COLORS["boarding"], linewidths=1.0, zorder=6)
-    if label:
-        pick = state[
-            (state["role"].isin(["new", "planned"])) | ((state["added_seats"] > 0) & (state["role"] != "closed"))
-        ]
-        pick = pick.assign(
-            _key=pick["added_seats"] + np.where(pick["role"].isin(["new", "planned"]), 10**6, 0)
-        ).nlargest(label, "_key")
-        for px, py, name in zip(pick.geometry.x, pick.geometry.y, pick["name"]):
-            ax.annotate(
-                str(name), (px, py), xytext=(4, -8), textcoords="offset points", fontsize=6.5, color="#003366", zorder=8
-            )
+    ax.scatter(x[m], y[m], s=60, marker="s", facecolors="none", edgecolors=COLORS["boarding"], linewidths=0.8, zorder=6)
+    if not label:
+        return state.iloc[0:0]
+    pick = state[(state["role"].isin(["new", "planned"])) | ((state["added_seats"] > 0) & (state["role"] != "closed"))]
+    pick = pick.assign(
+        _key=pick["added_seats"] + np.where(pick["role"].isin(["new", "planned"]), 10**6, 0)
+    ).sort_values(["_key", "school_id"], ascending=[False, True], kind="stable")
+    return pick.head(label)
+
+
+def _name_schools(ax: Axes, pick: pd.DataFrame, renderer: Any = None) -> None:
+    if len(pick):
+        place_labels(ax, pick.geometry.x, pick.geometry.y, list(pick["name"]), fontsize=6, renderer=renderer)
 
 
 def _legend_handles(*, lines: bool = True, bands: bool = False) -> list:
@@ -372,13 +376,15 @@ def _finish(ax: Axes, district: Any) -> None:
 # --------------------------------------------------------------------------- static maps
 
 
-def plot_plan(plan: Plan, year: int | None = None, ax: Axes | None = None) -> Axes:
+def plot_plan(plan: Plan, year: int | None = None, ax: Axes | None = None, *, lines: bool = True) -> Axes:
     """A static map of one plan year.
 
-    Shows the district boundary, town seats, villages (dot area ~ pupils), schools kept,
-    new and closed, receiving and boarding schools marked, and the catchment lines
-    (village to school; day solid, boarding dashed).  Names of the new schools and of the
-    schools with added seats are written on the map.
+    Shows the district boundary, town boundaries and seats, villages (dot area ~ pupils),
+    schools kept, new and closed, receiving and boarding schools marked, and, with
+    ``lines``, the compulsory catchment lines (village to school; day solid, boarding
+    dashed; seniors, who come from the whole district, are left out); scale bar and north
+    arrow.  Names of the new schools and of the schools with added seats are written
+    where they do not overlap.
 
     Parameters
     ----------
@@ -388,6 +394,8 @@ def plot_plan(plan: Plan, year: int | None = None, ax: Axes | None = None) -> Ax
         A plan year; the last if omitted.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure (9 inches of map plus the legend) if omitted.
+    lines : bool
+        Draw the catchment lines.
 
     Returns
     -------
@@ -396,24 +404,35 @@ def plot_plan(plan: Plan, year: int | None = None, ax: Axes | None = None) -> Ax
     year = _plan_year(plan, year)
     with cjk_rc():
         ax = _new_axes(ax, map_size(plan.district))
-        _draw_plan(ax, plan, year)
-        _legend(ax)
+        pick = _draw_plan(ax, plan, year, lines=lines)
+        _legend(ax, lines=lines)
+        _name_schools(ax, pick)
     return ax
 
 
-def _draw_plan(ax: Axes, plan: Plan, year: int) -> None:
+def _draw_plan(ax: Axes, plan: Plan, year: int, *, lines: bool = True) -> pd.DataFrame:
     _draw_base(ax, plan.district)
-    _draw_lines(ax, catchment_lines(plan, year), by="mode")
+    _draw_town_areas(ax, plan.district, labels=False, lw=0.6)
+    if lines:
+        cl = catchment_lines(plan, year)
+        _draw_lines(ax, cl[cl["band"] != "senior"], by="mode")
     _draw_villages(ax, plan, year)
     state = school_state(plan, year)
-    _draw_schools(ax, state)
-    n_closed = int((plan.closures["year"] <= year).sum())
+    pick = _draw_schools(ax, state)
+    small = plan.summary.get("closures", {}).get("small_schools_by_year")
+    if small:
+        n_closed = sum(int(n) for y, n in small.items() if int(y) <= year)
+        closed_text = f"撤并小规模学校{n_closed}所"
+    else:
+        closed_text = f"撤并{int((plan.closures['year'] <= year).sum())}所"
     _title(
         ax,
-        f"{year}年学校布局: 撤并{n_closed}所, 新建{int((state['role'] == 'new').sum())}所, 寄宿制{int(state['boarding'].sum())}所",
-        11,
+        f"{year}年学校布局: {closed_text}, 新建{int((state['role'] == 'new').sum())}所, 寄宿制{int(state['boarding'].sum())}所",
+        9,
     )
     _finish(ax, plan.district)
+    add_scale_bar(ax)
+    return pick
 
 
 def plot_catchments(plan: Plan, year: int | None = None, ax: Axes | None = None) -> Axes:
@@ -439,6 +458,7 @@ def plot_catchments(plan: Plan, year: int | None = None, ax: Axes | None = None)
     with cjk_rc():
         ax = _new_axes(ax, map_size(plan.district))
         _draw_base(ax, plan.district)
+        _draw_town_areas(ax, plan.district, labels=False, lw=0.6)
         lines = catchment_lines(plan, year)
         _draw_lines(ax, lines, by="band")
         _draw_villages(ax, plan, year)
@@ -446,27 +466,31 @@ def plot_catchments(plan: Plan, year: int | None = None, ax: Axes | None = None)
         _title(ax, f"{year}年划片: {len(lines)}条(村-学段-学校)", 11)
         _legend(ax, bands=True)
         _finish(ax, plan.district)
+        add_scale_bar(ax)
     return ax
 
 
 def plot_before_after(plan: Plan) -> Figure:
-    """The district before (base year) and after (last plan year), side by side.
+    """The district before (base year) and after (last plan year), one above the other.
 
-    Left: the schools of the base year; those the plan closes are crossed out, the schools
+    Top: the schools of the base year; those the plan closes are crossed out, the schools
     that receive their pupils ringed, boarding schools squared, planned projects hollow
-    stars.  Right: :func:`plot_plan` of the last year.
+    stars.  Bottom: :func:`plot_plan` of the last year without catchment lines (the
+    catchments are :func:`plot_catchment_areas`).  Town boundaries, scale bar and north
+    arrow on both.
 
     Returns
     -------
     matplotlib.figure.Figure
-        16 inches wide, not registered with pyplot.
+        7.3 inches wide (the text width of A4), not registered with pyplot.
     """
     from matplotlib.figure import Figure
 
     last = _plan_year(plan, None)
+    aspect = _aspect(plan.district)
     with cjk_rc():
-        fig = Figure(figsize=(16, 8 / _aspect(plan.district) + 1.6), layout="constrained")
-        left, right = fig.subplots(1, 2)
+        fig = Figure(figsize=(7.3, 2 * (7.0 / aspect) + 1.4), layout="constrained")
+        top, bottom = fig.subplots(2, 1)
         base = plan.district.schools[["school_id", "name", "kind", "status", "beds", "geometry"]].copy()
         closing = set(plan.closures["school_id"])
         base["role"] = np.where(
@@ -475,17 +499,24 @@ def plot_before_after(plan: Plan) -> Figure:
         base["receiving"] = base["school_id"].isin(receiving_schools(plan)) & (base["status"] != "planned")
         base["boarding"] = (base["status"] == "open") & (base["beds"] >= plan.scenario.min_boarding_beds)
         base["added_seats"] = 0
-        _draw_base(left, plan.district)
-        _draw_villages(left, plan, None)
-        _draw_schools(left, base, label=0)
+        _draw_base(top, plan.district)
+        _draw_town_areas(top, plan.district, labels=False, lw=0.6)
+        _draw_villages(top, plan, None)
+        _draw_schools(top, base, label=0)
         _title(
-            left,
-            f"现状({plan.district.base_year}年): 学校{int((base['status'] == 'open').sum())}所, 拟撤并{len(closing)}所(红叉), 接收学校{int(base['receiving'].sum())}所(橙圈)",
+            top,
+            f"现状({plan.district.base_year}年): 学校{int((base['status'] == 'open').sum())}所, "
+            f"拟撤并{len(closing)}所(红叉), 接收学校{int(base['receiving'].sum())}所(橙圈)",
+            9,
         )
-        _finish(left, plan.district)
-        _draw_plan(right, plan, last)
-        fig.legend(handles=_legend_handles(), loc="outside lower center", ncol=10, fontsize=8, frameon=False)
-        fig.suptitle(f"{plan.summary.get('district', '')} 学校布局调整前后对比", fontsize=13)
+        _finish(top, plan.district)
+        add_scale_bar(top)
+        pick = _draw_plan(bottom, plan, last, lines=False)
+        fig.legend(handles=_legend_handles(lines=False), loc="outside lower center", ncol=4, fontsize=7, frameon=False)
+        name = re.match(r"[^A-Za-z]*", str(plan.summary.get("district", ""))).group(0).strip()
+        fig.suptitle(f"{name} 学校布局调整前后对比", fontsize=11)
+        renderer = freeze_layout(fig)
+        _name_schools(bottom, pick, renderer)
     return fig
 
 
@@ -507,8 +538,12 @@ def plot_travel_distributions(plan: Plan) -> Figure:
     bands = [b for b in BANDS if (a["band"] == b).any()] or list(BANDS)
     sc = plan.scenario
     with cjk_rc():
-        fig = Figure(figsize=(4.2 * len(bands), 3.8), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(1, len(bands), squeeze=False)[0])
+        cols = min(2, len(bands))
+        rows = int(np.ceil(len(bands) / cols))
+        fig = Figure(figsize=(7.3, 2.9 * rows + 0.4), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+        for ax in axes[len(bands) :]:
+            ax.set_axis_off()
         top = max(
             float(a["travel_min"].max()) if len(a) else 0.0,
             sc.boarding_limit_min if sc.boarding_bands else 0.0,
@@ -953,6 +988,34 @@ def _area_colours(areas: pd.DataFrame, palette: list) -> list:
     return [palette[colour[i] % len(palette)] for i in range(len(geoms))]
 
 
+def catchment_positions(plan: Plan, year: int | None = None) -> pd.DataFrame:
+    """The catchment school and mode of every village and band in one plan year.
+
+    ``plan.catchments`` where it names one (the model's catchment position, 划片); for a
+    village band it does not name (e.g. grades 4-6 that stay at the school of grades
+    1-3), the school that takes most of that band's pupils there that year
+    (``plan.assignments``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_id, band, school_id, mode``, one row per village and band with pupils
+        or a catchment.
+    """
+    year = _plan_year(plan, year)
+    cols = ["village_id", "band", "school_id", "mode"]
+    a = plan.assignments[(plan.assignments["year"] == year) & (plan.assignments["pupils"] > 0)]
+    main = a.sort_values(["pupils", "school_id"], ascending=[False, True], kind="stable").drop_duplicates(
+        ["village_id", "band"]
+    )[cols]
+    if len(plan.catchments.columns):
+        ch = plan.catchments[plan.catchments["year"] == year].drop_duplicates(["village_id", "band"])[cols]
+        known = pd.MultiIndex.from_frame(ch[["village_id", "band"]])
+        rest = main[~pd.MultiIndex.from_frame(main[["village_id", "band"]]).isin(known)]
+        main = pd.concat([ch, rest], ignore_index=True)
+    return main.sort_values(["village_id", "band"], kind="stable").reset_index(drop=True)
+
+
 def catchment_areas(plan: Plan, year: int | None = None, band: str = "lower_primary") -> pd.DataFrame:
     """The catchment areas of one band in one plan year: the cells of the villages each
     school takes (its catchment, 划片), merged per school and mode.
@@ -966,8 +1029,8 @@ def catchment_areas(plan: Plan, year: int | None = None, band: str = "lower_prim
     import geopandas as gpd
 
     year = _plan_year(plan, year)
-    ch = plan.catchments if len(plan.catchments.columns) else plan.assignments
-    ch = ch[(ch["year"] == year) & (ch["band"] == band)].drop_duplicates(["village_id", "band"])
+    ch = catchment_positions(plan, year)
+    ch = ch[ch["band"] == band]
     cells = village_cells(plan.district)
     ch = ch[ch["village_id"].astype(str).isin(cells.index)]
     pupils = plan.assignments[(plan.assignments["year"] == year) & (plan.assignments["band"] == band)]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from ..maps import catchment_positions
 from ..schema import BANDS, LEVEL_OF_KIND
 from .common import COMPULSORY_KINDS, district_schools, new_school_seats, opening_years, plan_years, policy_of
 
@@ -707,13 +708,12 @@ def catchment_table(plan: Plan, year: int | None = None) -> pd.DataFrame:
         :data:`CATCHMENT_COLUMNS`: the villages' ``town``, ``band``, the catchment
         school (``school_id``, ``name``), ``mode`` and how many ``villages`` and
         ``pupils`` (that band's pupils of those villages that year) it takes; towns in
-        the district's order, bands in school order.  From ``plan.catchments`` (the
-        assignments where a plan has none).
+        the district's order, bands in school order.  From
+        :func:`layout_opt.maps.catchment_positions`.
     """
     years = plan_years(plan)
     year = years[-1] if year is None else int(year)
-    ch = plan.catchments if len(plan.catchments.columns) else plan.assignments
-    ch = ch[ch["year"] == year][["village_id", "band", "school_id", "mode"]].drop_duplicates(["village_id", "band"])
+    ch = catchment_positions(plan, year)
     v = plan.district.villages.set_index("village_id")
     pupils = plan.assignments[plan.assignments["year"] == year].groupby(["village_id", "band"])["pupils"].sum()
     ch = ch.assign(

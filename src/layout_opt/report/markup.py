@@ -46,14 +46,16 @@ table.t{{border-collapse:collapse;font-size:8.5pt;margin:4px 0 8px;width:100%;ta
 table.t th{{background:#e3eaf2;padding:2px 4px;border:1px solid #b8c4d0;font-weight:bold;text-align:center;vertical-align:bottom;word-break:keep-all;overflow-wrap:anywhere}}
 table.t td{{padding:2px 4px;border:1px solid #d3dbe3;text-align:left;vertical-align:top;overflow-wrap:anywhere}}
 table.t td.n{{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}}
+table.t td.s{{white-space:nowrap}}
 table.t tr.sum td{{font-weight:bold;background:#f1f4f7}}
 table.t thead{{display:table-header-group}}
 table.t tr{{break-inside:avoid;page-break-inside:avoid}}
 .keep{{break-inside:avoid;page-break-inside:avoid}}
 figure{{margin:6px 0 10px;break-inside:avoid;page-break-inside:avoid}}
 figure img{{width:100%;height:auto;display:block}}
+@media print{{figure img{{width:auto;max-width:100%;max-height:240mm;margin:0 auto}}}}
 figcaption{{font-size:8.5pt;color:#555}}
-.note{{font-size:8.5pt;color:#555}}
+.note{{font-size:8.5pt;color:#555;break-after:avoid;page-break-after:avoid}}
 .warn{{color:#a40000}}
 .pb{{break-before:page;page-break-before:always}}
 @media screen{{.tw{{overflow-x:auto}}}}
@@ -122,7 +124,12 @@ def table(
         cells = []
         for value, title in zip(row, cols):
             text, number = cell(value, title)
-            cells.append(f'<td class="n">{text}</td>' if number else f"<td>{text}</td>")
+            if number:
+                cells.append(f'<td class="n">{text}</td>')
+            elif len(text) <= 6:  # a short word (a town, a band, yes/no) stays on one line
+                cells.append(f'<td class="s">{text}</td>')
+            else:
+                cells.append(f"<td>{text}</td>")
         cls = ' class="sum"' if i in sum_rows or (i - len(shown)) in sum_rows else ""
         body.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     keep = len(shown) <= 25 if keep is None else keep

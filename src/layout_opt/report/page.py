@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import maps
-from ..schema import BAND_ZH
+from ..schema import BAND_ZH, BANDS
 from . import economics as eco
 from . import markup as mk
 from .common import district_name_zh, plan_years, policy_of
@@ -419,8 +419,12 @@ def _catchments(doc: _Doc, plan: Plan) -> None:
     years = plan_years(plan)
     doc.section(f"划片({years[-1]}年)", page_break=True)
     doc.add(mk.note("每个村(社区)的各学段学生按划片进入一所学校; 地图上同色区域为同一学校的片区, 灰线为镇街界。"))
-    fig = maps.plot_catchment_areas(plan, years[-1])
-    doc.add(mk.figure(mk.figure_png(fig), f"{years[-1]}年各学段划片"))
+    a = plan.assignments[(plan.assignments["year"] == years[-1]) & (plan.assignments["pupils"] > 0)]
+    bands = [b for b in BANDS if (a["band"] == b).any()]
+    for i in range(0, len(bands), 2):
+        pair = tuple(bands[i : i + 2])
+        fig = maps.plot_catchment_areas(plan, years[-1], bands=pair)
+        doc.add(mk.figure(mk.figure_png(fig), f"{years[-1]}年划片: {'、'.join(BAND_ZH[b] for b in pair)}"))
     ct = eco.catchment_table(plan, years[-1])
     if len(ct):
         rows = []

@@ -231,6 +231,8 @@ def value_zh(key: str, value: Any) -> str:
         return "、".join(value_zh(key, v) for v in value) if value else "无"
     if key == "closure_target" and value == -1:
         return "规则允许的最多"
+    if key == "name" and value == "default":
+        return "默认(政策规定)"
     if isinstance(value, str):
         return BAND_ZH.get(value, _WORDS_ZH.get(value, value))
     if isinstance(value, float):
