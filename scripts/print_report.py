@@ -65,7 +65,7 @@ def find_chromium() -> str | None:
 class _Pipe:
     """The DevTools protocol over Chromium's ``--remote-debugging-pipe`` (fds 3 and 4)."""
 
-    def __init__(self, chromium: str, profile: str) -> None:
+    def __init__(self, chromium: str, profile: str, offline: bool = False) -> None:
         to_r, self._to_w = os.pipe()
         self._from_r, from_w = os.pipe()
         args = [
@@ -79,8 +79,10 @@ class _Pipe:
             "--no-first-run",
             "--no-default-browser-check",
             f"--user-data-dir={profile}",
-            "about:blank",
         ]
+        if offline:  # every host name fails to resolve: no request leaves the machine
+            args.append("--host-resolver-rules=MAP * ~NOTFOUND")
+        args.append("about:blank")
 
         def fds() -> None:  # the child reads commands on fd 3 and writes answers on fd 4
             os.dup2(to_r, 3)
@@ -158,6 +160,41 @@ def pdf_fonts(pdf: bytes) -> list[str]:
     return sorted(names)
 
 
+def _open_page(cdp: _Pipe, url: str, width: int | None = None, print_media: bool = False) -> str:
+    """Open ``url`` in a new tab and wait until it has loaded; the tab's session id."""
+    target = cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    cdp.call("Page.enable", session=session)
+    if print_media:
+        cdp.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+    if width is not None:
+        cdp.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 1100, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+    cdp.call("Page.navigate", {"url": url}, session=session)
+    cdp.wait_event("Page.loadEventFired")
+    cdp.call("Runtime.evaluate", {"expression": "document.fonts.ready", "awaitPromise": True}, session=session)
+    return session
+
+
+def evaluate(html_path: str | Path, expression: str, offline: bool = False, chromium: str | None = None) -> object:
+    """The value of a JavaScript ``expression`` in a page opened in headless Chromium
+    (with ``offline``, every request to a server fails)."""
+    chromium = chromium or find_chromium()
+    if chromium is None:
+        raise FileNotFoundError("no Chromium found (install Debian's chromium or set CHROMIUM)")
+    with tempfile.TemporaryDirectory() as profile:
+        cdp = _Pipe(chromium, profile, offline=offline)
+        try:
+            session = _open_page(cdp, Path(html_path).resolve().as_uri())
+            answer = cdp.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)
+        finally:
+            cdp.close()
+    return answer["result"].get("value")
+
+
 def print_report(html_path: str | Path, pdf_path: str | Path, chromium: str | None = None) -> dict:
     """Print ``html_path`` to ``pdf_path`` in headless Chromium and measure its print layout.
 
@@ -177,18 +214,7 @@ def print_report(html_path: str | Path, pdf_path: str | Path, chromium: str | No
     with tempfile.TemporaryDirectory() as profile:
         cdp = _Pipe(chromium, profile)
         try:
-            target = cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-            session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            cdp.call("Page.enable", session=session)
-            cdp.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
-            cdp.call(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": TEXT_WIDTH_PX, "height": 1100, "deviceScaleFactor": 1, "mobile": False},
-                session=session,
-            )
-            cdp.call("Page.navigate", {"url": url}, session=session)
-            cdp.wait_event("Page.loadEventFired")
-            cdp.call("Runtime.evaluate", {"expression": "document.fonts.ready", "awaitPromise": True}, session=session)
+            session = _open_page(cdp, url, width=TEXT_WIDTH_PX, print_media=True)
             measured = json.loads(
                 cdp.call("Runtime.evaluate", {"expression": _MEASURE, "returnByValue": True}, session=session)[
                     "result"

@@ -8,7 +8,8 @@ Sans CJK SC" (simplified Chinese forms).
 Static figures (``plot_*``) draw on a matplotlib Axes; none of them opens a window or
 changes global settings (the CJK font is applied per figure), so they work under the Agg
 backend and in notebooks alike.  :func:`explore_plan` builds a :class:`folium.Map`
-without touching the network (the background tiles load when the map is viewed).
+that carries its own script and the district's own base layers, so that it works
+offline (the optional OpenStreetMap tiles load only when the map is viewed online).
 
 Symbols used throughout:
 
@@ -68,6 +69,8 @@ logger = logging.getLogger(__name__)
 
 #: Names of the layers of :func:`explore_plan`, by role.
 LAYER_NAMES: dict[str, str] = {
+    "town_areas": "镇街",
+    "roads": "道路",
     "kept": "保留学校",
     "closed": "撤并学校",
     "new": "新建学校",
@@ -635,19 +638,25 @@ def _popup(rows: list[tuple[str, Any]]) -> str:
     return f"<table style='font-size:12px'>{cells}</table>"
 
 
-def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
-    """An interactive map of one plan year (folium), with layers to switch on and off.
+def explore_plan(plan: Plan, year: int | None = None, *, tiles: bool = True, inline: bool = True) -> folium.Map:
+    """An interactive map of one plan year (folium), with layers to switch on and off,
+    that works offline.
 
-    Layers (named as in :data:`LAYER_NAMES`): kept schools (保留学校), closed schools
-    (撤并学校), new schools (新建学校), day catchment lines (走读划片线), boarding
-    catchment lines (寄宿划片线), villages (村(社区)), the district boundary (区界) and
-    the town seats (镇街驻地).  The data have no town polygons, so towns are their seats.
-    Popups and tooltips are in Chinese: school name, kind, town, status, pupils, classes,
-    classrooms and beds (added in brackets), boarders; for a line the village, band,
-    school, mode, pupils and minutes.
+    Layers (named as in :data:`LAYER_NAMES`): the district's own base layers — town and
+    subdistrict areas (镇街), roads (道路), the district boundary (区界) — then kept
+    schools (保留学校), closed schools (撤并学校), new schools (新建学校), day catchment
+    lines (走读划片线), boarding catchment lines (寄宿划片线), villages (村(社区)) and the
+    town seats (镇街驻地).  Popups and tooltips are in Chinese: school name, kind, town,
+    status, pupils, classes, classrooms and beds (added in brackets), boarders; for a line
+    the village, band, school, mode, pupils and minutes.
 
-    Building the map reads nothing from the network; the background tiles
-    (OpenStreetMap) load when the map is viewed.
+    Offline use: with ``inline`` (the default) the page carries its script and style
+    (Leaflet 1.9.4, BSD-2-Clause, shipped with the package) and a subset of the CJK font
+    instead of loading them from public servers, so the map draws, in Chinese, on a
+    network without internet; the catchment lines start hidden; the district's own
+    layers are the base map, so the map is legible when no tiles load.  ``tiles`` adds the
+    OpenStreetMap tiles as an optional background (they load only where the internet is
+    reachable); ``tiles=False`` makes a map that requests nothing from any server.
 
     Parameters
     ----------
@@ -655,6 +664,11 @@ def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
         A solved plan.
     year : int, optional
         A plan year; the last if omitted.
+    tiles : bool
+        Offer the OpenStreetMap background tiles.
+    inline : bool
+        Carry Leaflet's script and style in the page (folium's default loads them and
+        jQuery, Bootstrap and Font Awesome from public CDNs).
 
     Returns
     -------
@@ -670,8 +684,15 @@ def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
         b = district.boundary.to_crs(4326).total_bounds
     else:
         b = district.villages.to_crs(4326).total_bounds
-    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=11, control_scale=True)
+    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=11, control_scale=True, tiles=None)
+    if tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap底图(需联网)", attr="© OpenStreetMap contributors").add_to(
+            m
+        )
+    if inline:
+        _inline_leaflet(m)
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+    _district_layers(m, district)
 
     if district.boundary is not None and len(district.boundary):
         g = folium.FeatureGroup(name=LAYER_NAMES["boundary"], show=True)
@@ -685,7 +706,7 @@ def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
         ("day", "day_lines", COLORS["day_line"], None),
         ("boarding", "boarding_lines", COLORS["boarding_line"], "6 4"),
     ):
-        g = folium.FeatureGroup(name=LAYER_NAMES[key], show=True)
+        g = folium.FeatureGroup(name=LAYER_NAMES[key], show=False)
         for r in lines[lines["mode"] == mode].itertuples(index=False):
             xy = [(lat, lon) for lon, lat in r.geometry.coords]
             tip = f"{r.village} → {r.school}: {BAND_ZH[r.band]} {r.pupils}人, {MODE_ZH[r.mode]}, {r.travel_min:.0f}分钟"
@@ -724,7 +745,75 @@ def explore_plan(plan: Plan, year: int | None = None) -> folium.Map:
         ).add_to(g)
     g.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    if inline:
+        _embed_font(m)
     return m
+
+
+#: folium's popups build their content with jQuery's ``$(`<div>...</div>`)[0]`` and
+#: nothing else; this stands in for it when jQuery is not loaded from a CDN.
+_JQUERY_SHIM = (
+    "window.$=window.$||function(h){var t=document.createElement('template');"
+    "t.innerHTML=String(h).trim();return [t.content.firstElementChild];};"
+)
+
+
+def _inline_leaflet(m: folium.Map) -> None:
+    """Put Leaflet's script and style into the map's page instead of links to public CDNs."""
+    from importlib.resources import files
+
+    from branca.element import Element
+
+    data = files("layout_opt") / "data"
+    m.default_js = []
+    m.default_css = []
+    root = m.get_root()
+    root.header.add_child(
+        Element(f"<style>{(data / 'leaflet.css').read_text(encoding='utf-8')}</style>"), name="leaflet_css"
+    )
+    root.header.add_child(
+        Element(f"<script>{(data / 'leaflet.js').read_text(encoding='utf-8')}</script>"), name="leaflet"
+    )
+    root.header.add_child(Element(f"<script>{_JQUERY_SHIM}</script>"), name="jquery")
+
+
+def _embed_font(m: folium.Map) -> None:
+    """The CJK font subset of every character of the map's page, so that names show where
+    no Chinese font is installed."""
+    from branca.element import Element
+
+    from .fonts import font_face_css
+
+    text = m.get_root().render()
+    text += "".join(chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-fA-F]{4})", text))  # JSON-escaped names
+    chars = "".join(sorted({ch for ch in text if ord(ch) > 0x2E7F}))
+    css = font_face_css(chars + "▲→", "LayoutCJK")
+    if css:
+        rule = ".leaflet-container,.leaflet-control-layers,.leaflet-tooltip,.leaflet-popup-content{font-family:LayoutCJK,sans-serif}"
+        m.get_root().header.add_child(Element(f"<style>{css}{rule}</style>"), name="cjk_font")
+
+
+def _district_layers(m: folium.Map, district: Any) -> None:
+    """The district's own base layers: town areas with their names, roads (simplified)."""
+    import folium
+
+    areas = town_areas(district)
+    g = folium.FeatureGroup(name=LAYER_NAMES["town_areas"], show=True)
+    folium.GeoJson(
+        areas.to_crs(4326).__geo_interface__,
+        style_function=lambda _: {"color": "#777777", "weight": 1.2, "fillColor": "#f4f3ee", "fillOpacity": 0.55},
+        tooltip=folium.GeoJsonTooltip(fields=["town"], aliases=["镇街"]),
+    ).add_to(g)
+    g.add_to(m)
+    if district.roads is not None and len(district.roads):
+        roads = district.roads[["geometry"]].copy()
+        roads["geometry"] = roads.geometry.simplify(25.0)
+        g = folium.FeatureGroup(name=LAYER_NAMES["roads"], show=True)
+        folium.GeoJson(
+            roads.to_crs(4326).__geo_interface__,
+            style_function=lambda _: {"color": "#b0b0b0", "weight": 1},
+        ).add_to(g)
+        g.add_to(m)
 
 
 def _school_layers(m: folium.Map, state: pd.DataFrame, year: int) -> None:
