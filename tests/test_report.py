@@ -598,3 +598,14 @@ def test_html_is_the_same_for_the_same_plan(plan, page):
 def test_district_name_in_chinese():
     assert report.common.district_name_zh("孟津区 Mengjin district") == "孟津区"
     assert report.common.district_name_zh("Mengjin") == "Mengjin"
+
+
+def test_geopackage_has_chinese_labels(plan, tmp_path):
+    from layout_opt.io import _write_gpkg
+
+    _write_gpkg(plan, tmp_path / "plan.gpkg")
+    schools = gpd.read_file(tmp_path / "plan.gpkg", layer="schools")
+    assert set(schools["状态"]) <= {"保留", "撤并", "新建", "规划中"} and "撤并" in set(schools["状态"])
+    assert (schools.loc[schools["status"] == "open", "状态"] == "保留").all()
+    lines = gpd.read_file(tmp_path / "plan.gpkg", layer="assignment_lines")
+    assert set(lines["走读寄宿"]) <= {"走读", "寄宿"} and lines["学段"].str.contains("年级|初中|高中").all()

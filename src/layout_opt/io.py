@@ -1040,21 +1040,32 @@ def _gdal_options(**options: str) -> Iterator[None]:
 
 
 def _write_gpkg(plan, path: Path, bus_plan=None) -> None:
-    """Schools (last plan year), villages and assignment lines, WGS84, one layer each.
+    """Schools (last plan year), villages and assignment lines, WGS84, one layer each; the
+    coded fields (``status``, ``kind``, ``band``, ``mode``) have Chinese labels beside them
+    (``状态``, ``学校类型``, ``学段``, ``走读寄宿``).
 
     The layers' ``last_change`` is :data:`FILE_DATE`, so that equal plans give identical files.
     """
     from shapely import LineString
 
+    from .schema import BAND_ZH, KIND_ZH, MODE_ZH, STATUS_ZH
+
     d = plan.district
     last = int(plan.schools["year"].max())
+    schools = plan.school_table(last)
     layers = {
-        "schools": plan.school_table(last),
+        # Chinese labels beside the coded fields, for a GIS user's map legend
+        "schools": schools.assign(
+            状态=schools["status"].map(STATUS_ZH).fillna(schools["status"]),
+            学校类型=schools["kind"].map(KIND_ZH).fillna(schools["kind"]),
+        ),
         "villages": d.villages[["village_id", "name", "town", "ur_code", "population", "geometry"]],
     }
     vx = d.villages.set_index("village_id").geometry
     sx = d.schools.set_index("school_id").geometry
-    a = plan.assignments
+    a = plan.assignments.assign(
+        学段=plan.assignments["band"].map(BAND_ZH), 走读寄宿=plan.assignments["mode"].map(MODE_ZH)
+    )
     layers["assignment_lines"] = gpd.GeoDataFrame(
         a,
         geometry=[LineString([vx[v].coords[0], sx[s].coords[0]]) for v, s in zip(a["village_id"], a["school_id"])],
