@@ -400,7 +400,7 @@ def test_workbook_is_formatted_for_print(plan, tmp_path):
             assert width >= min(longest, report.xlsx.MAX_WIDTH), (ws.title, col, width, longest)
     inv = wb["投资对账"]
     titles = {c.value: c.column for c in inv[1]}
-    assert inv.cell(row=2, column=titles["评估期合计(元)"]).number_format == "#,##0"
+    assert inv.cell(row=2, column=titles["合计(元)"]).number_format == "#,##0"
     st = wb["闲置学位"]
     col = {c.value: c.column for c in st[1]}["闲置比例"]
     assert st.cell(row=2, column=col).number_format == "0.0%"
@@ -430,8 +430,10 @@ def test_investment_reconciles_with_the_summary(plan):
     assert inv.at["policy_envelope", "compulsory_yuan"] == 327_000_000
     money = eco.money_table(plan).set_index("term")
     terms = ("capital", "running", "buses", "boarding", "reassignment")
-    assert sum(money.at[t, "total_yuan"] for t in terms) == pytest.approx(cost["money"])
-    assert money.at["money", "total_yuan"] + money.at["travel", "total_yuan"] == pytest.approx(cost["objective"])
+    assert sum(money.at[t, "appraisal_yuan"] for t in terms) == pytest.approx(cost["money"])
+    assert money.at["money", "appraisal_yuan"] + money.at["travel", "appraisal_yuan"] == pytest.approx(
+        cost["objective"]
+    )
     yearly = eco.yearly_costs(plan)
     assert (
         yearly["money_yuan"] == (yearly[["running_yuan", "transport_yuan", "boarding_yuan"]].sum(axis=1)).round(2)
@@ -490,7 +492,7 @@ def test_catchments_per_town(plan):
 
 
 SENSITIVITY = [
-    {"parameter": "value_of_time_yuan_per_hour", "change": 0.0, "status": "optimal", "objective_yuan": 4.0e8,
+    {"parameter": "base", "parameter_zh": "基准", "change": 0.0, "status": "optimal", "objective_yuan": 4.0e8,
      "money_yuan": 3.9e8, "boarders": 900, "buses": 14, "closures_by_year": {"2024": 4, "2025": 1}, "pupils_moved": 238},
     {"parameter": "bus_price_yuan", "change": 0.5, "status": "optimal", "objective_yuan": 4.2e8,
      "money_yuan": 4.1e8, "boarders": 950, "buses": 12, "closures_by_year": {"2024": 4, "2025": 1}, "pupils_moved": 240},
@@ -510,7 +512,9 @@ def test_sensitivity_table_when_present(plan):
     assert t["objective_change"].tolist() == [0.0, -0.05, 0.05]
     text = report.render_html(with_rows, forecast=horizon_forecast(plan, 0.5))
     part = text[text.index("敏感性分析</h2>") :]
-    assert "校车购置价" in part and "上学时间折算价值" in part and "-50.0%" in part and "5.0%" in part
+    assert "校车购置价" in part and "基准" in part and "-50.0%" in part and "5.0%" in part
+    sheets = report.workbook_sheets(with_rows, forecast=horizon_forecast(plan, 0.5))
+    assert "价格(参数)" in sheets["敏感性分析"].columns and "参数" not in sheets["敏感性分析"].columns
     assert "敏感性分析" not in report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
 
 

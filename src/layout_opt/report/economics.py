@@ -35,7 +35,7 @@ CLOSURE_YEAR_COLUMNS: Final[list[str]] = [
     "other",
     "other_names",
 ]
-MONEY_COLUMNS: Final[list[str]] = ["term", "term_zh", "kind_zh", "total_yuan", "last_year_yuan", "note"]
+MONEY_COLUMNS: Final[list[str]] = ["term", "term_zh", "kind_zh", "appraisal_yuan", "last_year_yuan", "note"]
 YEARLY_COST_COLUMNS: Final[list[str]] = [
     "year",
     "running_yuan",
@@ -107,6 +107,7 @@ BUS_TOWN_COLUMNS: Final[list[str]] = [
 CATCHMENT_COLUMNS: Final[list[str]] = ["town", "band", "school_id", "name", "mode", "villages", "pupils"]
 SENSITIVITY_COLUMNS: Final[list[str]] = [
     "parameter",
+    "parameter_zh",
     "change",
     "status",
     "objective_yuan",
@@ -198,7 +199,7 @@ def money_table(plan: Plan) -> pd.DataFrame:
     -------
     pandas.DataFrame
         :data:`MONEY_COLUMNS`: ``term``, ``term_zh``, ``kind_zh`` (one-off, yearly,
-        valued), ``total_yuan`` (over ``appraisal_years``, each year weighted as in the
+        valued), ``appraisal_yuan`` (over ``appraisal_years``, each year weighted as in the
         objective), ``last_year_yuan`` (the yearly terms in the last plan year), ``note``.
     """
     cost = plan.summary["costs_yuan"]
@@ -213,7 +214,7 @@ def money_table(plan: Plan) -> pd.DataFrame:
                 "term": term,
                 "term_zh": zh,
                 "kind_zh": kind,
-                "total_yuan": None if total is None else round(float(total), 2),
+                "appraisal_yuan": None if total is None else round(float(total), 2),
                 "last_year_yuan": None if last_year is None else round(float(last_year), 2),
                 "note": note,
             }
@@ -755,17 +756,21 @@ def zone_rule(plan: Plan) -> dict[str, Any] | None:
 def sensitivity_table(plan: Plan) -> pd.DataFrame | None:
     """``summary["sensitivity"]`` as a table (None when the plan has none).
 
-    Each entry is ``{"parameter", "change", "status", "objective_yuan", "money_yuan",
-    "boarders", "buses", "closures_by_year" (year -> n), "pupils_moved"}``, with a base row
-    of ``change = 0``.
+    Each entry is ``{"parameter", "parameter_zh" (optional), "change" (e.g. -0.5 / +0.5),
+    "status", "objective_yuan", "money_yuan", "boarders", "buses", "closures_by_year"
+    (year -> n), "pupils_moved"}``, with a base row of ``change = 0``
+    (:func:`layout_opt.solve` with ``sensitivity=True``).
 
     Returns
     -------
     pandas.DataFrame or None
-        :data:`SENSITIVITY_COLUMNS` plus ``closures_<year>`` per year found, then
-        ``objective_change`` and ``money_change`` (relative to the base row, empty without
-        one); the base row first, then by parameter and change.
+        :data:`SENSITIVITY_COLUMNS` (``parameter_zh`` the row's own, else the scenario
+        parameter's Chinese name, else the identifier) plus ``closures_<year>`` per year
+        found, then ``objective_change`` and ``money_change`` (relative to the base row,
+        empty without one); the base row first, then by parameter and change.
     """
+    from .params import PARAM_ZH
+
     rows = plan.summary.get("sensitivity")
     if not rows:
         return None
@@ -773,7 +778,9 @@ def sensitivity_table(plan: Plan) -> pd.DataFrame | None:
     records = []
     for r in rows:
         cby = {int(y): int(n) for y, n in (r.get("closures_by_year") or {}).items()}
-        rec = {c: r.get(c) for c in SENSITIVITY_COLUMNS if c != "closures"}
+        rec = {c: r.get(c) for c in SENSITIVITY_COLUMNS if c not in ("closures", "parameter_zh")}
+        key = str(r.get("parameter", ""))
+        rec["parameter_zh"] = r.get("parameter_zh") or PARAM_ZH.get(key, key)
         rec["closures"] = sum(cby.values()) if cby else None
         rec |= {f"closures_{y}": cby.get(y) for y in years}
         records.append(rec)
@@ -781,7 +788,8 @@ def sensitivity_table(plan: Plan) -> pd.DataFrame | None:
     out["change"] = pd.to_numeric(out["change"], errors="coerce")
     base = out[out["change"] == 0]
     for col, name in (("objective_yuan", "objective_change"), ("money_yuan", "money_change")):
-        ref = float(base[col].iloc[0]) if len(base) and pd.notna(base[col].iloc[0]) and base[col].iloc[0] else None
-        out[name] = (pd.to_numeric(out[col], errors="coerce") / ref - 1.0).round(4) if ref else None
+        values = pd.to_numeric(out[col], errors="coerce")
+        ref = float(pd.to_numeric(base[col], errors="coerce").iloc[0]) if len(base) else float("nan")
+        out[name] = (values / ref - 1.0).round(4) if np.isfinite(ref) and ref else np.nan
     out = out.assign(_base=out["change"] != 0).sort_values(["_base", "parameter", "change"], kind="stable")
     return out.drop(columns="_base").reset_index(drop=True)

@@ -21,7 +21,7 @@ from ..schema import BAND_ZH, BANDS
 from . import economics as eco
 from . import markup as mk
 from .common import district_name_zh, plan_years, policy_of
-from .params import scenario_table
+from .params import scenario_table, value_zh
 from .tables import compulsory_seats
 from .targets import report_tables
 from .workbook import closures_zh, zh_table
@@ -128,7 +128,7 @@ def render_html(
     doc.add(f"<h1>{html.escape(title)}</h1>")
     doc.add(
         mk.note(
-            f"情景: {plan.summary['scenario'].get('name', '')}; 规划年份: {'、'.join(map(str, years))}; "
+            f"情景: {value_zh('name', plan.summary['scenario'].get('name', ''))}; 规划年份: {'、'.join(map(str, years))}; "
             f"现状年份: {plan.district.base_year}年; 远期预测年份: {plan.scenario.horizon_year}年。"
             "金额单位为元或万元; 时间为单程分钟。"
         )
@@ -243,7 +243,7 @@ def _key_figures(doc: _Doc, plan: Plan, policy: Policy | None) -> None:
 
 def _solver_words(sol: dict) -> str:
     status, gap = sol.get("status"), sol.get("gap")
-    gap_text = "" if gap is None else f"{100 * gap:.2f}%"
+    gap_text = "" if gap is None else (f"{100 * gap:.2f}%" if gap >= 1e-4 or gap == 0 else f"{100 * gap:.1g}%")
     if status == "optimal":
         return f"已证明为最优方案: 与理论下界的差距不超过{gap_text or '求解精度'}。"
     if status == "feasible":
@@ -594,17 +594,13 @@ def _sensitivity(doc: _Doc, plan: Plan) -> None:
     if t is None:
         return
     doc.section("敏感性分析")
-    doc.add(mk.note("单项参数变化后重新求解: 哪些参数会改变方案。变化为相对基准情景的比例; 首行为基准。"))
-    shown = t.copy()
-    shown["parameter"] = shown["parameter"].map(lambda k: _param_zh(str(k)))
-    shown = shown.rename(columns={"change": "参数变化"})
+    doc.add(
+        mk.note(
+            "一次改变一类价格(降低或提高)后重新求解: 哪些价格会改变方案。参数变化和目标值、支出的变化为相对基准的比例; 首行为基准方案。"
+        )
+    )
+    shown = t.drop(columns=["parameter"]).rename(columns={"parameter_zh": "价格(参数)", "change": "参数变化"})
     doc.add(mk.table(_wan(zh_table(shown))))
-
-
-def _param_zh(key: str) -> str:
-    from .params import PARAM_ZH
-
-    return PARAM_ZH.get(key, key)
 
 
 def _scenario(doc: _Doc, plan: Plan) -> None:

@@ -113,7 +113,8 @@ COLUMN_ZH: Final[dict[str, str]] = {
     "term_zh": "项目",
     "investment_item": "项目",
     "kind_zh": "性质",
-    "total_yuan": "评估期合计(元)",
+    "appraisal_yuan": "评估期合计(元)",
+    "total_yuan": "合计(元)",
     "last_year_yuan": "末年每年(元)",
     "running_yuan": "学校运行(元)",
     "transport_yuan": "校车(元)",
@@ -152,6 +153,7 @@ COLUMN_ZH: Final[dict[str, str]] = {
     "schools_with_buses": "开行校车学校",
     "villages": "村(社区)数",
     "change": "变化",
+    "parameter_zh": "价格(参数)",
     "objective_yuan": "目标值(元)",
     "buses": "校车",
     "closures": "撤并学校",
@@ -193,6 +195,7 @@ def key_figures(plan: Plan, policy: Policy | None = None) -> pd.DataFrame:
     that two runs give the same report.
     """
     from . import economics as eco
+    from .params import value_zh
 
     policy = policy_of(plan, policy)
     s = plan.summary
@@ -204,7 +207,7 @@ def key_figures(plan: Plan, policy: Policy | None = None) -> pd.DataFrame:
     target = policy.closures if policy is not None else c.get("target")
     rows: list[tuple[str, Any, str]] = [
         ("区县", district_name_zh(s.get("district", "")), ""),
-        ("情景", s["scenario"].get("name", ""), ""),
+        ("情景", value_zh("name", s["scenario"].get("name", "")), ""),
         ("规划年份", "、".join(str(y) for y in s["years"]), ""),
         ("撤并小规模学校(教学点)", int(c.get("small_schools", c["total"])), "所"),
     ]
@@ -446,7 +449,7 @@ def workbook_sheets(
         "schools": plan.schools,
         "assignments": _assignments_zh(plan),
         "moves": _moves_zh(plan),
-        "sensitivity": sens,
+        "sensitivity": None if sens is None else sens.drop(columns=["parameter"]),
         "scenario": scenario_table(plan.summary["scenario"]),
     }
     out = {}
