@@ -4,6 +4,7 @@ glyphs, the interactive map has its named layers and is built offline."""
 from __future__ import annotations
 
 import io
+import re
 import socket
 import warnings
 
@@ -130,9 +131,55 @@ def test_explore_has_the_named_layers_and_is_built_offline(plan, monkeypatch):
     assert {"保留学校", "撤并学校", "新建学校", "走读划片线", "寄宿划片线", "区界", "镇街驻地"} <= set(names)
     groups = {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
     n_closed = int((maps.school_state(plan)["role"] == "closed").sum())
-    assert len(groups["撤并学校"]._children) == n_closed
+
+    def count(group, kind):
+        return sum(isinstance(c, kind) for c in groups[group]._children.values())
+
+    assert count("撤并学校", folium.CircleMarker) == n_closed
     lines = maps.catchment_lines(plan)
-    assert len(groups["寄宿划片线"]._children) == int((lines["mode"] == "boarding").sum()) > 0
-    assert len(groups["镇街驻地"]._children) == len(plan.district.towns)
+    assert count("寄宿划片线", folium.PolyLine) == int((lines["mode"] == "boarding").sum()) > 0
+    assert count("镇街驻地", folium.Marker) == len(plan.district.towns)
     page = m.get_root().render()
     assert "新城小学" in page and "撤并" in page and "T000镇" in page
+    # the page carries Leaflet; nothing but the optional tiles comes from a server
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", page)
+    assert "Leaflet 1.9.4" in page
+    offline = plan.explore(tiles=False).get_root().render()
+    assert not re.search(
+        r"https?://(?!leafletjs\.com|openstreetmap\.org/copyright)[a-z0-9.-]+/[^\s\"']*\.(js|css|png)", offline
+    )
+    assert "tile.openstreetmap" not in offline and "tile.openstreetmap" in page
+    assert count("镇街", folium.GeoJson) == 1 and count("道路", folium.GeoJson) == 1
+    assert "@font-face" in page and "LayoutCJK" in page  # names show without a Chinese font
+
+
+def test_explore_draws_without_network_in_a_browser(plan, tmp_path):
+    """The offline map draws in headless Chromium with every request to a server refused."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "print_report", Path(__file__).resolve().parent.parent / "scripts" / "print_report.py"
+    )
+    printer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(printer)
+    if printer.find_chromium() is None:
+        pytest.skip("no Chromium (install Debian's chromium, as .ci/run does, or set CHROMIUM)")
+    page = tmp_path / "map.html"
+    plan.explore().save(str(page))
+    found = printer.evaluate(
+        page,
+        "(() => {"
+        " document.querySelectorAll('path.leaflet-interactive').forEach(p => p.dispatchEvent(new MouseEvent('click', {bubbles: true})));"
+        " return JSON.stringify({leaflet: typeof L, panes: document.querySelectorAll('.leaflet-pane').length,"
+        " shapes: document.querySelectorAll('path.leaflet-interactive').length,"
+        " layers: document.querySelectorAll('.leaflet-control-layers-overlays label').length,"
+        " popup: (document.querySelector('.leaflet-popup-content') || {}).textContent || ''}); })()",
+        offline=True,
+    )
+    found = json.loads(found)
+    assert found["leaflet"] == "object" and found["panes"] > 0
+    assert found["shapes"] > 20  # town areas, lines, schools drawn as vector shapes
+    assert found["layers"] == len(maps.LAYER_NAMES)
+    assert "学校" in found["popup"]  # a school's popup opens, in Chinese

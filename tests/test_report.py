@@ -206,10 +206,15 @@ def test_policy_comparison_states_the_differences(plan, tables):
         "compulsory_seat_cost_yuan",
         "compulsory_build_yuan",
         "boarding_towns",
+        "boarding_schools",
     ]
-    n = len(plan.closures)
+    n = plan.summary["closures"]["small_schools"]  # the high school relocated is not a small school
+    assert n == len(plan.closures) - 1
     assert pol.loc["closures", ["policy", "plan", "difference"]].tolist() == [70, n, n - 70]
-    assert f"少{70 - n}所" in pol.loc["closures", "note"]
+    assert f"少{70 - n}所" in pol.loc["closures", "note"] and "另有高中迁并1所, 不计入" in pol.loc["closures", "note"]
+    # the seat rows speak of seats only
+    assert "撤并" not in pol.loc["compulsory_seats_expansion", "note"]
+    assert "方案撤并" not in pol.loc["compulsory_seat_cost_yuan", "note"]
     expansion, new = _expected_compulsory(plan)
     assert new == 450
     assert pol.loc["compulsory_seats", ["policy", "plan", "difference"]].tolist() == [
@@ -229,15 +234,20 @@ def test_policy_comparison_states_the_differences(plan, tables):
     assert f"方案学位投资少{(policy_cost - plan_cost) / 1e4:,.1f}万元" in pol.loc["compulsory_seat_cost_yuan", "note"]
     assert pol.loc["compulsory_build_yuan", "policy"] == 327_000_000
     assert pol.loc["boarding_towns", ["policy", "plan"]].tolist() == [2, 2]
+    last = plan.schools[(plan.schools["year"] == YEARS[-1]) & plan.schools["status"].isin(["open", "new"])]
+    using = int((last["kind"].isin(report.COMPULSORY_KINDS) & (last["boarding_pupils"] > 0)).sum())
+    assert pol.loc["boarding_schools", ["policy", "plan"]].tolist() == [34, using]
 
 
 def test_policy_note_for_the_same_closures(plan):
-    n = len(plan.closures)
+    n = plan.summary["closures"]["small_schools"]
     expansion, new = _expected_compulsory(plan)
     policy = dataclasses.replace(POLICY, closures=n, compulsory_seats=expansion + new + 123)
     pol = report.policy_table(plan, POLICY_PROJECTS, policy).set_index("item")
     note = pol.loc["compulsory_seats", "note"]
-    assert f"不少于政策的{n}所" in note and "少新增义务教育学位123个" in note and "不是同口径" not in note
+    assert note == "方案少新增义务教育学位123个(少2%)" or (
+        "少新增义务教育学位123个" in note and "不是同口径" not in note
+    )
     assert pol.loc["closures", "difference"] == 0
     policy = dataclasses.replace(policy, compulsory_seats=expansion + new - 7)
     assert (
@@ -252,7 +262,7 @@ def test_policy_targets_are_data(plan):
         POLICY, closures=1, compulsory_build_yuan=2.5e8, compulsory_build_covers="", end_year=2030
     )
     pol = report.policy_table(plan, POLICY_PROJECTS, other).set_index("item")
-    n = len(plan.closures)
+    n = plan.summary["closures"]["small_schools"]
     assert pol.loc["closures", ["policy", "plan", "difference"]].tolist() == [1, n, n - 1]
     assert "政策目标按2030年计, 方案末年为2025年" in pol.loc["closures", "note"]
     assert pol.loc["compulsory_build_yuan", "policy"] == 2.5e8
@@ -307,8 +317,14 @@ def test_stranded_seats_follow_the_definition(plan, tables):
 
 
 def test_no_stranded_seats_when_pupils_grow(plan):
-    st = report.stranded_table(plan, horizon_forecast(plan, 3.0))
-    assert len(st) and (st["stranded_seats"] == 0).all() and (st["stranded_cost_yuan"] == 0).all()
+    """With three times the pupils, only a school without a catchment keeps empty seats."""
+    st = report.stranded_table(plan, horizon_forecast(plan, 3.0)).set_index("school_id")
+    served = set(plan.assignments.loc[plan.assignments["year"] == YEARS[-1], "school_id"])
+    with_catchment = st[st.index.isin(served)]
+    assert len(with_catchment) and (with_catchment["stranded_seats"] == 0).all()
+    assert (with_catchment["stranded_cost_yuan"] == 0).all()
+    for sid, row in st[~st.index.isin(served)].iterrows():
+        assert row["pupils_horizon"] == 0 and row["stranded_seats"] == row["added_seats"], sid
 
 
 def test_senior_table_follows_the_closed_high_school(plan, tables):
@@ -322,20 +338,18 @@ def test_senior_table_follows_the_closed_high_school(plan, tables):
     assert sen.loc["孟津二高", "plan_destinations"].startswith("孟津一高 ")
     assert sen.loc["孟津二高", ["policy_destination", "agrees"]].tolist() == ["孟津一高", True]
     assert sen.loc["孟津一高", "agrees"] is True  # the old 一高 site stays and takes the merged school
-    # its pupils: the 2025 seniors of the villages it served in 2024, all accounted for
-    a = plan.assignments
-    served = a[(a["year"] == 2024) & (a["school_id"] == "S0012")]["village_id"]
-    assert len(served) > 0
-    assert (
-        dest["pupils"].sum()
-        == a[(a["year"] == 2025) & (a["band"] == "senior") & a["village_id"].isin(served)]["pupils"].sum()
-    )
+    # its pupils: those enrolled there in 2024 who move in 2025 because it closes, all accounted for
+    mv = plan.moves
+    leaving = mv[(mv["from_school_id"] == "S0012") & (mv["reason"] == "closure")]
+    assert len(leaving) > 0 and set(leaving["year"]) == {2025}
+    assert dest["pupils"].sum() == leaving["pupils"].sum()
     assert dest["share"].sum() == pytest.approx(1.0, abs=1e-3)
 
 
 def test_workbook_sheets_are_chinese(plan):
     sheets = report.workbook_sheets(plan, POLICY_PROJECTS, forecast=horizon_forecast(plan, 0.5))
-    assert list(sheets) == list(report.SHEET_NAMES.values())
+    expected = [n for k, n in report.SHEET_NAMES.items() if k != "sensitivity"]  # no sensitivity rows
+    assert list(sheets) == expected
     for name, table in sheets.items():
         assert len(name) <= 31 and CJK.search(name), name
         assert all(CJK.search(str(c)) for c in table.columns), (
@@ -347,64 +361,231 @@ def test_workbook_sheets_are_chinese(plan):
         assert col in add.columns
     assert set(sheets["划片安排"]["走读/寄宿"]) <= {"走读", "寄宿"}
     assert "撤并" in set(sheets["学校逐年情况"]["状态"])
-    # the sheets write to an Excel workbook (in memory) and read back with the same names
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        for name, table in sheets.items():
-            table.to_excel(xl, sheet_name=name, index=False)
-    back = pd.read_excel(io.BytesIO(buf.getvalue()), sheet_name=None)
-    assert list(back) == list(sheets)
-    assert len(back["划片安排"]) == len(plan.assignments)
+    assert "指标代码" not in sheets["政策目标对比"].columns
+    params = sheets["情景参数"]
+    assert not params["参数"].str.contains("_").any() and "小学班额上限" in set(params["参数"])
+    assert params.loc[params["参数"] == "小学班额上限", "单位"].iloc[0] == "人/班"
+    assert set(sheets["转学(学校)"]["原因"]) <= set(report.REASON_ZH.values())
+    key = sheets["概要"].set_index("指标")
+    gap = key.loc["与下界的相对差距"]
+    assert isinstance(gap["数值"], float) and gap["单位"] == "%"  # a number, not the text '1.35%'
+    assert key.loc["区县", "数值"] == "测试区"
+
+
+def test_workbook_is_formatted_for_print(plan, tmp_path):
+    from openpyxl import load_workbook
+
+    from layout_opt.io import write_xlsx
+
+    sheets = report.workbook_sheets(plan, POLICY_PROJECTS, forecast=horizon_forecast(plan, 0.5))
+    write_xlsx(sheets, tmp_path / "plan.xlsx")
+    wb = load_workbook(tmp_path / "plan.xlsx")
+    assert wb.sheetnames == list(sheets)
+    for ws in wb.worksheets:
+        table = sheets[ws.title]
+        head = [c.value for c in ws[1]]
+        assert head == [str(c) for c in table.columns], ws.title
+        assert all(c.font.bold for c in ws[1]) and ws.freeze_panes in ("A2", "B2"), ws.title
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9, ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+        if len(table):
+            assert ws.auto_filter.ref == ws.dimensions, ws.title
+        # every column is wide enough for its longest value (a CJK character counts two)
+        for j, col in enumerate(table.columns, start=1):
+            letter = ws.cell(row=1, column=j).column_letter
+            width = ws.column_dimensions[letter].width
+            kind = report.xlsx.column_kind(str(col), table[col])
+            longest = max((report.xlsx.text_width(report.xlsx._shown(v, kind)) for v in table[col]), default=0.0)
+            assert width >= min(longest, report.xlsx.MAX_WIDTH), (ws.title, col, width, longest)
+    inv = wb["投资对账"]
+    titles = {c.value: c.column for c in inv[1]}
+    assert inv.cell(row=2, column=titles["合计(元)"]).number_format == "#,##0"
+    st = wb["闲置学位"]
+    col = {c.value: c.column for c in st[1]}["闲置比例"]
+    assert st.cell(row=2, column=col).number_format == "0.0%"
+    assert isinstance(st.cell(row=2, column=col).value, (int, float))  # a number, not text
+    key = wb["概要"]
+    rows = {key.cell(row=i, column=1).value: key.cell(row=i, column=2) for i in range(2, key.max_row + 1)}
+    assert rows["与下界的相对差距"].number_format == "0.000%"
+    assert rows["建设投资合计"].number_format == "#,##0"
+    codes = wb["学校逐年情况"]
+    col = {c.value: c.column for c in codes[1]}["学校代码"]
+    assert codes.cell(row=2, column=col).data_type == "s"
+
+
+def test_investment_reconciles_with_the_summary(plan):
+    from layout_opt.report import economics as eco
+
+    inv = eco.investment_table(plan).set_index("item")
+    cost = plan.summary["costs_yuan"]
+    assert inv.at["expansion", "total_yuan"] == pytest.approx(cost["capital"])
+    assert inv.at["classrooms", "total_yuan"] + inv.at["beds", "total_yuan"] == pytest.approx(cost["capital"])
+    assert inv.at["projects", "total_yuan"] == pytest.approx(cost["planned_projects"])
+    assert inv.at["total", "total_yuan"] == pytest.approx(cost["capital"] + cost["planned_projects"])
+    projects = [i for i in inv.index if i.startswith("project:")]
+    assert projects == ["project:S0099"]
+    for c in ("compulsory_yuan", "senior_yuan"):
+        assert inv.at["total", c] == pytest.approx(inv.at["expansion", c] + inv.at["projects", c])
+    assert inv.at["policy_envelope", "compulsory_yuan"] == 327_000_000
+    money = eco.money_table(plan).set_index("term")
+    terms = ("capital", "running", "buses", "boarding", "reassignment")
+    assert sum(money.at[t, "appraisal_yuan"] for t in terms) == pytest.approx(cost["money"])
+    assert money.at["money", "appraisal_yuan"] + money.at["travel", "appraisal_yuan"] == pytest.approx(
+        cost["objective"]
+    )
+    yearly = eco.yearly_costs(plan)
+    assert (
+        yearly["money_yuan"] == (yearly[["running_yuan", "transport_yuan", "boarding_yuan"]].sum(axis=1)).round(2)
+    ).all()
+
+
+def test_closures_moves_and_boarding_add_up(plan):
+    from layout_opt.report import economics as eco
+
+    c = plan.summary["closures"]
+    cy = eco.closures_by_year(plan)
+    assert int(cy["small_schools"].sum()) == c["small_schools"] and int(cy["other"].sum()) == c["other"]
+    assert cy["small_schools_cumulative"].iloc[-1] == c["small_schools"]
+    assert cy["other_names"].iloc[-1] == "孟津二高" and cy["target"].iloc[-1] == 70
+    flows = eco.pupil_flows(plan)
+    for r in flows.itertuples():
+        moved = plan.moves[plan.moves["year"] == r.year]["pupils"].sum()
+        assert r.stayed + moved == r.pupils
+        assert r.pupils == plan.pupils.loc[plan.pupils["year"] == r.year, "pupils"].sum()
+    by_school = eco.moves_by_school(plan)
+    changed = plan.moves[~plan.moves["reason"].isin(["entrant", "arrival"])]
+    assert by_school["pupils"].sum() == changed["pupils"].sum() == flows["changed_school"].sum()
+    board = eco.boarding_table(plan)
+    for y in YEARS:
+        row = board[board["year"] == y].iloc[0]
+        assert row["boarders"] == plan.summary["pupils"][str(y)]["boarding"]
+        assert row["boarders"] == row["boarders_primary"] + row["boarders_junior"] + row["boarders_senior"]
+
+
+def test_bus_tables_match_the_routes(plan):
+    from layout_opt.report import economics as eco
+
+    schools = eco.bus_schools(plan)
+    towns = eco.bus_towns(plan, schools)
+    years = eco.bus_years(plan)
+    for y, bp in plan.buses.items():
+        s = schools[schools["year"] == y]
+        assert s["buses_routed"].sum() == bp.totals["buses"] == years.set_index("year").at[y, "buses_routed"]
+        assert s["bus_seats"].sum() == bp.totals["bus_seats"]
+        assert s["bus_km_per_day"].sum() == pytest.approx(bp.totals["bus_km_per_day"], abs=0.5)
+        routed = plan.summary["buses"][str(y)]["transport_cost_routed_yuan"]
+        assert s["cost_routed_yuan"].sum() == pytest.approx(routed, rel=1e-6)  # as layout_opt.buses.bus_costs
+        assert towns[towns["year"] == y]["buses_routed"].sum() == bp.totals["buses"]
+        model = plan.summary["buses"][str(y)]["transport_cost_model_yuan"]
+        assert s["cost_model_yuan"].sum() == pytest.approx(model, rel=1e-6)
+
+
+def test_catchments_per_town(plan):
+    from layout_opt.report import economics as eco
+
+    ct = eco.catchment_table(plan)
+    last = plan.assignments[plan.assignments["year"] == YEARS[-1]]
+    assert ct["pupils"].sum() == last["pupils"].sum()
+    assert ct["villages"].sum() == last[["village_id", "band"]].drop_duplicates().shape[0]
+    assert list(dict.fromkeys(ct["town"])) == [t for t in plan.district.towns["town"] if t in set(ct["town"])]
+
+
+SENSITIVITY = [
+    {"parameter": "base", "parameter_zh": "基准", "change": 0.0, "status": "optimal", "objective_yuan": 4.0e8,
+     "money_yuan": 3.9e8, "boarders": 900, "buses": 14, "closures_by_year": {"2024": 4, "2025": 1}, "pupils_moved": 238},
+    {"parameter": "bus_price_yuan", "change": 0.5, "status": "optimal", "objective_yuan": 4.2e8,
+     "money_yuan": 4.1e8, "boarders": 950, "buses": 12, "closures_by_year": {"2024": 4, "2025": 1}, "pupils_moved": 240},
+    {"parameter": "bus_price_yuan", "change": -0.5, "status": "feasible", "objective_yuan": 3.8e8,
+     "money_yuan": 3.7e8, "boarders": 880, "buses": 16, "closures_by_year": {"2024": 3, "2025": 1}, "pupils_moved": 230},
+]  # fmt: skip
+
+
+def test_sensitivity_table_when_present(plan):
+    from layout_opt.report import economics as eco
+
+    assert eco.sensitivity_table(plan) is None
+    with_rows = dataclasses.replace(plan, summary={**plan.summary, "sensitivity": SENSITIVITY})
+    t = eco.sensitivity_table(with_rows)
+    assert t["change"].tolist() == [0.0, -0.5, 0.5]  # the base row first
+    assert t["closures"].tolist() == [5, 4, 5] and t["closures_2024"].tolist() == [4, 3, 4]
+    assert t["objective_change"].tolist() == [0.0, -0.05, 0.05]
+    text = report.render_html(with_rows, forecast=horizon_forecast(plan, 0.5))
+    part = text[text.index("敏感性分析</h2>") :]
+    assert "校车购置价" in part and "基准" in part and "-50.0%" in part and "5.0%" in part
+    sheets = report.workbook_sheets(with_rows, forecast=horizon_forecast(plan, 0.5))
+    assert "价格(参数)" in sheets["敏感性分析"].columns and "参数" not in sheets["敏感性分析"].columns
+    assert "敏感性分析" not in report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
 
 
 @pytest.fixture(scope="module")
 def page(plan) -> str:
-    from layout_opt.routing import route_district
-
-    bus = route_district(plan.assignments, plan.district, year=YEARS[-1])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        text = report.render_html(plan, POLICY_PROJECTS, bus_plan=bus, forecast=horizon_forecast(plan, 0.5))
+        text = report.render_html(plan, POLICY_PROJECTS, forecast=horizon_forecast(plan, 0.5))
     glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert not glyphs, glyphs[:3]
     return text
 
 
+def _cards(page: str) -> str:
+    return page[page.index('<div class="kpis">') : page.index("方法与可信度")]
+
+
 def test_html_shows_the_key_figures_first(plan, page):
     s = plan.summary
-    sol = s["solver"]
     key = page.index("关键数字")
-    assert key < page.index("布局地图") < page.index("与政策目标对比") < page.index("闲置学位</h2>")
+    assert key < page.index("方法与可信度") < page.index("投资与费用") < page.index("校车</h2>")
+    assert page.index("校车</h2>") < page.index("布局地图") < page.index("与政策目标对比") < page.index("闲置学位</h2>")
+    cards = _cards(page)
+    small = s["closures"]["small_schools"]
     for text in (
-        f"{s['closures']['total']}所",
-        f"{s['added']['classrooms']:,}间",
+        f"{small}所",
+        "撤并小规模学校(教学点), 政策目标70所",
+        "高中迁并, 另计: 孟津二高",
         f"{s['added']['beds']:,}张",
-        f"{s['costs_yuan']['capital'] / 1e4:,.1f}万元",
-        sol["status"],
-        f"{100 * sol['gap']:.2f}%",
-        "下界",
-        "目标值",
-        "校车线路",
-        "孟津二高",
-        "新城小学",
+        "建设投资",
+        "运行支出",
+        "校车",
+        "转学",
     ):
+        assert text in cards, text
+    # solver internals and the valued travel time are not among the figures
+    for text in ("下界", "gap", "feasible", "optimal", "目标值"):
+        assert text not in cards, text
+    box = page[page.index("方法与可信度") : page.index("投资与费用")]
+    assert "已证明为最优方案" in box and "目标值" in box and "上学时间折算" in box and "独立核查" in box
+    cost = s["costs_yuan"]
+    assert f"{(cost['capital'] + cost['planned_projects']) / 1e4:,.0f}万元" in cards
+    for text in ("孟津二高", "新城小学", "年校车线路", "年划片: 小学低年级", "情景参数", "小学班额上限", "人/班"):
         assert text in page, text
-    assert page.index(f"{100 * sol['gap']:.2f}%") < page.index("布局地图")
+    assert "Mengjin" not in page and "ride_min_mean" not in page and "year 2,0" not in page
 
 
-def test_html_is_self_contained(page):
+def test_html_is_self_contained_with_the_font(page):
+    from fontTools.ttLib import TTFont
+
     assert "<script" not in page and "<link" not in page and "@import" not in page
     refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page)
     assert refs and all(r.startswith("data:image/png;base64,") for r in refs)
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
-    assert len(refs) == 4  # before/after, catchments, travel times, bus routes
+    assert len(refs) >= 4  # catchments, bus routes, before/after, travel times
     for r in refs:
         assert base64.b64decode(r.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    fonts = re.findall(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert len(fonts) == 1
+    font = TTFont(io.BytesIO(base64.b64decode(fonts[0])))
+    cmap = font.getBestCmap()
+    body = re.sub(r"<[^>]+>", "", re.sub(r'src="data:[^"]*"', "", page[page.index("<body>") :]))
+    missing = {ch for ch in set(body) if CJK.match(ch) and ord(ch) not in cmap}
+    assert not missing, sorted(missing)[:10]
+    assert "@page{size:A4" in page
 
 
 def test_html_without_optional_inputs(plan):
-    text = report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
-    assert "校车线路" not in text and "政策列名的学位项目" in text and "新城小学" in text
+    bare = dataclasses.replace(plan, buses={})
+    text = report.render_html(bare, forecast=horizon_forecast(plan, 0.5))
+    assert "年校车线路" not in text and "政策列名的学位项目" in text and "新城小学" in text
     # without policy targets: no targets among the key figures, no comparison table
     bare = dataclasses.replace(plan, district=dataclasses.replace(plan.district, policy=None))
     text = report.render_html(bare, forecast=horizon_forecast(plan, 0.5))
@@ -413,7 +594,22 @@ def test_html_without_optional_inputs(plan):
 
 
 def test_html_is_the_same_for_the_same_plan(plan, page):
-    """No wall-clock time in the page: the same plan renders to the same text."""
+    """No wall-clock time, no random ids: the same plan renders to the same bytes."""
     assert "求解时间" not in page and "政策目标70所" in page
-    again = report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
-    assert again == report.render_html(plan, forecast=horizon_forecast(plan, 0.5))
+    assert page == report.render_html(plan, POLICY_PROJECTS, forecast=horizon_forecast(plan, 0.5))
+
+
+def test_district_name_in_chinese():
+    assert report.common.district_name_zh("孟津区 Mengjin district") == "孟津区"
+    assert report.common.district_name_zh("Mengjin") == "Mengjin"
+
+
+def test_geopackage_has_chinese_labels(plan, tmp_path):
+    from layout_opt.io import _write_gpkg
+
+    _write_gpkg(plan, tmp_path / "plan.gpkg")
+    schools = gpd.read_file(tmp_path / "plan.gpkg", layer="schools")
+    assert set(schools["状态"]) <= {"保留", "撤并", "新建", "规划中"} and "撤并" in set(schools["状态"])
+    assert (schools.loc[schools["status"] == "open", "状态"] == "保留").all()
+    lines = gpd.read_file(tmp_path / "plan.gpkg", layer="assignment_lines")
+    assert set(lines["走读寄宿"]) <= {"走读", "寄宿"} and lines["学段"].str.contains("年级|初中|高中").all()

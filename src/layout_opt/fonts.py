@@ -112,3 +112,86 @@ def cjk_rc() -> Iterator[None]:
 def font_families() -> list[str]:
     """Font families for a text: the CJK family, then DejaVu Sans for anything it lacks."""
     return [_cjk_family(), "DejaVu Sans"]
+
+
+#: Face of the CJK collection embedded in HTML (simplified Chinese forms).
+CJK_FACE = "Noto Sans CJK SC"
+#: Tables the embedded subset leaves out: vertical metrics, glyph positioning and
+#: substitution (CJK text needs none of them on screen or in print), digital signature.
+_DROPPED_TABLES = ("vhea", "vmtx", "VORG", "DSIG", "GSUB", "GPOS", "BASE", "JSTF")
+
+
+def _collection_face(path: str, family: str) -> int:
+    """Index of the face called ``family`` in a font collection (0 for a single font)."""
+    from fontTools.ttLib import TTCollection
+
+    if not path.lower().endswith((".ttc", ".otc")):
+        return 0
+    faces = TTCollection(path, lazy=True).fonts
+    for i, face in enumerate(faces):
+        if face["name"].getDebugName(1) == family:
+            return i
+    return 0
+
+
+@functools.lru_cache(maxsize=8)
+def cjk_subset(text: str) -> bytes:
+    """The packaged CJK face cut down to the characters of ``text`` (OpenType, CFF outlines).
+
+    Made with fontTools from the font of :data:`CJK_FONT_PACKAGE` (face :data:`CJK_FACE`);
+    the SIL Open Font License 1.1 allows embedding subsets.  Deterministic: the same text
+    gives the same bytes.
+
+    Parameters
+    ----------
+    text : str
+        Every character the subset must draw (ASCII is always included).
+
+    Returns
+    -------
+    bytes
+        The font file, or ``b""`` when the package is not installed.
+    """
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path = _packaged_font_file()
+    if path is None:
+        logger.warning("%s is not installed: the page relies on the reader's CJK fonts", CJK_FONT_PACKAGE)
+        return b""
+    # recalcTimestamp=False keeps the font's own date, so that the same text gives the same file
+    font = TTFont(path, fontNumber=_collection_face(path, CJK_FACE), lazy=True, recalcTimestamp=False)
+    options = subset.Options()
+    options.hinting = False
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # family, copyright and licence
+    options.drop_tables += list(_DROPPED_TABLES)
+    options.notdef_outline = True
+    chars = sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)})
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(chars))
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf, reorderTables=True)
+    return buf.getvalue()
+
+
+def font_face_css(text: str, family: str = "LayoutCJK") -> str:
+    """A CSS ``@font-face`` rule embedding :func:`cjk_subset` of ``text`` as ``family``.
+
+    Returns
+    -------
+    str
+        The rule (base64 data URL, format ``opentype``), or ``""`` without the packaged font.
+    """
+    import base64
+
+    data = cjk_subset(text)
+    if not data:
+        return ""
+    b64 = base64.b64encode(data).decode("ascii")
+    return (
+        f'@font-face{{font-family:"{family}";src:url(data:font/otf;base64,{b64}) format("opentype");'
+        "font-weight:100 900;font-style:normal}"
+    )

@@ -992,15 +992,19 @@ def _open_tmp(folder: PlanFolder) -> Path:
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> None:
-    """Write one sheet per table, without index; equal tables give byte-identical files.
+    """Write one sheet per table, styled for print (:func:`layout_opt.report.styled_workbook`:
+    bold frozen headers, autofilters, widths, number formats, landscape A4 fitted to the
+    width); equal tables give byte-identical files.
 
     The workbook's created and modified properties and the dates of its ZIP entries are
     :data:`FILE_DATE`, not the time of writing.
     """
+    from .report import styled_workbook
+
     buffer = BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
-        for name, table in sheets.items():
-            table.to_excel(xl, sheet_name=name, index=False)
+    wb = styled_workbook(sheets)
+    wb.properties.created = wb.properties.modified = FILE_DATE.replace(tzinfo=None)
+    wb.save(buffer)
     Path(path).write_bytes(_fixed_zip_dates(buffer.getvalue()))
 
 
@@ -1036,21 +1040,32 @@ def _gdal_options(**options: str) -> Iterator[None]:
 
 
 def _write_gpkg(plan, path: Path, bus_plan=None) -> None:
-    """Schools (last plan year), villages and assignment lines, WGS84, one layer each.
+    """Schools (last plan year), villages and assignment lines, WGS84, one layer each; the
+    coded fields (``status``, ``kind``, ``band``, ``mode``) have Chinese labels beside them
+    (``状态``, ``学校类型``, ``学段``, ``走读寄宿``).
 
     The layers' ``last_change`` is :data:`FILE_DATE`, so that equal plans give identical files.
     """
     from shapely import LineString
 
+    from .schema import BAND_ZH, KIND_ZH, MODE_ZH, STATUS_ZH
+
     d = plan.district
     last = int(plan.schools["year"].max())
+    schools = plan.school_table(last)
     layers = {
-        "schools": plan.school_table(last),
+        # Chinese labels beside the coded fields, for a GIS user's map legend
+        "schools": schools.assign(
+            状态=schools["status"].map(STATUS_ZH).fillna(schools["status"]),
+            学校类型=schools["kind"].map(KIND_ZH).fillna(schools["kind"]),
+        ),
         "villages": d.villages[["village_id", "name", "town", "ur_code", "population", "geometry"]],
     }
     vx = d.villages.set_index("village_id").geometry
     sx = d.schools.set_index("school_id").geometry
-    a = plan.assignments
+    a = plan.assignments.assign(
+        学段=plan.assignments["band"].map(BAND_ZH), 走读寄宿=plan.assignments["mode"].map(MODE_ZH)
+    )
     layers["assignment_lines"] = gpd.GeoDataFrame(
         a,
         geometry=[LineString([vx[v].coords[0], sx[s].coords[0]]) for v, s in zip(a["village_id"], a["school_id"])],

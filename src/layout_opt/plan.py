@@ -454,19 +454,29 @@ class Plan:
                 ax.title.set_text(f"{'、'.join(map(str, names))} — {ax.title.get_text()}")
         return ax
 
-    def explore(self, year: int | None = None, *, town: str | list[str] | None = None):
-        """An interactive map of the plan (folium); see :func:`layout_opt.maps.explore_plan`.
+    def explore(
+        self,
+        year: int | None = None,
+        *,
+        town: str | list[str] | None = None,
+        tiles: bool = True,
+        inline: bool = True,
+    ):
+        """An interactive map of the plan (folium) that works offline; see
+        :func:`layout_opt.maps.explore_plan`.
 
-        Layers for kept, closed and new schools, day and boarding catchment lines,
-        villages, the district boundary and the town seats, with Chinese names.  ``town``
-        (a name or code, or a list) opens the map on those towns; a plan of a part of the
-        district opens on its villages.
+        Layers for town areas and roads (the district's own base map), kept, closed and
+        new schools, day and boarding catchment lines, villages, the district boundary and
+        the town seats, with Chinese names.  ``town`` (a name or code, or a list) opens
+        the map on those towns; a plan of a part of the district opens on its villages.
+        The page carries its own script (``inline``); ``tiles=False`` leaves out the
+        OpenStreetMap background, so that the map requests nothing from any server.
 
         Returns
         -------
         folium.Map
         """
-        m = explore_plan(self, year=year)
+        m = explore_plan(self, year=year, tiles=tiles, inline=inline)
         bounds = self._zoom_bounds(town)
         if bounds is not None:
             import geopandas as gpd

@@ -16,6 +16,7 @@ The file (every key but ``document``, ``end_year``, ``closures``, ``compulsory_s
     compulsory_seats = 5540           # compulsory-education seats to add
     compulsory_build_yuan = 327000000 # estimated investment in compulsory schools, yuan
     compulsory_build_covers = "..."   # what that estimate covers beyond seats and beds
+    boarding_schools_today = 34       # boarding primary and junior schools the policy counts today
 
     [senior_relocation]
     summary = "..."                   # the relocation in one sentence
@@ -92,6 +93,8 @@ class Policy:
         (compared with the plan's seats and beds for scale only).
     compulsory_build_covers : str
         What that estimate covers beyond seats and beds (Chinese, for the report's note).
+    boarding_schools_today : int or None
+        Boarding primary and junior schools the policy counts today (None if it does not say).
     senior_summary : str
         The senior-high relocation in one sentence (Chinese, for the report).
     senior_relocation : tuple of SeniorRelocation
@@ -104,6 +107,7 @@ class Policy:
     compulsory_seats: int
     compulsory_build_yuan: float
     compulsory_build_covers: str = ""
+    boarding_schools_today: int | None = None
     senior_summary: str = ""
     senior_relocation: tuple[SeniorRelocation, ...] = ()
 
@@ -119,6 +123,9 @@ class Policy:
             compulsory_seats=int(data["compulsory_seats"]),
             compulsory_build_yuan=float(data["compulsory_build_yuan"]),
             compulsory_build_covers=str(data.get("compulsory_build_covers", "")),
+            boarding_schools_today=(
+                int(data["boarding_schools_today"]) if data.get("boarding_schools_today") is not None else None
+            ),
             senior_summary=str(senior.get("summary", "")),
             senior_relocation=tuple(
                 SeniorRelocation(

@@ -14,8 +14,15 @@ read or written; :mod:`layout_opt.io` writes the results.
 * :mod:`~layout_opt.report.workbook` — :func:`key_figures`, :func:`zh_table` and
   :func:`workbook_sheets`: the same tables plus assignments, schools and closures, with
   Chinese sheet names and column titles (for the Excel workbook);
-* :mod:`~layout_opt.report.page` — :func:`render_html`: one self-contained HTML page in
-  Chinese (figures embedded as PNG).
+* :mod:`~layout_opt.report.economics` — the plan's economics: closures by year, money
+  apart from the valued travel time, the reconciled investment, pupils who change school,
+  boarding, buses by year, town and school, catchments, the zone rule, sensitivity;
+* :mod:`~layout_opt.report.params` — the scenario's parameters in Chinese;
+* :mod:`~layout_opt.report.xlsx` — :func:`styled_workbook`: the sheets as a workbook a
+  bureau prints (formats, widths, frozen headers, A4 landscape);
+* :mod:`~layout_opt.report.markup` and :mod:`~layout_opt.report.page` —
+  :func:`render_html`: one self-contained HTML page in Chinese for A4 paper (figures and
+  a CJK font subset embedded).
 
 Money is in yuan (元), seats and beds are counts, times are one-way minutes.  Where a
 closed school's pupils go is :meth:`layout_opt.Plan.closure_moves`; the report groups it
@@ -45,7 +52,17 @@ from .targets import (
     report_tables,
     senior_table,
 )
-from .workbook import COLUMN_ZH, PROJECT_TYPE_ZH, SHEET_NAMES, SOLVER_STATUS_ZH, key_figures, workbook_sheets, zh_table
+from .workbook import (
+    COLUMN_ZH,
+    PROJECT_TYPE_ZH,
+    REASON_ZH,
+    SHEET_NAMES,
+    SOLVER_STATUS_ZH,
+    key_figures,
+    workbook_sheets,
+    zh_table,
+)
+from .xlsx import styled_workbook
 
 __all__ = [
     "ADDITION_COLUMNS",
@@ -55,6 +72,7 @@ __all__ = [
     "POLICY_COLUMNS",
     "PROJECT_COLUMNS",
     "PROJECT_TYPE_ZH",
+    "REASON_ZH",
     "SHEET_NAMES",
     "SOLVER_STATUS_ZH",
     "STRANDED_COLUMNS",
@@ -69,6 +87,7 @@ __all__ = [
     "report_tables",
     "senior_table",
     "stranded_table",
+    "styled_workbook",
     "towns_table",
     "workbook_sheets",
     "zh_table",

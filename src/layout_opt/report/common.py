@@ -4,6 +4,7 @@ money as 万元 text."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Final
 
 import pandas as pd
@@ -67,3 +68,10 @@ def yuan_wan(x: float) -> str:
 def policy_of(plan: Plan, policy: Policy | None) -> Policy | None:
     """``policy`` if given, else the policy targets of the plan's district (None if none)."""
     return policy if policy is not None else getattr(plan.district, "policy", None)
+
+
+def district_name_zh(name: str) -> str:
+    """The Chinese part of a district's name (``孟津区 Mengjin district`` -> ``孟津区``)."""
+    m = re.match(r"[^A-Za-z]*", str(name))
+    zh = (m.group(0) if m else "").strip()
+    return zh or str(name)

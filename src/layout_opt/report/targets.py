@@ -31,7 +31,8 @@ def policy_table(plan: Plan, policy_projects: pd.DataFrame | None = None, policy
 
     Rows (``item``):
 
-    * ``closures`` — schools closed by the last plan year vs the policy's closures;
+    * ``closures`` — small schools and teaching points closed by the last plan year vs the
+      policy's closures (high-school relocations are counted apart, in the note);
     * ``compulsory_seats`` — added compulsory seats (classrooms added at primary, junior
       and nine-year schools and teaching points, times the class cap, plus the seats of
       the compulsory planned projects the plan opens) vs the policy's compulsory seats;
@@ -44,7 +45,9 @@ def policy_table(plan: Plan, policy_projects: pd.DataFrame | None = None, policy
     * ``compulsory_build_yuan`` — the plan's compulsory seats and beds vs the policy's
       estimated investment (which covers more than seats: scale only);
     * ``boarding_towns`` — towns with a boarding primary and a boarding junior school in
-      the last plan year vs all towns (subdistricts excluded).
+      the last plan year vs all towns (subdistricts excluded);
+    * ``boarding_schools`` — primary and junior schools with boarders in the last plan
+      year vs the boarding schools the policy counts today (only when the policy says).
 
     Parameters
     ----------
@@ -78,6 +81,8 @@ def policy_table(plan: Plan, policy_projects: pd.DataFrame | None = None, policy
         _build_row(plan, policy),
         _boarding_row(plan),
     ]
+    if policy.boarding_schools_today is not None:
+        rows.append(_boarding_schools_row(plan, policy))
     return pd.DataFrame(rows, columns=POLICY_COLUMNS)
 
 
@@ -95,20 +100,29 @@ def _row(item: str, item_zh: str, unit: str, policy: float | None, plan_value: f
     }
 
 
-def _closures_basis(plan: Plan, policy: Policy) -> tuple[bool, str]:
-    """Whether the plan closes at least the policy's schools, and the sentence that says so."""
-    n_closed = int(len(plan.closures))
-    same = n_closed >= policy.closures
-    return same, f"方案撤并{n_closed}所, {'不少于' if same else '少于'}政策的{policy.closures}所"
+def _small_closures(plan: Plan) -> tuple[int, int]:
+    """Small schools and teaching points the plan closes, and its other closures (high-school
+    relocations), from ``summary["closures"]``."""
+    c = plan.summary.get("closures", {})
+    total = int(len(plan.closures))
+    small = int(c.get("small_schools", total))
+    return small, total - small
+
+
+def _closures_basis(plan: Plan, policy: Policy) -> bool:
+    """Whether the plan closes at least the policy's small schools (a like-for-like seat comparison)."""
+    return _small_closures(plan)[0] >= policy.closures
 
 
 def _closures_row(plan: Plan, policy: Policy) -> dict[str, Any]:
-    n_closed = int(len(plan.closures))
+    n_closed, other = _small_closures(plan)
     d = n_closed - policy.closures
     if d >= 0:
-        note = f"方案撤并{n_closed}所, 达到政策目标{policy.closures}所" + (f", 多{d}所" if d else "")
+        note = f"方案撤并小规模学校{n_closed}所, 达到政策目标{policy.closures}所" + (f", 多{d}所" if d else "")
     else:
-        note = f"方案撤并{n_closed}所, 比政策目标少{-d}所(情景的撤并目标为{plan.scenario.closure_target}; 规则允许的撤并有限时以规则为准)"
+        note = f"方案撤并小规模学校{n_closed}所, 比政策目标少{-d}所(情景的撤并目标为{plan.scenario.closure_target}; 规则允许的撤并有限时以规则为准)"
+    if other:
+        note += f"; 另有高中迁并{other}所, 不计入"
     last = plan_years(plan)[-1]
     if last != policy.end_year:
         note += f"; 政策目标按{policy.end_year}年计, 方案末年为{last}年"
@@ -119,17 +133,17 @@ def _seat_rows(plan: Plan, policy: Policy, pp_new: int | None) -> list[dict[str,
     """Compulsory seats (total, new schools, expansion) and their cost."""
     sc = plan.scenario
     cs = compulsory_seats(plan)
-    same, basis = _closures_basis(plan, policy)
+    same = _closures_basis(plan, policy)
     target = policy.compulsory_seats
     d = cs["total"] - target
     if d < 0:
-        note = f"{basis}; 方案少新增义务教育学位{-d:,}个(少{-d / target:.0%})"
+        note = f"方案少新增义务教育学位{-d:,}个(少{-d / target:.0%})"
     elif d > 0:
-        note = f"{basis}; 方案多新增义务教育学位{d:,}个"
+        note = f"方案多新增义务教育学位{d:,}个"
     else:
-        note = f"{basis}; 新增学位与政策相同"
+        note = "新增学位与政策相同"
     if not same:
-        note += "; 撤并数不同, 不是同口径比较"
+        note += "; 方案撤并少于政策目标, 不是同口径比较"
     rows = [_row("compulsory_seats", "新增义务教育学位", "个", target, cs["total"], note)]
     opened = (
         "方案开办: " + "、".join(f"{n} {v:,}" for n, v in cs["new_school_names"].items())
@@ -159,11 +173,11 @@ def _seat_rows(plan: Plan, policy: Policy, pp_new: int | None) -> list[dict[str,
         basis_cost = f"按情景扩建单价{sc.cost_per_added_seat_yuan:,.0f}元/学位(未提供政策项目表)"
     d = cs["seat_cost_yuan"] - policy_cost
     if d < 0:
-        note = f"{basis}; {basis_cost}, 方案学位投资少{yuan_wan(-d)}"
+        note = f"{basis_cost}, 方案学位投资少{yuan_wan(-d)}"
     elif d > 0:
-        note = f"{basis}; {basis_cost}, 方案学位投资多{yuan_wan(d)}"
+        note = f"{basis_cost}, 方案学位投资多{yuan_wan(d)}"
     else:
-        note = f"{basis}; {basis_cost}, 学位投资相同"
+        note = f"{basis_cost}, 学位投资相同"
     rows.append(
         _row(
             "compulsory_seat_cost_yuan",
@@ -205,6 +219,23 @@ def _boarding_row(plan: Plan) -> dict[str, Any]:
         n_towns,
         met,
         "全部镇达到" if met == n_towns else f"未达到: {missing}",
+    )
+
+
+def _boarding_schools_row(plan: Plan, policy: Policy) -> dict[str, Any]:
+    from .common import COMPULSORY_KINDS
+
+    years = plan_years(plan)
+    st = plan.schools[(plan.schools["year"] == years[-1]) & plan.schools["status"].isin(["open", "new"])]
+    n = int((st["kind"].isin(COMPULSORY_KINDS) & (st["boarding_pupils"] > 0)).sum())
+    today = int(policy.boarding_schools_today or 0)
+    return _row(
+        "boarding_schools",
+        "寄宿制中小学校(有寄宿生)",
+        "所",
+        today,
+        n,
+        f"政策统计现有{today}所; 方案{years[-1]}年有寄宿生的义务教育学校{n}所",
     )
 
 

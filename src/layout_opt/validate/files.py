@@ -164,6 +164,7 @@ POLICY_KEYS: dict[str, tuple[str, bool]] = {
     "compulsory_seats": ("count", True),
     "compulsory_build_yuan": ("yuan", True),
     "compulsory_build_covers": ("text", False),
+    "boarding_schools_today": ("count", False),
     "senior_relocation": ("table", False),
 }
 #: Keys of ``[senior_relocation]`` and of each of its ``[[senior_relocation.schools]]``.
