@@ -9,6 +9,7 @@ synthetic ones solved in about a second.
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -152,6 +153,27 @@ def test_force_solves_again_and_replaces_the_plan_folder(client, district, tmp_p
     assert not forced["base"].resumed and forced["base"].plan is not None
     assert _inodes(out / "base")["summary.json"] != before["summary.json"]
     assert forced.table.equals(first.table) and again.table.equals(first.table)
+
+
+def test_a_task_that_fails_on_its_worker_is_reported_and_the_others_complete(district, monkeypatch):
+    """A task that raises on its worker (as one whose worker dies: ``KilledWorker``) is an
+    ``error`` run with the exception's message; the others complete."""
+    sweeps = importlib.import_module("layout_opt.sweeps")
+    real = sweeps._run_task
+
+    def dies_on_small_classes(task, *args):
+        if task.label == "small classes":
+            raise MemoryError("the worker ran out of memory")
+        return real(task, *args)
+
+    monkeypatch.setattr(sweeps, "_run_task", dies_on_small_classes)
+    with (
+        distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as in_process,
+    ):
+        result = lo.sweep(district, {k: SCENARIOS[k] for k in ("base", "small classes")}, client=in_process)
+    assert [r.status for r in result.runs] == ["optimal", "error"]
+    assert result["small classes"].reason == "MemoryError: the worker ran out of memory"
 
 
 def test_the_table_of_a_run_without_a_plan_has_its_status_and_no_figures():

@@ -346,7 +346,7 @@ def _call_nth(n: int, function: Callable, arguments: _Arguments) -> Any:
     return function(arguments.items[n])
 
 
-def run_task(task: _Task, district: District | None = None, projects: pd.DataFrame | None = None) -> Run:
+def _run_task(task: _Task, district: District | None = None, projects: pd.DataFrame | None = None) -> Run:
     """Make one plan and, when the task has a plan folder, write it; never raises.
 
     Parameters
@@ -563,7 +563,7 @@ def _execute(
     futures = {}
     for task, d in zip(tasks, districts):
         future = client.submit(
-            run_task,
+            _run_task,
             task,
             scattered[id(d)] if d is not None else None,
             projects,
