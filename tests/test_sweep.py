@@ -222,7 +222,7 @@ def _cli(command: str, *args: object, client=None) -> int:
     return cli.main([command, *map(str, args), *extra, "--no-routes", "--quiet"])
 
 
-def test_sweep_command_writes_a_plan_folder_per_scenario_and_resumes(client, district, scenario_dir, tmp_path):
+def test_sweep_command_writes_a_plan_folder_per_scenario_and_resumes(client, district, scenario_dir, tmp_path, capsys):
     data = io.write_district(district, tmp_path / "data")
     out = tmp_path / "runs"
     assert (
@@ -245,11 +245,17 @@ def test_sweep_command_writes_a_plan_folder_per_scenario_and_resumes(client, dis
     assert {p.name: _inodes(p) for p in out.iterdir() if p.is_dir()} == before  # nothing solved or written again
     assert ((out / "sweep.csv").read_bytes(), (out / "comparison.csv").read_bytes()) == tables
 
+    # more time is the same scenario: resumed; another rule is not: refused before any work
+    assert (
+        _cli("sweep", "--data", data, "--scenarios", scenario_dir, "--out", out, "--time-limit", "30")
+        == cli.EXIT_INFEASIBLE
+    )
     changed = tmp_path / "changed"
     shutil.copytree(scenario_dir, changed)
     path = changed / "base.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("time_limit_s = 20", "time_limit_s = 30"), "utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("closure_target = -1", "closure_target = 0"), "utf-8")
     assert _cli("sweep", "--data", data, "--scenarios", changed, "--out", out) == cli.EXIT_BAD_INPUT
+    assert "plan folder(s) of another scenario" in capsys.readouterr().err
     assert {p.name: _inodes(p) for p in out.iterdir() if p.is_dir()} == before
 
 

@@ -18,7 +18,8 @@ What the runs promise:
 * **Resumability.**  With an output folder, each task writes its plan folder (as
   ``layout-opt plan`` does, :func:`layout_opt.io.write_plan`) as soon as it is done; a
   later run on the same folder reads the finished ones (``summary.json``) instead of
-  solving them again, unless ``force``.
+  solving them again, unless ``force``; a finished one of another scenario (its solver
+  budget aside, :data:`BUDGET_PARAMETERS`) is refused before any work.
 * **Tables.**  :attr:`SweepResult.table`: one row per scenario or district with its status,
   reason and key figures; :attr:`SweepResult.comparison`: :func:`layout_opt.compare` of the
   plans.  Neither holds wall-clock seconds, so a resumed run writes the same tables.
@@ -448,9 +449,22 @@ def _resumed(task: _Task, summary: dict) -> Run:
     return Run(task.label, summary["solver"]["status"], reason, summary, folder=task.out, resumed=True)
 
 
+#: Scenario parameters that set the solver's budget, not the question: a plan folder made
+#: with another value is still the same scenario's (so that a rerun with a larger
+#: ``--time-limit`` resumes the finished plans and gives the missing ones more time).
+BUDGET_PARAMETERS: tuple[str, ...] = ("time_limit_s", "threads")
+
+
 def _same_scenario(summary: dict, scenario: Scenario) -> bool:
-    """Whether a plan folder's summary was made under ``scenario`` (compared as JSON)."""
-    return summary.get("scenario") == json.loads(json.dumps(scenario.to_dict()))
+    """Whether a plan folder's summary was made under ``scenario`` (compared as JSON, the
+    solver's budget aside: :data:`BUDGET_PARAMETERS`)."""
+    made = summary.get("scenario")
+    if not isinstance(made, dict):
+        return False
+    asked = json.loads(json.dumps(scenario.to_dict()))
+    return {k: v for k, v in made.items() if k not in BUDGET_PARAMETERS} == {
+        k: v for k, v in asked.items() if k not in BUDGET_PARAMETERS
+    }
 
 
 # --------------------------------------------------------------------------- the cluster
