@@ -2,7 +2,8 @@
 
 Decides which small rural schools and teaching points to close, which day or boarding
 school each village's pupils attend, and how many seats, classrooms, beds and yuan the
-receiving schools need, year by year.
+receiving schools need, year by year.  :func:`sweep` and :func:`batch` plan many
+scenarios or many districts on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .errors import InfeasibleError, Problem, ValidationError
 from .io import read_district as load_district
 from .plan import Plan
 from .scenario import Scenario
+from .sweeps import batch, sweep
 
 __all__ = [
     "District",
@@ -22,10 +24,12 @@ __all__ = [
     "Problem",
     "Scenario",
     "ValidationError",
+    "batch",
     "compare",
     "examples",
     "load_district",
     "solve",
+    "sweep",
     "travel_matrix",
 ]
 __version__ = "0.1.0"

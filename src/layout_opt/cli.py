@@ -1,4 +1,5 @@
-"""Command line: ``layout-opt plan`` (the batch run) and ``layout-opt summary``.
+"""Command line: ``layout-opt plan`` (the batch run), ``layout-opt sweep``, ``layout-opt batch``
+and ``layout-opt summary``.
 
 ``layout-opt plan --data data --scenario scenarios/default.toml --out plans/2024-2026``
 regenerates the whole plan and writes its folder (see the README).  This module parses
@@ -7,6 +8,15 @@ Exit codes: 0 a plan; 2 bad options or input (file, record and field named, befo
 work; nothing on disk changes); 3 no plan satisfies the rules (the explanation is
 printed and saved in the folder); 1 a plan that breaks a rule or anything else; 130
 interrupted by Ctrl-C (143 by SIGTERM), with nothing left on disk.
+
+``layout-opt sweep`` (one district, many scenarios) and ``layout-opt batch`` (many
+districts, one scenario) run one plan per task on a Dask cluster
+(:mod:`layout_opt.sweeps`) and write one plan folder per scenario or district and a
+table.  Exit codes: 0 every task has a plan; 3 some have none because no plan satisfies
+their rules, and nothing else failed; 1 any other failure (a district that cannot be
+read, a scenario that does not fit it, a plan that breaks a rule, an error); 2 bad
+options or input of the run itself, before any work; 130 (143) interrupted, the finished
+plan folders kept for the next run to resume.
 """
 
 from __future__ import annotations
@@ -297,6 +307,217 @@ def _ignore_here(signum: int, frame: object) -> None:
     """Python-level handler of SIGINT/SIGTERM: the watcher thread of :class:`_Interrupts` acts."""
 
 
+def _read_scenario(path: Path, time_limit: float | None):
+    """One scenario file with the command line's ``--time-limit``; a bad one is bad input."""
+    from .scenario import Scenario
+
+    try:
+        scenario = Scenario.from_toml(path)
+        return scenario if time_limit is None else scenario.replace(time_limit_s=time_limit)
+    except ValueError as exc:
+        raise _BadInput(f"{path.name}: {exc}" if not str(exc).startswith(path.name) else str(exc)) from exc
+
+
+def _labelled_files(files: list[Path], time_limit: float | None) -> dict:
+    """Scenario files by label (the file's name without ``.toml``): label -> (path, scenario)."""
+    labelled: dict = {}
+    for path in files:
+        if path.stem in labelled:
+            raise _BadInput(
+                f"{labelled[path.stem][0]} and {path}: two scenario files named {path.stem!r}; each names its plan folder"
+            )
+        labelled[path.stem] = (path, _read_scenario(path, time_limit))
+    return labelled
+
+
+class _Terminated(Exception):
+    """SIGTERM during a sweep or batch run."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _run_many(args: argparse.Namespace, command) -> int:
+    """Run a sweep or batch ``command(args) -> SweepResult`` and report it.
+
+    Ctrl-C (or SIGTERM) stops the run: the cluster's tasks are cancelled, the plan
+    folders already finished stay, and the same command resumes from them.
+    """
+    import distributed  # noqa: F401  (its import sets its loggers' levels: quiet them after it)
+
+    from .sweeps import PLANNED
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)
+    quiet_loggers = {name: logging.getLogger(name).level for name in ("distributed", "pyogrio")}
+    for name in quiet_loggers:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    old_term = None
+    if threading.current_thread() is threading.main_thread():
+        old_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        try:
+            result = command(args)
+        except ConnectionError as exc:
+            raise _BadInput(str(exc)) from exc
+        except ValueError as exc:
+            if type(exc) is ValueError:  # a label that cannot name a folder, and the like
+                raise _BadInput(str(exc)) from exc
+            raise
+    except (KeyboardInterrupt, _Terminated) as exc:
+        code = EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 128 + signal.SIGTERM
+        print(
+            f"\ninterrupted; the finished plan folders in {args.out} are kept: run the same command again to resume",
+            file=sys.stderr,
+        )
+        return code
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+        root.setLevel(level)
+        for name, old in quiet_loggers.items():
+            logging.getLogger(name).setLevel(old)
+    if not args.quiet:
+        columns = [*result.label_names, "status", "closures", "added seats", "added beds", "buses", "cost (M yuan)"]
+        print(result.table[columns + ["gap (%)"]].to_string(index=False, na_rep="-"))
+    statuses = {run.status for run in result.runs}
+    if statuses <= set(PLANNED):
+        return EXIT_OK
+    if statuses <= {*PLANNED, "infeasible"}:
+        return EXIT_INFEASIBLE
+    return EXIT_ERROR
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Plan one district under many scenarios, one Dask task each; see :func:`layout_opt.sweep`."""
+
+    def command(args: argparse.Namespace):
+        from . import io
+        from .sweeps import sweep
+
+        labelled = _labelled_files(io.scenario_files(args.scenarios), args.time_limit)
+        inputs = {"the data folder": args.data}
+        inputs |= {f"the scenario file {path}": path for path, _ in labelled.values()}
+        inputs |= {f"the scenario folder {p}": p for p in args.scenarios if Path(p).is_dir()}
+        io.RunsFolder(args.out, inputs=inputs)  # the output is judged before the data is read
+        district = io.read_district(args.data)
+        for path, scenario in labelled.values():
+            try:
+                scenario.check_years(district.base_year, source=f"data folder {args.data}")
+            except ValueError as exc:
+                raise _BadInput(f"{path.name}: {exc}") from exc
+        projects = io.read_policy_projects(args.data, school_ids=district.schools["school_id"])
+        return sweep(
+            district,
+            {label: scenario for label, (_, scenario) in labelled.items()},
+            client=args.scheduler,
+            out=args.out,
+            force=args.force,
+            route_buses=args.routes,
+            workers=args.workers,
+            keep_plans=False,
+            units_as_tasks=args.units_as_tasks,
+            progress=not args.quiet,
+            policy_projects=projects,
+            inputs=inputs,
+        )
+
+    return _run_many(args, command)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Plan every district folder under one scenario, one Dask task each; see :func:`layout_opt.batch`."""
+
+    def command(args: argparse.Namespace):
+        from . import io
+        from .scenario import Scenario
+        from .sweeps import batch
+
+        if args.scenario:
+            scenarios = _labelled_files(io.scenario_files(args.scenario), args.time_limit)
+        else:
+            scenarios = {
+                "default": (None, Scenario() if args.time_limit is None else Scenario(time_limit_s=args.time_limit))
+            }
+        inputs = {"the districts folder": args.districts}
+        inputs |= {f"the scenario file {path}": path for path, _ in scenarios.values() if path is not None}
+        inputs |= {f"the scenario folder {p}": p for p in args.scenario or () if Path(p).is_dir()}
+        io.RunsFolder(args.out, inputs=inputs)  # judged before the districts are listed
+        folders = io.district_folders(args.districts)
+        several = len(scenarios) > 1 or any(Path(p).is_dir() for p in args.scenario or ())
+        return batch(
+            folders,
+            {label: s for label, (_, s) in scenarios.items()} if several else next(iter(scenarios.values()))[1],
+            client=args.scheduler,
+            out=args.out,
+            force=args.force,
+            route_buses=args.routes,
+            workers=args.workers,
+            keep_plans=False,
+            units_as_tasks=args.units_as_tasks,
+            progress=not args.quiet,
+            inputs=inputs,
+        )
+
+    return _run_many(args, command)
+
+
+def _workers(text: str) -> int:
+    """``--workers``: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _add_run_options(p: argparse.ArgumentParser, what: str) -> None:
+    """Options shared by ``sweep`` and ``batch``."""
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help=f"folder of the run: one plan folder per {what} and the run's table (made if missing)",
+    )
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); its workers must have layout_opt "
+        "installed and see the input and output folders at the same paths (default: a local cluster)",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        help="worker processes of the local cluster (default: one per CPU, at most one per task)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help=f"plan every {what} again, replacing its plan folder (by default finished plan folders are reused)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no table (failures are still reported)")
+    p.add_argument(
+        "--time-limit",
+        type=_time_limit,
+        default=None,
+        help="solver budget of each plan in seconds, 1 to 86400 (overrides the scenario)",
+    )
+    p.add_argument("--no-routes", dest="routes", action="store_false", help="skip the school-bus routes")
+    p.add_argument(
+        "--units-as-tasks",
+        action="store_true",
+        help="hand each plan's independent units to the cluster as tasks too (helps when there are fewer "
+        f"{what}s than workers)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layout-opt", description="School network planning for a county district.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -332,6 +553,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="also re-solve with the bus, boarding, running and time prices at -50 %% and +50 %% (summary and report)",
     )
     p.set_defaults(func=cmd_plan)
+    p = sub.add_parser(
+        "sweep", help="plan one district under many scenarios on a Dask cluster, one plan folder per scenario"
+    )
+    p.add_argument("--data", type=Path, default=Path("data"), help="district data folder (default: data)")
+    p.add_argument(
+        "--scenarios",
+        type=Path,
+        nargs="+",
+        required=True,
+        metavar="DIR_OR_FILE",
+        help="scenario TOML files, or folders of them (each *.toml); a file's name (without .toml) labels its plan "
+        "folder",
+    )
+    _add_run_options(p, "scenario")
+    p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser(
+        "batch", help="plan every district folder under one scenario on a Dask cluster, one plan folder per district"
+    )
+    p.add_argument(
+        "--districts",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder of district data folders (each sub-folder is a district, named by the folder)",
+    )
+    p.add_argument(
+        "--scenario",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="TOML",
+        help="scenario TOML (default: the policy defaults); several files, or a folder of them, plan every district "
+        "under every scenario (plan folders OUT/DISTRICT/SCENARIO)",
+    )
+    _add_run_options(p, "district")
+    p.set_defaults(func=cmd_batch)
     return parser
 
 
@@ -353,6 +610,8 @@ def main(argv: list[str] | None = None) -> int:
     console.setLevel(logging.WARNING if quiet else logging.INFO)
     logging.getLogger().addHandler(console)
     try:
+        if args.command in ("sweep", "batch"):  # interrupts keep the finished plan folders (see _run_many)
+            return int(args.func(args))
         with _Interrupts() as interrupts:
             if args.command == "plan":
                 return int(cmd_plan(args, interrupts))

@@ -492,6 +492,9 @@ PLAN_FILES = frozenset(
         "assignments.csv",
         "schools.csv",
         "closures.csv",
+        "pupils.csv",
+        "catchments.csv",
+        "moves.csv",
         "routes.csv",
         "violations.csv",
         "plan.gpkg",
@@ -591,6 +594,15 @@ def check_output(
         plan folder and ``force`` is not given, or its parent cannot be written.
     """
     given = Path(out)
+    target = _resolve_output(given, "the plan")
+    _refuse_inputs(target, given, inputs, "the plan")
+    _judge_existing(target, given, force)
+    _check_writable(target, given)
+    return target
+
+
+def _resolve_output(given: Path, what: str) -> Path:
+    """The absolute output path, symbolic links resolved; not a dangling link, not the root."""
     if given.is_symlink() and not given.exists():
         raise OutputError(f"{given} is a symbolic link to {os.readlink(given)}, which does not exist")
     try:
@@ -598,18 +610,26 @@ def check_output(
     except (OSError, RuntimeError) as exc:  # a loop of symbolic links
         raise OutputError(f"{given} cannot be resolved: {exc}") from exc
     if target.parent == target:
-        raise OutputError(f"{given} is the root of the file system; give a folder to write the plan into")
+        raise OutputError(f"{given} is the root of the file system; give a folder to write {what} into")
+    return target
+
+
+def _refuse_inputs(target: Path, given: Path, inputs: Mapping[str, str | os.PathLike | None] | None, what: str) -> None:
+    """Refuse an output that is, contains or lies inside one of the run's inputs."""
     for role, path in (inputs or {}).items():
         if path is None:
             continue
         source = Path(path).resolve()
         if target == source:
-            raise OutputError(f"{given} is {role}; writing the plan there would replace the input")
+            raise OutputError(f"{given} is {role}; writing {what} there would replace the input")
         if target in source.parents:
-            raise OutputError(f"{given} contains {role} {path}; writing the plan there would delete the input")
+            raise OutputError(f"{given} contains {role} {path}; writing {what} there would delete the input")
         if source in target.parents:
-            raise OutputError(f"{given} lies inside {role} {path}; write the plan outside the inputs")
-    _judge_existing(target, given, force)
+            raise OutputError(f"{given} lies inside {role} {path}; write {what} outside the inputs")
+
+
+def _check_writable(target: Path, given: Path) -> None:
+    """Refuse an output whose nearest existing parent is a file or cannot be written."""
     folder = target.parent
     while not os.path.lexists(folder):
         folder = folder.parent
@@ -617,7 +637,6 @@ def check_output(
         raise OutputError(f"cannot create {given}: {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {given}: no permission to write in {folder}")
-    return target
 
 
 class PlanFolder:
@@ -1078,3 +1097,208 @@ def _write_gpkg(plan, path: Path, bus_plan=None) -> None:
     with _gdal_options(OGR_CURRENT_DATE=FILE_DATE.strftime("%Y-%m-%dT%H:%M:%S.000Z")):
         for name, layer in layers.items():
             layer.to_crs("EPSG:4326").to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+# --------------------------------------------------------------------------- runs of many plans
+
+#: File in every folder of a sweep or batch run (one plan folder per scenario or district,
+#: and the run's tables): a later run may use the folder again and resume.
+RUNS_MARKER = ".layout_opt_runs"
+_RUNS_MARKER_TEXT = (
+    "A folder of plan folders written by layout-opt sweep or batch; a later run on it reuses the finished plans.\n"
+)
+_RUNS_LOCK = ".layout_opt_runs.lock"
+
+
+def scenario_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """The scenario files of a sweep: each file as given, each folder's ``*.toml`` files by name.
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If a path does not exist, or a folder holds no ``.toml`` file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.toml", "a.toml", "notes.txt"):
+    ...     _ = (folder / name).write_text("", encoding="utf-8")
+    >>> [p.name for p in scenario_files([folder])]
+    ['a.toml', 'b.toml']
+    """
+    out: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = sorted((p for p in path.iterdir() if p.suffix == ".toml" and p.is_file()), key=lambda p: p.name)
+            if not files:
+                raise ValidationError([Problem(str(path), "-", "-", "the folder holds no scenario file (*.toml)")])
+            out.extend(files)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise ValidationError([Problem(str(path), "-", "-", "scenario file or folder not found")])
+    return out
+
+
+def district_folders(folder: str | os.PathLike) -> list[Path]:
+    """The district folders of a batch: the sub-folders of ``folder`` by name (hidden ones left out).
+
+    Every sub-folder counts; one that is not a valid district fails on its own when it is
+    read (:func:`read_district`), without stopping the others.
+
+    Raises
+    ------
+    layout_opt.errors.ValidationError
+        If ``folder`` is not a folder or holds no sub-folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError([Problem(str(folder), "-", "-", "folder of district folders not found")])
+    out = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    if not out:
+        raise ValidationError([Problem(str(folder), "-", "-", "holds no district folder")])
+    return out
+
+
+def read_plan_summary(folder: str | os.PathLike) -> dict | None:
+    """``summary.json`` of a finished plan folder (a plan, or a run that found none).
+
+    Returns
+    -------
+    dict or None
+        None when ``folder`` is not a plan folder (:func:`is_plan_folder`).
+
+    Raises
+    ------
+    layout_opt.errors.OutputError
+        If it is a plan folder without a readable ``summary.json``.
+    """
+    folder = Path(folder)
+    if not is_plan_folder(folder):
+        return None
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OutputError(f"{folder} is a plan folder without a readable summary.json ({exc})") from exc
+    if not isinstance(summary, dict):
+        raise OutputError(f"{folder} is a plan folder whose summary.json is not an object")
+    return summary
+
+
+class RunsFolder:
+    """The folder of a sweep or batch run: one plan folder per scenario or district and the run's tables.
+
+    Making one checks the path, changing nothing on disk: it may not be, contain or lie
+    inside an input, and an existing folder must be empty or one that a sweep or batch
+    run wrote (with :data:`RUNS_MARKER`).  Entering creates it (and missing parents),
+    writes the marker and takes a lock that keeps a second run on the same folder out;
+    leaving releases the lock.  Plan folders inside are written as :class:`PlanFolder`
+    does, each on its own (locked, built beside its place, renamed into place), so that an
+    interrupted run leaves finished plans complete and nothing half-written.
+
+    Parameters
+    ----------
+    out : path-like
+        The folder.
+    inputs : mapping of str to path-like, optional
+        The run's inputs by role (see :func:`check_output`).
+
+    Raises
+    ------
+    layout_opt.errors.OutputError
+        When made, if the path is refused; when entered, if it cannot be created or
+        another run holds its lock.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> with RunsFolder(root / "runs") as runs:
+    ...     runs.write_table(pd.DataFrame({"scenario": ["a"]}), "sweep.csv")
+    >>> sorted(p.name for p in (root / "runs").iterdir())
+    ['.layout_opt_runs', 'sweep.csv']
+    """
+
+    def __init__(self, out: str | os.PathLike, *, inputs: Mapping[str, str | os.PathLike | None] | None = None):
+        self.given = Path(out)
+        target = _resolve_output(self.given, "the plans")
+        _refuse_inputs(target, self.given, inputs, "the plans")
+        if os.path.lexists(target):
+            if not target.is_dir():
+                raise OutputError(f"{self.given} is a file, not a folder for the plans")
+            if not (target / RUNS_MARKER).is_file() and not _is_empty_folder(target):
+                what = "a plan folder" if is_plan_folder(target) else "not a folder of a sweep or batch run"
+                raise OutputError(
+                    f"{self.given} exists and is {what} (it has no {RUNS_MARKER} file); choose another folder, "
+                    "or an empty one"
+                )
+        _check_writable(target, self.given)
+        self.path = target
+        self._lock_fd: int | None = None
+
+    def plan_folder(self, label: str) -> Path:
+        """The plan folder of one scenario or district (``district/scenario``: a folder in a folder)."""
+        return self.path.joinpath(*label.split("/"))
+
+    def __enter__(self) -> RunsFolder:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {self.given}: {exc.strerror}") from exc
+        self._lock()
+        marker = self.path / RUNS_MARKER
+        if not marker.exists():
+            write_text(_RUNS_MARKER_TEXT, marker)
+        return self
+
+    def _lock(self) -> None:
+        """Take the lock file inside the folder, or raise if another run holds it (as :class:`PlanFolder`)."""
+        lock = self.path / _RUNS_LOCK
+        busy = OutputError(f"another run is writing {self.given} (lock {lock}); wait for it to finish")
+        while True:
+            try:
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL), 0o644)
+            except FileExistsError as exc:  # no fcntl: the file itself is the lock
+                raise busy from exc
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.given}: {exc.strerror}") from exc
+            if fcntl is None:
+                self._lock_fd = fd
+                return
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                raise busy from exc
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(lock))
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock_fd = fd
+                return
+            os.close(fd)  # the run that held it removed the file: lock the new one
+
+    def __exit__(self, *exc: object) -> None:
+        if self._lock_fd is None:
+            return
+        with suppress(OSError):
+            os.unlink(self.path / _RUNS_LOCK)
+        with suppress(OSError):
+            os.close(self._lock_fd)
+        self._lock_fd = None
+
+    def write_table(self, table: pd.DataFrame, name: str, index: bool = False) -> Path:
+        """Write one of the run's tables (UTF-8 CSV with BOM, as :func:`write_csv`), replacing it whole."""
+        path = self.path / name
+        tmp = self.path / f".{name}.{secrets.token_hex(4)}"
+        try:
+            table.to_csv(tmp, index=index, encoding="utf-8-sig", lineterminator="\n")
+            os.replace(tmp, path)
+        finally:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return path

@@ -12,8 +12,9 @@ Two uses:
 The modules: :mod:`~layout_opt.examples.people` (residents, pupils by grade, children by
 age), :mod:`~layout_opt.examples.places` (points in an area),
 :mod:`~layout_opt.examples.roads` (road networks), :mod:`~layout_opt.examples.schools`
-(registries and today's attendance) and :mod:`~layout_opt.examples.synthetic` (whole
-districts).  Every public name is importable from ``layout_opt.examples``.
+(registries and today's attendance), :mod:`~layout_opt.examples.synthetic` (whole
+districts) and :mod:`~layout_opt.examples.counties` (seeded sets of counties of varied size,
+for batch runs).  Every public name is importable from ``layout_opt.examples``.
 
 All coordinates here are metres in a projected CRS (:data:`METRIC_CRS` by default).
 """
@@ -21,6 +22,7 @@ All coordinates here are metres in a projected CRS (:data:`METRIC_CRS` by defaul
 from __future__ import annotations
 
 from .constants import CLASS_CAP_OF_LEVEL, FILE_CRS, METRIC_CRS, ROAD_CLASS_SPEED_KMH
+from .counties import county_districts, county_sizes
 from .people import (
     MENGJIN_BIRTHS,
     Calibration,
@@ -56,6 +58,8 @@ __all__ = [
     "attach_to_backbone",
     "build_road_network",
     "cohorts_from_census",
+    "county_districts",
+    "county_sizes",
     "current_enrolment",
     "equip_schools",
     "grade_and_age_totals",
