@@ -246,7 +246,9 @@ def solve_pmedian(
         never worse than it.  ``False`` only for comparisons with a cold start of the
         strong formulation; the radius formulation always starts from it.
     formulation : {"auto", "strong", "radius"}
-        ``auto``: :func:`choose_formulation`.  ``radius`` needs ``capacity=None``.
+        ``auto``: :func:`choose_formulation`.  ``radius`` needs ``capacity=None`` and a
+        greedy plan that serves every point (with a tight cutoff the greedy search may
+        find none; the strong formulation is solved then).
 
     Returns
     -------
@@ -313,6 +315,8 @@ def solve_pmedian(
         r_objective, r_bound, r_detail = out.objective, out.bound, out.detail
         size = dict(out.size, pairs=pairs)
     else:
+        if formulation == "radius":
+            logger.info("p-median: the greedy plan leaves points unserved; solving the strong formulation")
         formulation = "strong"
         model, pv, ps = strong_model(cost, demand, capacity, p, allowed)
         build_s = time.perf_counter() - start

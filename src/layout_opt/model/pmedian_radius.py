@@ -409,6 +409,7 @@ def solve_radius(
     seed: int = 0,
     threads: int = 2,
     margin: float = RADIUS_MARGIN,
+    lagrangian_iterations: int = 1000,
 ) -> RadiusSolve:
     """Solve the uncapacitated p-median exactly from a plan, by the radius formulation.
 
@@ -429,6 +430,9 @@ def solve_radius(
     margin : float
         Margin of the starting radii, as a share of the median cost per point of the
         starting plan.
+    lagrangian_iterations : int
+        Subgradient steps of the Lagrangian bound at most (1: the bound at the starting
+        plan's costs, which fixes little).
 
     Returns
     -------
@@ -452,6 +456,7 @@ def solve_radius(
         int(p),
         upper,
         start=(demand * served)[weighted_rows],
+        max_iterations=lagrangian_iterations,
         target=upper - tolerance,
     )
     lower = lagrange.value
