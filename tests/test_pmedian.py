@@ -334,14 +334,10 @@ def test_never_worse_than_the_greedy_plan_even_when_stopped_at_once():
         assert r.objective <= g.objective + 1e-9
 
 
-def test_auto_formulation_by_size_and_capacity():
-    from layout_opt.model.pmedian import STRONG_MAX_PAIRS, choose_formulation
-
-    assert choose_formulation(np.ones(3), 10 * STRONG_MAX_PAIRS) == "strong"
-    assert choose_formulation(None, STRONG_MAX_PAIRS) == "strong"
-    assert choose_formulation(None, STRONG_MAX_PAIRS + 1) == "radius"
+def test_auto_formulation_by_capacity():
     cost, demand, capacity = EXAMPLE
     assert solve_pmedian(cost, demand, capacity, p=2).formulation == "strong"
+    assert solve_pmedian(cost, demand, None, p=2).formulation == "radius"
 
 
 def test_radius_formulation_takes_no_capacities():

@@ -15,12 +15,13 @@ exact formulations, chosen by ``formulation="auto"``:
 
 * **strong** (:mod:`layout_opt.model.pmedian_strong`): an assignment variable and a
   linking row ``x_ij <= y_j`` per allowed pair, capacity rows if capacities are given.
-  The only one for the capacitated case (single assignment needs the ``x``), and the
-  faster one for small uncapacitated instances.
+  The formulation of the capacitated case: single assignment within capacities needs
+  the ``x``, and a point need not go to its nearest open facility.
 * **radius** (:mod:`layout_opt.model.pmedian_radius`): uncapacitated only; each point is
   charged by the distance levels of its nearest open facility (García, Labbé and Marín's
   radius formulation, with Elloumi's reduction), after Lagrangian fixing of facilities.
-  No assignment variables, so it scales to 1,000-node graphs with a million pairs.
+  No assignment variables, so it scales to 1,000-node graphs with a million pairs; it
+  was also the faster one on every smaller uncapacitated instance measured.
 
 Like spopt's ``from_cost_matrix``, the core takes arrays: a ``(V, S)`` cost per unit of
 demand, ``(V,)`` demand and ``(S,)`` capacity.
@@ -33,8 +34,9 @@ Examples
 >>> r = solve_pmedian(cost, demand=np.array([10, 20, 30]), capacity=np.array([40, 40, 40]), p=2)
 >>> r.status, r.objective, r.open.tolist(), r.assignment.tolist(), r.formulation
 ('optimal', 90.0, [False, True, True], [1, 1, 2], 'strong')
->>> solve_pmedian(cost, np.array([10, 20, 30]), None, p=1, formulation="radius").objective
-120.0
+>>> u = solve_pmedian(cost, np.array([10, 20, 30]), None, p=1)  # no capacities: radius
+>>> u.formulation, u.objective, u.assignment.tolist()
+('radius', 120.0, [1, 1, 1])
 """
 
 from __future__ import annotations
@@ -57,11 +59,6 @@ PMEDIAN_BACKENDS = ("highs", "scip", "cp-sat")
 
 #: Formulations of :func:`solve_pmedian`.
 PMEDIAN_FORMULATIONS = ("auto", "strong", "radius")
-
-#: ``formulation="auto"`` solves an uncapacitated instance with the strong formulation up
-#: to this many allowed pairs, with the radius formulation above (the sizes where each was
-#: the faster on the random graphs of ``benchmarks/bench_pmedian.py``).
-STRONG_MAX_PAIRS = 20_000
 
 #: The strong formulation of the previous versions, kept for comparison.
 pmedian_model = strong_model
@@ -179,24 +176,24 @@ def _nearest_open(cost: np.ndarray, allowed: np.ndarray, is_open: np.ndarray) ->
     return np.where(np.isfinite(sub[np.arange(len(k)), k]), cols[k], -1)
 
 
-def choose_formulation(capacity: np.ndarray | None, pairs: int) -> str:
+def choose_formulation(capacity: np.ndarray | None) -> str:
     """The formulation ``formulation="auto"`` uses.
+
+    The radius formulation was the faster one on every uncapacitated instance measured
+    in ``benchmarks/bench_pmedian.py`` (random graphs of 20 to 1,000 nodes, the
+    benchmark districts without capacities), so the size does not enter.
 
     Parameters
     ----------
     capacity : numpy.ndarray or None
         Capacities, ``None`` for the uncapacitated p-median.
-    pairs : int
-        Allowed (demand point, facility) pairs.
 
     Returns
     -------
     str
-        ``strong`` with capacities or up to :data:`STRONG_MAX_PAIRS` pairs, else ``radius``.
+        ``strong`` with capacities, ``radius`` without.
     """
-    if capacity is not None or pairs <= STRONG_MAX_PAIRS:
-        return "strong"
-    return "radius"
+    return "strong" if capacity is not None else "radius"
 
 
 def solve_pmedian(
@@ -289,7 +286,7 @@ def solve_pmedian(
         return _empty_result(V, S, "infeasible", backend, time.perf_counter() - start, detail)
     pairs = int(allowed.sum())
     if formulation == "auto":
-        formulation = choose_formulation(capacity, pairs)
+        formulation = choose_formulation(capacity)
     greedy = None
     if warm_start or formulation == "radius":
         greedy = greedy_swap_pmedian(cost, demand, capacity, p, cutoff=cutoff, time_limit_s=time_limit_s / 2)
