@@ -538,7 +538,9 @@ def greedy_swap_pmedian(
     )
     open_list = is_open.tolist()
     total, assignment, missing = asg.assign(open_list)
-    # 3. vertex substitution
+    # 3. vertex substitution; a later pass tries many of the same open sets again, so the
+    # totals are remembered (the assignment is a function of the open set)
+    totals: dict[bytes, float] = {}
     passes = swaps = evaluations = 0
     deadline = None if time_limit_s is None else start + time_limit_s
     for passes in range(1, max_passes + 1):  # noqa: B007 (reported after the loop)
@@ -554,11 +556,17 @@ def greedy_swap_pmedian(
             open_list[j_out] = False
             for j_in in cands:
                 open_list[j_in] = True
-                t, a, _ = asg.assign(open_list)
-                evaluations += 1
-                open_list[j_in] = False
+                key = bytes(open_list)
+                a = None
+                if key in totals:
+                    t = totals[key]
+                else:
+                    t, a, _ = asg.assign(open_list)
+                    totals[key] = t
+                    evaluations += 1
                 if t < best_total - 1e-9 * max(abs(best_total), 1.0):
-                    best_total, best_in, best_asg = t, j_in, a
+                    best_total, best_in, best_asg = t, j_in, a if a is not None else asg.assign(open_list)[1]
+                open_list[j_in] = False
             if best_in >= 0:
                 open_list[best_in] = True
                 total, assignment = best_total, best_asg

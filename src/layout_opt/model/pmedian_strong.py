@@ -22,11 +22,11 @@ import scipy.sparse as sp
 
 from .mip import MipArrays
 
-#: HiGHS options of the strong formulation.  Started from the greedy plan, HiGHS spends
-#: most of the capacitated 1x benchmark instance (``benchmarks/bench_pmedian.py``) in its
-#: root reduced-cost sub-MIP heuristic; without it the solve took 1.4-2.0 s instead of
-#: 2.6 s for the same proven optimum (see ``benchmarks/README.md``).
-STRONG_HIGHS_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False}
+#: HiGHS options of the strong formulation started from the greedy plan.  With a start,
+#: HiGHS' root reduced-cost sub-MIP and feasibility jump heuristics cost more than they
+#: find: on the capacitated benchmark districts (``benchmarks/bench_pmedian.py``) the
+#: same optimum came about 1.6x faster at 1x and 1.8x at 4x without them.
+STRONG_HIGHS_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_feasibility_jump": False}
 
 
 def strong_model(
