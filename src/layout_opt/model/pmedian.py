@@ -89,8 +89,8 @@ class PMedianResult:
     seconds : float
         Wall-clock seconds in total (model build and greedy start included).
     build_seconds : float
-        Wall-clock seconds spent building the model arrays (strong formulation) or before
-        the first MIP (greedy start and Lagrangian fixing, radius formulation).
+        Wall-clock seconds before the exact solve: input checks, the greedy start and,
+        for the strong formulation, building its arrays.
     backend : str
         ``highs``, ``scip``, ``cp-sat`` or ``greedy-swap``.
     size : dict
