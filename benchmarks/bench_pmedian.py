@@ -375,7 +375,7 @@ def graph_table(
             summary.append({"n": n, "p": p, "cases": cases})
     header = ["n", "p", "pairs"]
     for v in variants:
-        header += [f"{v}: proven", f"{v}: median s", f"{v}: worst gap"]
+        header += [f"{v}: proven", f"{v}: median s", f"{v}: worst gap", f"{v}: worst plan above optimum"]
     header += ["greedy above optimum (median)", "spopt/CBC: optimal", "spopt/CBC: median s"]
     print("\n| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -384,10 +384,12 @@ def graph_table(
         cells = [f"{row['n']:,}", str(row["p"]), f"{cases[0]['pairs']:,}"]
         for v in variants:
             proven = sum(c[v]["status"] == "optimal" for c in cases)
+            above_optimum = [(c[v]["objective"] - c["optimum"]) / c["optimum"] for c in cases]
             cells += [
                 f"{proven}/{len(cases)}",
                 f"{statistics.median(c[v]['seconds'] for c in cases):.1f}",
                 f"{100 * max(c[v]['gap'] for c in cases):.2f} %",
+                f"{100 * max(above_optimum):.2f} %" if all(np.isfinite(above_optimum)) else "-",
             ]
         above = [
             100 * (c["greedy"]["objective"] - c["optimum"]) / c["optimum"] for c in cases if np.isfinite(c["optimum"])
