@@ -228,8 +228,9 @@ def solve_pmedian(
     backend : {"highs", "scip", "cp-sat"}
         OR-Tools backend (see :func:`layout_opt.model.mip.solve_model`).
     time_limit_s : float
-        Wall-clock limit of the whole solve, greedy start included, seconds (CP-SAT: also
-        its deterministic work limit).
+        Wall-clock limit of the exact solve, seconds (CP-SAT: also its deterministic work
+        limit).  The greedy start runs first and is never cut short, so that the result
+        is never worse than :func:`greedy_swap_pmedian`'s plan.
     cutoff : float, optional
         Pairs costing more than this per unit are not allowed (a travel-time limit).
     gap_target : float
@@ -289,8 +290,7 @@ def solve_pmedian(
         formulation = choose_formulation(capacity)
     greedy = None
     if warm_start or formulation == "radius":
-        greedy = greedy_swap_pmedian(cost, demand, capacity, p, cutoff=cutoff, time_limit_s=time_limit_s / 2)
-    remaining = max(time_limit_s - (time.perf_counter() - start), 1e-3)
+        greedy = greedy_swap_pmedian(cost, demand, capacity, p, cutoff=cutoff)
     if formulation == "radius" and greedy is not None and greedy.has_solution:
         build_s = time.perf_counter() - start
         out = solve_radius(
@@ -300,7 +300,7 @@ def solve_pmedian(
             allowed,
             greedy.open,
             backend=backend,
-            time_limit_s=remaining,
+            time_limit_s=time_limit_s,
             gap_target=gap_target,
             seed=seed,
             threads=threads,
@@ -330,7 +330,7 @@ def solve_pmedian(
         r = solve_model(
             model,
             backend=backend,
-            time_limit_s=remaining,
+            time_limit_s=time_limit_s,
             gap_target=gap_target,
             seed=seed,
             threads=threads,

@@ -422,7 +422,7 @@ def solve_radius(
     backend : {"highs", "scip", "cp-sat"}
         OR-Tools backend of the MIPs.
     time_limit_s : float
-        Wall-clock limit of the whole solve, seconds.
+        Wall-clock limit of the whole solve (Lagrangian bound and MIPs), seconds.
     gap_target : float
         Relative gap at which the solve stops.
     seed, threads
