@@ -7,6 +7,7 @@ Usage::
     python benchmarks/bench_pmedian.py --sizes 1 --repeat 5 --skip-graphs
     python benchmarks/bench_pmedian.py --skip-districts --graph-sizes 1000 --graph-p 5 10 100
     python benchmarks/bench_pmedian.py --skip-spopt # layout_opt only
+    python benchmarks/bench_pmedian.py --crossover  # strong vs radius formulation, uncapacitated
 
 Two kinds of instances.
 
@@ -417,6 +418,45 @@ def graph_table(
     return summary
 
 
+def formulation_crossover(graph_sizes: list[int], district_sizes: list[float], repeat: int) -> None:
+    """Strong against radius formulation on uncapacitated instances: which is faster?
+
+    Both start from the greedy plan; times are medians of ``repeat`` runs."""
+    print(f"\n== strong vs radius formulation, uncapacitated, medians of {repeat} runs")
+    print(f"   {'instance':<34} {'pairs':>9} {'strong s':>9} {'radius s':>9} {'same optimum':>13}")
+    cases = []
+    for n in graph_sizes:
+        for p in graph_p_values(n, ["2", "5", "10", "n/10"]):
+            for seed in (0, 1):
+                cases.append((f"graph n {n} p {p} seed {seed}", graph_instance(n, p, seed)))
+    for scale in district_sizes:
+        inst = make_instance(scale)
+        S = inst.cost.shape[1]
+        for share in (0.9, 0.8, 0.5, 0.2):
+            p = int(round(share * S))
+            cases.append(
+                (
+                    f"{scale:g}x district, no capacities, p {p}",
+                    Instance(inst.label, inst.cost, inst.demand, None, p, inst.cutoff),
+                )
+            )
+    faster = 0
+    for label, inst in cases:
+        runs = {}
+        for formulation in ("strong", "radius"):
+            runs[formulation] = median_run(
+                lambda formulation=formulation, inst=inst: solve_pmedian(
+                    inst.cost, inst.demand, None, inst.p, cutoff=inst.cutoff, formulation=formulation
+                ),
+                repeat,
+            )
+        (ts, rs), (tr, rr) = runs["strong"], runs["radius"]
+        same = rs.status == rr.status == "optimal" and abs(rs.objective - rr.objective) <= 1e-6 * abs(rs.objective)
+        faster += tr < ts
+        print(f"   {label:<34} {inst.pairs:9,d} {ts:9.3f} {tr:9.3f} {same!s:>13}")
+    print(f"   radius faster on {faster} of {len(cases)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=float, nargs="+", default=[1, 4], help="districts: multiples of Mengjin")
@@ -443,8 +483,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--graph-time-limit", type=float, default=60.0, help="graphs: per solve, seconds")
     ap.add_argument("--graph-spopt-max-n", type=int, default=200, help="graphs: spopt/CBC up to this many nodes")
     ap.add_argument("--graph-spopt-limit", type=float, default=300.0, help="graphs: CBC time limit, seconds")
+    ap.add_argument(
+        "--crossover",
+        action="store_true",
+        help="only the strong-vs-radius table on small uncapacitated graphs and the 1x district without capacities",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
+    if args.crossover:
+        formulation_crossover([20, 50, 100, 200], [1.0], args.repeat)
+        return 0
     results = {}
     for scale in [] if args.skip_districts else args.sizes:
         t0 = time.perf_counter()

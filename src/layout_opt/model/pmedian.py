@@ -180,8 +180,9 @@ def choose_formulation(capacity: np.ndarray | None) -> str:
     """The formulation ``formulation="auto"`` uses.
 
     The radius formulation was the faster one on every uncapacitated instance measured
-    in ``benchmarks/bench_pmedian.py`` (random graphs of 20 to 1,000 nodes, the
-    benchmark districts without capacities), so the size does not enter.
+    (``benchmarks/bench_pmedian.py --crossover``: random graphs of 20 to 200 nodes and the
+    1x district without capacities, both started from the greedy plan; and its graph
+    table up to 1,000 nodes), so the size does not enter.
 
     Parameters
     ----------
