@@ -314,7 +314,9 @@ def graph_p_values(n: int, ps: list[str]) -> list[int]:
     return out
 
 
-def graph_case(inst: Instance, variants: list[str], time_limit_s: float, spopt: bool, spopt_limit_s: float) -> dict:
+def graph_case(
+    inst: Instance, variants: list[str], time_limit_s: float, spopt: bool, spopt_limit_s: float, details: bool = False
+) -> dict:
     """Solve one random-graph instance by every variant, the greedy heuristic and spopt."""
     out = {"label": inst.label, "pairs": inst.pairs}
     for name in variants:
@@ -327,6 +329,8 @@ def graph_case(inst: Instance, variants: list[str], time_limit_s: float, spopt: 
             "gap": r.gap,
             "seconds": time.perf_counter() - t0,
             "formulation": r.formulation,
+            "detail": r.detail,
+            "size": r.size,
         }
     t0 = time.perf_counter()
     g = greedy_swap_pmedian(inst.cost, inst.demand, None, inst.p)
@@ -349,6 +353,10 @@ def graph_case(inst: Instance, variants: list[str], time_limit_s: float, spopt: 
         f"   {inst.label:<22} {line}   greedy {g.objective:,.0f} (+{greedy_pct:.2f}%) {g.seconds:.1f} s{extra}",
         flush=True,
     )
+    if details:
+        for v in variants:
+            size = ", ".join(f"{k} {val:,}" for k, val in out[v]["size"].items())
+            print(f"      {v}: {out[v]['detail']}; last MIP: {size}", flush=True)
     return out
 
 
@@ -360,6 +368,7 @@ def graph_table(
     time_limit_s: float,
     spopt_max_n: int,
     spopt_limit_s: float,
+    details: bool = False,
 ) -> list[dict]:
     """Every (n, p) over the seeds; prints a per-instance line and a Markdown summary."""
     print(
@@ -370,7 +379,7 @@ def graph_table(
     for n in sizes:
         for p in graph_p_values(n, p_values):
             cases = [
-                graph_case(graph_instance(n, p, seed), variants, time_limit_s, n <= spopt_max_n, spopt_limit_s)
+                graph_case(graph_instance(n, p, seed), variants, time_limit_s, n <= spopt_max_n, spopt_limit_s, details)
                 for seed in seeds
             ]
             summary.append({"n": n, "p": p, "cases": cases})
@@ -483,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--graph-time-limit", type=float, default=60.0, help="graphs: per solve, seconds")
     ap.add_argument("--graph-spopt-max-n", type=int, default=200, help="graphs: spopt/CBC up to this many nodes")
     ap.add_argument("--graph-spopt-limit", type=float, default=300.0, help="graphs: CBC time limit, seconds")
+    ap.add_argument("--graph-details", action="store_true", help="graphs: each solve's detail and model size")
     ap.add_argument(
         "--crossover",
         action="store_true",
@@ -512,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             args.graph_time_limit,
             0 if args.skip_spopt else args.graph_spopt_max_n,
             args.graph_spopt_limit,
+            args.graph_details,
         )
     if results and not args.skip_spopt:
         print()
