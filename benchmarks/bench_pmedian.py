@@ -1,16 +1,20 @@
-"""Benchmark: the common core (capacitated p-median) against PySAL spopt and a greedy heuristic.
+"""Benchmark: the p-median core against PySAL spopt, its previous formulation and a greedy heuristic.
 
 Usage::
 
     pip install -e ".[bench]"                       # spopt and PuLP (CBC), benchmark only
-    python benchmarks/bench_pmedian.py              # 1x and 4x, spopt comparison and greedy
-    python benchmarks/bench_pmedian.py --sizes 1 --repeat 5
-    python benchmarks/bench_pmedian.py --skip-spopt # layout_opt backends and greedy only
+    python benchmarks/bench_pmedian.py              # districts 1x and 4x, random graphs, greedy
+    python benchmarks/bench_pmedian.py --sizes 1 --repeat 5 --skip-graphs
+    python benchmarks/bench_pmedian.py --skip-districts --graph-sizes 1000 --graph-p 5 10 100
+    python benchmarks/bench_pmedian.py --skip-spopt # layout_opt only
+    python benchmarks/bench_pmedian.py --crossover  # strong vs radius formulation, uncapacitated
 
-The instance is the part of the school-layout problem that classic location-allocation
-tools solve too: a single-year capacitated p-median with a travel-time cutoff, single
-assignment, existing capacities and nothing else.  From a synthetic district
-``synthetic_district(14, 19, seed, scale=k)`` (about k times Mengjin):
+Two kinds of instances.
+
+**Districts** (capacitated).  The part of the school-layout problem that classic
+location-allocation tools solve too: a single-year capacitated p-median with a
+travel-time cutoff, single assignment, existing capacities and nothing else.  From a
+synthetic district ``synthetic_district(14, 19, seed, scale=k)`` (about k times Mengjin):
 
 * demand points: every village-level unit, demand = its pupils of grades 1-6;
 * facilities: every school teaching grades 1-6 (complete and central primaries);
@@ -19,21 +23,30 @@ assignment, existing capacities and nothing else.  From a synthetic district
   one-way limit of grades 1-3 are not allowed;
 * p = 80 % of the facilities (one in five complete primaries closes).
 
+**Random graphs** (uncapacitated), of the kind of the classic p-median test instances
+(OR-Library's ``pmed``): ``n`` nodes, a random spanning tree plus random edges up to
+``n**2 / 50`` edges, integer edge lengths uniform in 1-100; every node is a demand point
+(demand 1) and a candidate facility; cost = shortest-path length; no cutoff.
+
 Solved by:
 
 * ``layout_opt.model.pmedian.solve_pmedian`` with each OR-Tools backend (HiGHS, SCIP,
-  CP-SAT with 2 workers), pairs pruned by the cutoff, strong linking; ``highs+warm``
-  starts HiGHS from the greedy solution (its time included);
+  CP-SAT with 2 workers).  By default it starts from the greedy plan (its time
+  included) and chooses the formulation: strong for the districts, radius for the large
+  graphs.  ``highs+cold`` and the graphs' ``old`` column are the previous default: the
+  strong formulation without the greedy start, HiGHS' default options;
 * spopt's ``PMedian.from_cost_matrix(cost, demand, p, facility_capacities=...)`` on
   PuLP's CBC.  spopt takes a dense matrix and has no cutoff, so pairs over the cutoff get
   a prohibitive cost ``M`` (every one of them costs more than a whole feasible solution);
   the script checks that spopt's solution uses none, so both solve the same problem;
 * ``greedy_swap_pmedian`` (greedy add + vertex substitution), whose cost above the exact
-  optimum is reported on several instances.
+  optimum is reported.
 
-Times are wall-clock medians of ``--repeat`` runs (spopt: ``--spopt-repeat``), model
-building included, in the same run.  Targets: layout_opt at least 10x faster than
-spopt/CBC at 1x and 4x, with the same optimum.
+Times are wall-clock, model building included, in the same run: medians of ``--repeat``
+runs (spopt: ``--spopt-repeat``) on the districts, of the seeds on the graphs.  Targets:
+at least 10x faster than spopt/CBC at 1x and 4x with the same optimum; random graphs of
+1,000 nodes with p = 5, 10 and 100 proven optimal within 60 s each (median of three
+seeds).
 """
 
 from __future__ import annotations
@@ -46,6 +59,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
 from timing import median_run
 
 import layout_opt as lo
@@ -55,22 +70,28 @@ from layout_opt.model.pmedian import greedy_swap_pmedian, solve_pmedian
 CUTOFF_MIN = 30.0
 CLASS_CAP = 45
 P_SHARE = 0.8
+#: Random graphs have n**2 / EDGE_DIVISOR edges (OR-Library's p-median instances' density).
+EDGE_DIVISOR = 50
 
 
 @dataclass(frozen=True)
 class Instance:
-    """A p-median instance derived from a synthetic district."""
+    """A p-median instance: a synthetic district's or a random graph's."""
 
     label: str
     cost: np.ndarray  # (V, S) minutes, inf where unreachable within the travel matrix
     demand: np.ndarray
-    capacity: np.ndarray
+    capacity: np.ndarray | None
     p: int
-    cutoff: float
+    cutoff: float | None
+
+    @property
+    def allowed(self) -> np.ndarray:
+        return np.isfinite(self.cost) & (self.cost <= (np.inf if self.cutoff is None else self.cutoff))
 
     @property
     def pairs(self) -> int:
-        return int((self.cost <= self.cutoff).sum())
+        return int(self.allowed.sum())
 
 
 def make_instance(scale: float, seed: int = 0, p_share: float = P_SHARE, cutoff: float = CUTOFF_MIN) -> Instance:
@@ -87,18 +108,18 @@ def make_instance(scale: float, seed: int = 0, p_share: float = P_SHARE, cutoff:
 
 
 def spopt_solve(inst: Instance, time_limit_s: float, gap: float, upper_bound: float):
-    """spopt's capacitated PMedian on PuLP/CBC; returns build s, solve s, objective,
+    """spopt's (capacitated) PMedian on PuLP/CBC; returns build s, solve s, objective,
     status, whether a prohibited pair was used, and the number of variables."""
     import pulp
     from spopt.locate import PMedian
 
-    allowed = inst.cost <= inst.cutoff
+    allowed = inst.allowed
     # Prohibitive cost: one prohibited pair costs more than a whole feasible solution.
-    big = upper_bound / max(inst.demand[inst.demand > 0].min(), 1.0) + 10 * inst.cutoff
+    big = upper_bound / max(inst.demand[inst.demand > 0].min(), 1.0) + 10 * float(inst.cost[allowed].max())
     dense = np.where(allowed, inst.cost, big)
     t0 = time.perf_counter()
     model = PMedian.from_cost_matrix(
-        dense, inst.demand, p_facilities=inst.p, facility_capacities=inst.capacity, name="capacitated-p-median"
+        dense, inst.demand, p_facilities=inst.p, facility_capacities=inst.capacity, name="p-median"
     )
     t1 = time.perf_counter()
     solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=gap)
@@ -129,7 +150,7 @@ def compare(
     rows = []
     for spec in backends:
         backend, _, extra = spec.partition("+")
-        warm = extra == "warm"
+        warm = extra != "cold"
         sec, r = median_run(
             lambda backend=backend, warm=warm: solve_pmedian(
                 inst.cost,
@@ -246,34 +267,264 @@ def greedy_quality(scales: list[float], seeds: list[int], shares: list[float], t
         )
 
 
+# --------------------------------------------------------------------------- random graphs
+
+
+def random_graph_costs(n: int, seed: int, edges: int | None = None) -> np.ndarray:
+    """Shortest-path lengths of a random connected graph: a random spanning tree (each
+    node of a random order joins a random earlier one) plus random edges up to ``edges``
+    (default ``n**2 / EDGE_DIVISOR``), integer lengths uniform in 1-100."""
+    rng = np.random.default_rng(seed)
+    m = max(n * n // EDGE_DIVISOR, n - 1) if edges is None else edges
+    order = rng.permutation(n)
+    parent = order[rng.integers(0, np.arange(1, n))]
+    pairs = set(zip(np.minimum(order[1:], parent).tolist(), np.maximum(order[1:], parent).tolist()))
+    while len(pairs) < m:
+        a, b = rng.integers(0, n, (2, 2 * (m - len(pairs))))
+        for u, v in zip(a.tolist(), b.tolist()):
+            if u != v and len(pairs) < m:
+                pairs.add((min(u, v), max(u, v)))
+    e = np.array(sorted(pairs))
+    length = rng.integers(1, 101, len(e)).astype(float)
+    graph = sp.coo_matrix((length, (e[:, 0], e[:, 1])), shape=(n, n)).tocsr()
+    return dijkstra(graph, directed=False)
+
+
+def graph_instance(n: int, p: int, seed: int) -> Instance:
+    """The uncapacitated p-median of a random graph (see the module doc)."""
+    return Instance(f"n {n} p {p} seed {seed}", random_graph_costs(n, seed), np.ones(n), None, p, None)
+
+
+#: Variants of the graph table: keyword arguments of ``solve_pmedian``.
+GRAPH_VARIANTS = {
+    "this": {},
+    "old": {"formulation": "strong", "warm_start": False},
+    "strong": {"formulation": "strong"},
+    "radius": {"formulation": "radius"},
+}
+
+
+def graph_p_values(n: int, ps: list[str]) -> list[int]:
+    """``p`` values for ``n`` nodes: integers, or ``n/10``-style shares."""
+    out = []
+    for text in ps:
+        value = int(round(n / float(text.split("/")[1]))) if text.startswith("n/") else int(text)
+        if 1 <= value <= n and value not in out:
+            out.append(value)
+    return out
+
+
+def graph_case(
+    inst: Instance, variants: list[str], time_limit_s: float, spopt: bool, spopt_limit_s: float, details: bool = False
+) -> dict:
+    """Solve one random-graph instance by every variant, the greedy heuristic and spopt."""
+    out = {"label": inst.label, "pairs": inst.pairs}
+    for name in variants:
+        t0 = time.perf_counter()
+        r = solve_pmedian(inst.cost, inst.demand, None, inst.p, time_limit_s=time_limit_s, **GRAPH_VARIANTS[name])
+        out[name] = {
+            "status": r.status,
+            "objective": r.objective,
+            "bound": r.bound,
+            "gap": r.gap,
+            "seconds": time.perf_counter() - t0,
+            "formulation": r.formulation,
+            "detail": r.detail,
+            "size": r.size,
+        }
+    t0 = time.perf_counter()
+    g = greedy_swap_pmedian(inst.cost, inst.demand, None, inst.p)
+    out["greedy"] = {"objective": g.objective, "seconds": time.perf_counter() - t0}
+    proven = [out[v]["objective"] for v in variants if out[v]["status"] == "optimal"]
+    out["optimum"] = min(proven) if proven else float("nan")
+    if spopt:
+        build, solve, obj, status, _, n_vars = spopt_solve(inst, spopt_limit_s, 1e-6, g.objective)
+        out["spopt"] = {"status": status, "objective": obj, "seconds": build + solve, "vars": n_vars}
+    line = "   ".join(
+        f"{v} {out[v]['formulation']} {out[v]['status']} {out[v]['objective']:,.0f} gap {100 * out[v]['gap']:.2f}% {out[v]['seconds']:.1f} s"
+        for v in variants
+    )
+    greedy_pct = 100 * (g.objective - out["optimum"]) / out["optimum"]
+    extra = ""
+    if spopt:
+        sp_ = out["spopt"]
+        extra = f"   spopt/CBC {sp_['status']} {sp_['objective']:,.0f} {sp_['seconds']:.1f} s"
+    print(
+        f"   {inst.label:<22} {line}   greedy {g.objective:,.0f} (+{greedy_pct:.2f}%) {g.seconds:.1f} s{extra}",
+        flush=True,
+    )
+    if details:
+        for v in variants:
+            size = ", ".join(f"{k} {val:,}" for k, val in out[v]["size"].items())
+            print(f"      {v}: {out[v]['detail']}; last MIP: {size}", flush=True)
+    return out
+
+
+def graph_table(
+    sizes: list[int],
+    p_values: list[str],
+    seeds: list[int],
+    variants: list[str],
+    time_limit_s: float,
+    spopt_max_n: int,
+    spopt_limit_s: float,
+    details: bool = False,
+) -> list[dict]:
+    """Every (n, p) over the seeds; prints a per-instance line and a Markdown summary."""
+    print(
+        f"\n== random graphs: n**2/{EDGE_DIVISOR} edges, lengths 1-100, unit demand; "
+        f"limit {time_limit_s:g} s per solve; spopt/CBC up to n = {spopt_max_n} ({spopt_limit_s:g} s limit)"
+    )
+    summary = []
+    for n in sizes:
+        for p in graph_p_values(n, p_values):
+            cases = [
+                graph_case(graph_instance(n, p, seed), variants, time_limit_s, n <= spopt_max_n, spopt_limit_s, details)
+                for seed in seeds
+            ]
+            summary.append({"n": n, "p": p, "cases": cases})
+    header = ["n", "p", "pairs"]
+    for v in variants:
+        header += [f"{v}: proven", f"{v}: median s", f"{v}: worst gap", f"{v}: worst plan above optimum"]
+    header += ["greedy above optimum (median)", "spopt/CBC: optimal", "spopt/CBC: median s"]
+    print("\n| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in summary:
+        cases = row["cases"]
+        cells = [f"{row['n']:,}", str(row["p"]), f"{cases[0]['pairs']:,}"]
+        for v in variants:
+            proven = sum(c[v]["status"] == "optimal" for c in cases)
+            above_optimum = [(c[v]["objective"] - c["optimum"]) / c["optimum"] for c in cases]
+            cells += [
+                f"{proven}/{len(cases)}",
+                f"{statistics.median(c[v]['seconds'] for c in cases):.1f}",
+                f"{100 * max(c[v]['gap'] for c in cases):.2f} %",
+                f"{100 * max(above_optimum):.2f} %" if all(np.isfinite(above_optimum)) else "-",
+            ]
+        above = [
+            100 * (c["greedy"]["objective"] - c["optimum"]) / c["optimum"] for c in cases if np.isfinite(c["optimum"])
+        ]
+        cells.append(f"{statistics.median(above):.2f} %" if above else "-")
+        if "spopt" in cases[0]:
+            same = sum(
+                c["spopt"]["status"] == "Optimal" and abs(c["spopt"]["objective"] - c["optimum"]) <= 1e-6 * c["optimum"]
+                for c in cases
+            )
+            cells += [f"{same}/{len(cases)}", f"{statistics.median(c['spopt']['seconds'] for c in cases):.1f}"]
+        else:
+            cells += ["-", "-"]
+        print("| " + " | ".join(cells) + " |")
+    if "this" in variants:
+        for row in summary:
+            if row["n"] == 1000 and row["p"] in (5, 10, 100):
+                cases = row["cases"]
+                proven = all(c["this"]["status"] == "optimal" for c in cases)
+                median_s = statistics.median(c["this"]["seconds"] for c in cases)
+                print(
+                    f"{'PASS' if proven and median_s <= 60 else 'MISS'}  n 1000 p {row['p']}: "
+                    f"proven {sum(c['this']['status'] == 'optimal' for c in cases)}/{len(cases)}, median {median_s:.1f} s"
+                )
+    return summary
+
+
+def formulation_crossover(graph_sizes: list[int], district_sizes: list[float], repeat: int) -> None:
+    """Strong against radius formulation on uncapacitated instances: which is faster?
+
+    Both start from the greedy plan; times are medians of ``repeat`` runs."""
+    print(f"\n== strong vs radius formulation, uncapacitated, medians of {repeat} runs")
+    print(f"   {'instance':<34} {'pairs':>9} {'strong s':>9} {'radius s':>9} {'same optimum':>13}")
+    cases = []
+    for n in graph_sizes:
+        for p in graph_p_values(n, ["2", "5", "10", "n/10"]):
+            for seed in (0, 1):
+                cases.append((f"graph n {n} p {p} seed {seed}", graph_instance(n, p, seed)))
+    for scale in district_sizes:
+        inst = make_instance(scale)
+        S = inst.cost.shape[1]
+        for share in (0.9, 0.8, 0.5, 0.2):
+            p = int(round(share * S))
+            cases.append(
+                (
+                    f"{scale:g}x district, no capacities, p {p}",
+                    Instance(inst.label, inst.cost, inst.demand, None, p, inst.cutoff),
+                )
+            )
+    faster = 0
+    for label, inst in cases:
+        runs = {}
+        for formulation in ("strong", "radius"):
+            runs[formulation] = median_run(
+                lambda formulation=formulation, inst=inst: solve_pmedian(
+                    inst.cost, inst.demand, None, inst.p, cutoff=inst.cutoff, formulation=formulation
+                ),
+                repeat,
+            )
+        (ts, rs), (tr, rr) = runs["strong"], runs["radius"]
+        same = rs.status == rr.status == "optimal" and abs(rs.objective - rr.objective) <= 1e-6 * abs(rs.objective)
+        faster += tr < ts
+        print(f"   {label:<34} {inst.pairs:9,d} {ts:9.3f} {tr:9.3f} {same!s:>13}")
+    print(f"   radius faster on {faster} of {len(cases)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=float, nargs="+", default=[1, 4], help="multiples of Mengjin")
+    ap.add_argument("--sizes", type=float, nargs="+", default=[1, 4], help="districts: multiples of Mengjin")
     ap.add_argument(
         "--backends",
         nargs="+",
-        default=["highs", "highs+warm", "scip", "cp-sat"],
-        help="OR-Tools backends; '+warm' starts from the greedy solution",
+        default=["highs", "highs+cold", "scip", "cp-sat"],
+        help="districts: OR-Tools backends; '+cold' without the greedy start (the previous default)",
     )
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each layout_opt backend (median)")
-    ap.add_argument("--spopt-repeat", type=int, default=1, help="runs of spopt (median)")
-    ap.add_argument("--time-limit", type=float, default=600.0, help="per solve, seconds (both sides)")
+    ap.add_argument("--repeat", type=int, default=3, help="districts: runs of each layout_opt backend (median)")
+    ap.add_argument("--spopt-repeat", type=int, default=1, help="districts: runs of spopt (median)")
+    ap.add_argument("--time-limit", type=float, default=600.0, help="districts: per solve, seconds (both sides)")
     ap.add_argument("--skip-spopt", action="store_true")
-    ap.add_argument("--skip-greedy", action="store_true", help="skip the greedy-quality table")
+    ap.add_argument("--skip-districts", action="store_true")
+    ap.add_argument("--skip-greedy", action="store_true", help="skip the districts' greedy-quality table")
     ap.add_argument("--greedy-seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--skip-graphs", action="store_true")
+    ap.add_argument("--graph-sizes", type=int, nargs="+", default=[100, 200, 500, 1000])
+    ap.add_argument("--graph-p", nargs="+", default=["5", "10", "n/10"], help="integers or n/k")
+    ap.add_argument("--graph-seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument(
+        "--graph-variants", nargs="+", default=["this", "old"], choices=list(GRAPH_VARIANTS), help="graph table columns"
+    )
+    ap.add_argument("--graph-time-limit", type=float, default=60.0, help="graphs: per solve, seconds")
+    ap.add_argument("--graph-spopt-max-n", type=int, default=200, help="graphs: spopt/CBC up to this many nodes")
+    ap.add_argument("--graph-spopt-limit", type=float, default=300.0, help="graphs: CBC time limit, seconds")
+    ap.add_argument("--graph-details", action="store_true", help="graphs: each solve's detail and model size")
+    ap.add_argument(
+        "--crossover",
+        action="store_true",
+        help="only the strong-vs-radius table on small uncapacitated graphs and the 1x district without capacities",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
+    if args.crossover:
+        formulation_crossover([20, 50, 100, 200], [1.0], args.repeat)
+        return 0
     results = {}
-    for scale in args.sizes:
+    for scale in [] if args.skip_districts else args.sizes:
         t0 = time.perf_counter()
         inst = make_instance(scale)
         print(
             f"\n(built the {scale:g}x instance, district and travel matrix, in {time.perf_counter() - t0:.1f} s, excluded)"
         )
         results[scale] = compare(inst, args.backends, args.repeat, args.spopt_repeat, args.time_limit, args.skip_spopt)
-    if not args.skip_greedy:
+    if not (args.skip_greedy or args.skip_districts):
         greedy_quality([1.0], args.greedy_seeds, [0.9, 0.8, 0.7], args.time_limit)
-    if not args.skip_spopt:
+    if not args.skip_graphs:
+        graph_table(
+            args.graph_sizes,
+            args.graph_p,
+            args.graph_seeds,
+            args.graph_variants,
+            args.graph_time_limit,
+            0 if args.skip_spopt else args.graph_spopt_max_n,
+            args.graph_spopt_limit,
+            args.graph_details,
+        )
+    if results and not args.skip_spopt:
         print()
         for scale, rows in results.items():
             ref = rows[-1]

@@ -10,14 +10,18 @@ identical cost matrices, with other solvers (PySAL spopt's ``PMedian``) and with
 greedy heuristic (:func:`greedy_swap_pmedian`), the vertex-substitution method of GIS
 location-allocation tools.
 
-Formulation (pairs pruned by the cutoff, strong linking)::
+:func:`solve_pmedian` starts from the greedy plan and never returns a worse one.  Two
+exact formulations, chosen by ``formulation="auto"``:
 
-    min  sum_ij d_i c_ij x_ij
-    s.t. sum_j x_ij = 1                      every demand point i
-         x_ij <= y_j                         every allowed pair
-         sum_i d_i x_ij <= C_j y_j           every facility j (if capacities are given)
-         sum_j y_j = p
-         x, y binary
+* **strong** (:mod:`layout_opt.model.pmedian_strong`): an assignment variable and a
+  linking row ``x_ij <= y_j`` per allowed pair, capacity rows if capacities are given.
+  The formulation of the capacitated case: single assignment within capacities needs
+  the ``x``, and a point need not go to its nearest open facility.
+* **radius** (:mod:`layout_opt.model.pmedian_radius`): uncapacitated only; each point is
+  charged by the distance levels of its nearest open facility (García, Labbé and Marín's
+  radius formulation, with Elloumi's reduction), after Lagrangian fixing of facilities.
+  No assignment variables, so it scales to 1,000-node graphs with a million pairs; it
+  was also the faster one on every smaller uncapacitated instance measured.
 
 Like spopt's ``from_cost_matrix``, the core takes arrays: a ``(V, S)`` cost per unit of
 demand, ``(V,)`` demand and ``(S,)`` capacity.
@@ -28,8 +32,11 @@ Examples
 >>> from layout_opt.model.pmedian import solve_pmedian
 >>> cost = np.array([[1.0, 4.0, 9.0], [3.0, 1.0, 5.0], [8.0, 2.0, 1.0]])
 >>> r = solve_pmedian(cost, demand=np.array([10, 20, 30]), capacity=np.array([40, 40, 40]), p=2)
->>> r.status, r.objective, r.open.tolist(), r.assignment.tolist()
-('optimal', 90.0, [False, True, True], [1, 1, 2])
+>>> r.status, r.objective, r.open.tolist(), r.assignment.tolist(), r.formulation
+('optimal', 90.0, [False, True, True], [1, 1, 2], 'strong')
+>>> u = solve_pmedian(cost, np.array([10, 20, 30]), None, p=1)  # no capacities: radius
+>>> u.formulation, u.objective, u.assignment.tolist()
+('radius', 120.0, [1, 1, 1])
 """
 
 from __future__ import annotations
@@ -40,12 +47,21 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
+
+from .mip import BACKENDS, solve_model
+from .pmedian_radius import solve_radius
+from .pmedian_strong import STRONG_HIGHS_OPTIONS, strong_model, strong_values
 
 logger = logging.getLogger(__name__)
 
-#: Backends of :func:`solve_pmedian` (those of :func:`layout_opt.model.solve.solve_model`).
+#: Backends of :func:`solve_pmedian` (those of :func:`layout_opt.model.mip.solve_model`).
 PMEDIAN_BACKENDS = ("highs", "scip", "cp-sat")
+
+#: Formulations of :func:`solve_pmedian`.
+PMEDIAN_FORMULATIONS = ("auto", "strong", "radius")
+
+#: The strong formulation of the previous versions, kept for comparison.
+pmedian_model = strong_model
 
 
 @dataclass(frozen=True)
@@ -71,15 +87,18 @@ class PMedianResult:
     assignment : numpy.ndarray
         ``(V,)`` facility index of each demand point, -1 where unassigned.
     seconds : float
-        Wall-clock seconds in total (model build included).
+        Wall-clock seconds in total (model build and greedy start included).
     build_seconds : float
-        Wall-clock seconds spent building the model arrays.
+        Wall-clock seconds before the exact solve: input checks, the greedy start and,
+        for the strong formulation, building its arrays.
     backend : str
         ``highs``, ``scip``, ``cp-sat`` or ``greedy-swap``.
     size : dict
-        ``variables``, ``constraints``, ``nonzeros``, ``pairs``.
+        ``variables``, ``constraints``, ``nonzeros``, ``pairs`` (of the last MIP).
     detail : str
         Backend's termination detail, or the heuristic's counts.
+    formulation : str
+        ``strong``, ``radius`` or ``""`` (heuristic, or no model built).
     """
 
     status: str
@@ -93,25 +112,12 @@ class PMedianResult:
     backend: str
     size: dict = field(default_factory=dict)
     detail: str = ""
+    formulation: str = ""
 
     @property
     def has_solution(self) -> bool:
         """True when every demand point is assigned."""
         return bool(len(self.assignment)) and bool((self.assignment >= 0).all())
-
-
-@dataclass(frozen=True)
-class _ArrayModel:
-    """The arrays :func:`layout_opt.model.solve.solve_model` reads from a model."""
-
-    c: np.ndarray
-    lb: np.ndarray
-    ub: np.ndarray
-    integer: np.ndarray
-    A: sp.csr_matrix
-    row_lo: np.ndarray
-    row_hi: np.ndarray
-    objective_offset: float = 0.0
 
 
 def _check_inputs(
@@ -160,81 +166,35 @@ def _empty_result(V: int, S: int, status: str, backend: str, seconds: float, det
     )
 
 
-def pmedian_model(
-    cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray | None, p: int, allowed: np.ndarray
-) -> tuple[_ArrayModel, np.ndarray, np.ndarray]:
-    """The capacitated p-median as sparse arrays.
+def _nearest_open(cost: np.ndarray, allowed: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """Each point's cheapest allowed open facility (the lowest index among ties), -1 if none."""
+    cols = np.flatnonzero(is_open)
+    if not len(cols):
+        return np.full(cost.shape[0], -1)
+    sub = np.where(allowed[:, cols], cost[:, cols], np.inf)
+    k = sub.argmin(axis=1)
+    return np.where(np.isfinite(sub[np.arange(len(k)), k]), cols[k], -1)
+
+
+def choose_formulation(capacity: np.ndarray | None) -> str:
+    """The formulation ``formulation="auto"`` uses.
+
+    The radius formulation was the faster one on every uncapacitated instance measured
+    (``benchmarks/bench_pmedian.py --crossover``: random graphs of 20 to 200 nodes and the
+    1x district without capacities, both started from the greedy plan; and its graph
+    table up to 1,000 nodes), so the size does not enter.
 
     Parameters
     ----------
-    cost : numpy.ndarray
-        ``(V, S)`` cost per unit of demand.
-    demand : numpy.ndarray
-        ``(V,)`` demand per point.
     capacity : numpy.ndarray or None
-        ``(S,)`` capacity per facility in demand units; ``None`` for no capacities.
-    p : int
-        Facilities to open.
-    allowed : numpy.ndarray
-        ``(V, S)`` bool, pairs that may be used.
+        Capacities, ``None`` for the uncapacitated p-median.
 
     Returns
     -------
-    model : _ArrayModel
-        Variables ``y`` (``S`` facilities) first, then ``x`` (one per allowed pair, in
-        row-major order of ``allowed``).
-    pair_v, pair_s : numpy.ndarray
-        Demand point and facility of each ``x``.
+    str
+        ``strong`` with capacities, ``radius`` without.
     """
-    V, S = cost.shape
-    pv, ps = np.nonzero(allowed)
-    P = len(pv)
-    n = S + P
-    xcol = S + np.arange(P)
-    c = np.concatenate([np.zeros(S), demand[pv] * cost[pv, ps]])
-    rows, cols, vals, lo, hi = [], [], [], [], []
-    m = 0
-    # assignment: sum_j x_ij = 1
-    rows.append(m + pv)
-    cols.append(xcol)
-    vals.append(np.ones(P))
-    lo.append(np.ones(V))
-    hi.append(np.ones(V))
-    m += V
-    # strong linking: x_ij - y_j <= 0
-    rows += [m + np.arange(P), m + np.arange(P)]
-    cols += [xcol, ps]
-    vals += [np.ones(P), -np.ones(P)]
-    lo.append(np.full(P, -np.inf))
-    hi.append(np.zeros(P))
-    m += P
-    # capacity: sum_i d_i x_ij - C_j y_j <= 0
-    if capacity is not None:
-        nz = demand[pv] > 0
-        rows += [m + ps[nz], m + np.arange(S)]
-        cols += [xcol[nz], np.arange(S)]
-        vals += [demand[pv][nz], -capacity]
-        lo.append(np.full(S, -np.inf))
-        hi.append(np.zeros(S))
-        m += S
-    # exactly p open
-    rows.append(np.full(S, m))
-    cols.append(np.arange(S))
-    vals.append(np.ones(S))
-    lo.append(np.array([float(p)]))
-    hi.append(np.array([float(p)]))
-    m += 1
-    A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m, n))
-    model = _ArrayModel(
-        c=c,
-        lb=np.zeros(n),
-        ub=np.ones(n),
-        integer=np.ones(n, dtype=bool),
-        A=A,
-        row_lo=np.concatenate(lo),
-        row_hi=np.concatenate(hi),
-    )
-    return model, pv, ps
+    return "strong" if capacity is not None else "radius"
 
 
 def solve_pmedian(
@@ -248,9 +208,10 @@ def solve_pmedian(
     gap_target: float = 1e-6,
     seed: int = 0,
     threads: int = 2,
-    warm_start: bool = False,
+    warm_start: bool = True,
+    formulation: str = "auto",
 ) -> PMedianResult:
-    """Solve a capacitated p-median with single assignment exactly, with OR-Tools.
+    """Solve a (capacitated) p-median with single assignment exactly, with OR-Tools.
 
     Parameters
     ----------
@@ -266,9 +227,11 @@ def solve_pmedian(
     p : int
         Number of facilities to open, exactly.
     backend : {"highs", "scip", "cp-sat"}
-        OR-Tools backend (see :func:`layout_opt.model.solve.solve_model`).
+        OR-Tools backend (see :func:`layout_opt.model.mip.solve_model`).
     time_limit_s : float
-        Wall-clock limit of the solve, seconds (CP-SAT: also its deterministic work limit).
+        Wall-clock limit of the exact solve, seconds (CP-SAT: also its deterministic work
+        limit).  The greedy start runs first and is never cut short, so that the result
+        is never worse than :func:`greedy_swap_pmedian`'s plan.
     cutoff : float, optional
         Pairs costing more than this per unit are not allowed (a travel-time limit).
     gap_target : float
@@ -278,93 +241,136 @@ def solve_pmedian(
     threads : int
         Workers for SCIP and CP-SAT (HiGHS runs single-threaded).
     warm_start : bool
-        Start the backend from :func:`greedy_swap_pmedian`'s solution.
+        Start from :func:`greedy_swap_pmedian`'s plan (default), so that the result is
+        never worse than it.  ``False`` only for comparisons with a cold start of the
+        strong formulation; the radius formulation always starts from it.
+    formulation : {"auto", "strong", "radius"}
+        ``auto``: :func:`choose_formulation`.  ``radius`` needs ``capacity=None`` and a
+        greedy plan that serves every point (with a tight cutoff the greedy search may
+        find none; the strong formulation is solved then).
 
     Returns
     -------
     PMedianResult
         ``status`` ``infeasible`` without calling a backend when some demand point has
         no facility within the cutoff, or when the ``p`` largest capacities cannot hold
-        the demand.
+        the demand.  ``formulation`` says which formulation was solved.
 
     Raises
     ------
     ValueError
-        For inconsistent shapes, negative demand or capacity, ``p`` out of range, or an
-        unknown backend.
+        For inconsistent shapes, negative demand or capacity, ``p`` out of range, an
+        unknown backend or formulation, or the radius formulation with capacities.
     """
-    from .solve import BACKENDS, solve_model
-
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {sorted(BACKENDS)}, got {backend!r}")
+    if formulation not in PMEDIAN_FORMULATIONS:
+        raise ValueError(f"formulation must be one of {list(PMEDIAN_FORMULATIONS)}, got {formulation!r}")
+    if formulation == "radius" and capacity is not None:
+        raise ValueError(
+            "the radius formulation serves every point from its nearest open facility, so it "
+            "takes no capacities; use formulation='strong' (or 'auto')"
+        )
     start = time.perf_counter()
     cost, demand, capacity, allowed = _check_inputs(cost, demand, capacity, p, cutoff)
     V, S = cost.shape
+    p = int(p)
     lost = _unreachable(allowed)
     if len(lost):
         detail = f"{len(lost)} demand point(s) have no facility within the cutoff: {lost[:10].tolist()}"
         logger.info("p-median: %s", detail)
         return _empty_result(V, S, "infeasible", backend, time.perf_counter() - start, detail)
-    if capacity is not None and np.sort(capacity)[-int(p) :].sum() < demand.sum() - 1e-9:
-        detail = f"the {p} largest capacities hold {np.sort(capacity)[-int(p) :].sum():g}, less than the demand {demand.sum():g}"
+    if capacity is not None and np.sort(capacity)[-p:].sum() < demand.sum() - 1e-9:
+        detail = (
+            f"the {p} largest capacities hold {np.sort(capacity)[-p:].sum():g}, less than the demand {demand.sum():g}"
+        )
         logger.info("p-median: %s", detail)
         return _empty_result(V, S, "infeasible", backend, time.perf_counter() - start, detail)
-    model, pv, ps = pmedian_model(cost, demand, capacity, int(p), allowed)
-    build_s = time.perf_counter() - start
-    size = {
-        "variables": len(model.c),
-        "constraints": int(model.A.shape[0]),
-        "nonzeros": int(model.A.nnz),
-        "pairs": len(pv),
-    }
-    hint = incumbent = None
-    if warm_start:
-        g = greedy_swap_pmedian(cost, demand, capacity, p, cutoff=cutoff)
-        if g.has_solution:
-            hint = np.zeros(len(model.c))
-            hint[np.flatnonzero(g.open)] = 1.0
-            pair_of = {(int(v), int(s)): S + k for k, (v, s) in enumerate(zip(pv, ps))}
-            hint[[pair_of[(i, int(j))] for i, j in enumerate(g.assignment)]] = 1.0
+    pairs = int(allowed.sum())
+    if formulation == "auto":
+        formulation = choose_formulation(capacity)
+    greedy = None
+    if warm_start or formulation == "radius":
+        greedy = greedy_swap_pmedian(cost, demand, capacity, p, cutoff=cutoff)
+    if formulation == "radius" and greedy is not None and greedy.has_solution:
+        build_s = time.perf_counter() - start
+        out = solve_radius(
+            cost,
+            demand,
+            p,
+            allowed,
+            greedy.open,
+            backend=backend,
+            time_limit_s=time_limit_s,
+            gap_target=gap_target,
+            seed=seed,
+            threads=threads,
+        )
+        is_open = out.open
+        assignment = _nearest_open(cost, allowed, is_open)
+        gap = max(out.objective - out.bound, 0.0) / max(abs(out.objective), 1e-9)
+        status = "optimal" if gap <= gap_target + 1e-12 else "feasible"
+        r_objective, r_bound, r_detail = out.objective, out.bound, out.detail
+        size = dict(out.size, pairs=pairs)
+    else:
+        if formulation == "radius":
+            logger.info("p-median: the greedy plan leaves points unserved; solving the strong formulation")
+        formulation = "strong"
+        model, pv, ps = strong_model(cost, demand, capacity, p, allowed)
+        build_s = time.perf_counter() - start
+        size = {
+            "variables": len(model.c),
+            "constraints": int(model.A.shape[0]),
+            "nonzeros": int(model.A.nnz),
+            "pairs": len(pv),
+        }
+        hint = incumbent = None
+        if greedy is not None and greedy.has_solution:
+            hint = strong_values(model, pv, ps, greedy.open, greedy.assignment)
             incumbent = float(model.c @ hint)
-    r = solve_model(
-        model,
-        backend=backend,
-        time_limit_s=time_limit_s,
-        gap_target=gap_target,
-        seed=seed,
-        threads=threads,
-        hint=hint,
-        incumbent=incumbent,
-    )
-    is_open = np.zeros(S, dtype=bool)
-    assignment = np.full(V, -1)
-    if r.values is not None:
-        is_open = r.values[:S] > 0.5
-        chosen = np.flatnonzero(r.values[S:] > 0.5)
-        assignment[pv[chosen]] = ps[chosen]
+        r = solve_model(
+            model,
+            backend=backend,
+            time_limit_s=time_limit_s,
+            gap_target=gap_target,
+            seed=seed,
+            threads=threads,
+            hint=hint,
+            incumbent=incumbent,
+            highs_options=STRONG_HIGHS_OPTIONS if backend == "highs" and hint is not None else None,
+        )
+        is_open = np.zeros(S, dtype=bool)
+        assignment = np.full(V, -1)
+        if r.values is not None:
+            is_open = r.values[:S] > 0.5
+            chosen = np.flatnonzero(r.values[S:] > 0.5)
+            assignment[pv[chosen]] = ps[chosen]
+        status, r_objective, r_bound, gap, r_detail = r.status, r.objective, r.bound, r.gap, r.detail
     seconds = time.perf_counter() - start
     logger.info(
-        "p-median %s: %s, objective %.6g, bound %.6g, %d pairs, build %.2f s, total %.2f s",
+        "p-median %s (%s): %s, objective %.6g, bound %.6g, %d pairs, build %.2f s, total %.2f s",
         backend,
-        r.status,
-        r.objective,
-        r.bound,
-        len(pv),
+        formulation,
+        status,
+        r_objective,
+        r_bound,
+        pairs,
         build_s,
         seconds,
     )
     return PMedianResult(
-        status=r.status,
-        objective=r.objective,
-        bound=r.bound,
-        gap=r.gap,
+        status=status,
+        objective=r_objective,
+        bound=r_bound,
+        gap=gap,
         open=is_open,
         assignment=assignment,
         seconds=seconds,
         build_seconds=build_s,
         backend=backend,
         size=size,
-        detail=r.detail,
+        detail=r_detail,
+        formulation=formulation,
     )
 
 
@@ -427,6 +433,35 @@ class _GreedyAssigner:
         missing = [i for i in range(V) if assignment[i] < 0]
         total += sum(self.penalty * max(demand[i], 1.0) for i in missing)
         return total, assignment, len(missing)
+
+
+class _NearestAssigner:
+    """Uncapacitated assignment for a given set of open facilities, vectorised.
+
+    The same assignment as :class:`_GreedyAssigner` without capacities: each point to its
+    cheapest allowed open facility (the lowest index among ties); points with none stay
+    unassigned and carry the same penalty.
+    """
+
+    def __init__(self, cost: np.ndarray, demand: np.ndarray, allowed: np.ndarray):
+        self.masked = np.where(allowed, cost, np.inf)
+        self.demand = demand
+        finite = cost[allowed]
+        penalty = 1e3 * (float(finite.max()) + 1.0) if finite.size else 1e3
+        self.missing = penalty * np.maximum(demand, 1.0)
+
+    def assign(self, is_open: list[bool]) -> tuple[float, list[int], int]:
+        """Total weighted cost plus penalties, assignment, and unassigned points."""
+        cols = np.flatnonzero(is_open)
+        V = len(self.demand)
+        if not len(cols):
+            return float(self.missing.sum()), [-1] * V, V
+        sub = self.masked[:, cols]
+        k = sub.argmin(axis=1)
+        best = sub[np.arange(V), k]
+        ok = np.isfinite(best)
+        total = float(np.where(ok, self.demand * np.where(ok, best, 0.0), self.missing).sum())
+        return total, np.where(ok, cols[k], -1).tolist(), int((~ok).sum())
 
 
 def greedy_swap_pmedian(
@@ -497,10 +532,16 @@ def greedy_swap_pmedian(
         is_open[j] = True
         best = np.minimum(best, big[:, j])
     # 2. greedy capacitated assignment
-    asg = _GreedyAssigner(cost, demand, capacity, allowed)
+    asg = (
+        _NearestAssigner(cost, demand, allowed)
+        if capacity is None
+        else _GreedyAssigner(cost, demand, capacity, allowed)
+    )
     open_list = is_open.tolist()
     total, assignment, missing = asg.assign(open_list)
-    # 3. vertex substitution
+    # 3. vertex substitution; a later pass tries many of the same open sets again, so the
+    # totals are remembered (the assignment is a function of the open set)
+    totals: dict[bytes, float] = {}
     passes = swaps = evaluations = 0
     deadline = None if time_limit_s is None else start + time_limit_s
     for passes in range(1, max_passes + 1):  # noqa: B007 (reported after the loop)
@@ -516,11 +557,17 @@ def greedy_swap_pmedian(
             open_list[j_out] = False
             for j_in in cands:
                 open_list[j_in] = True
-                t, a, _ = asg.assign(open_list)
-                evaluations += 1
-                open_list[j_in] = False
+                key = bytes(open_list)
+                a = None
+                if key in totals:
+                    t = totals[key]
+                else:
+                    t, a, _ = asg.assign(open_list)
+                    totals[key] = t
+                    evaluations += 1
                 if t < best_total - 1e-9 * max(abs(best_total), 1.0):
-                    best_total, best_in, best_asg = t, j_in, a
+                    best_total, best_in, best_asg = t, j_in, a if a is not None else asg.assign(open_list)[1]
+                open_list[j_in] = False
             if best_in >= 0:
                 open_list[best_in] = True
                 total, assignment = best_total, best_asg
