@@ -741,7 +741,8 @@ def _check_costs(ctx: _Inputs) -> None:
         is_open = r.status in ("open", "new")
         bused, need = sums.loc[(r.school_id, r.year)] if (r.school_id, r.year) in sums.index else (0, 0.0)
         running = sc.school_cost_yuan_per_year + r.teachers * sc.teacher_cost_yuan_per_year if is_open else 0.0
-        if not _close(running, r.running_cost_yuan, floor=0.5):
+        # the table gives teachers to two decimals: half a hundredth of a teacher's cost
+        if not _close(running, r.running_cost_yuan, floor=0.5 + 0.005 * sc.teacher_cost_yuan_per_year):
             ctx.bad(
                 "running cost",
                 y,
