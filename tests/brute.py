@@ -14,7 +14,8 @@ The rules, as the policy and ``README.md`` state them:
 * **where groups go**: entrants and arrivals in their first year, and pupils whose school
   closes, no longer teaches their grade or is no longer allowed by the trip rules, go to
   the catchment; the others stay where they were, in the same mode (or, when only the
-  mode is no longer allowed, in another mode at the same school); with reassignment
+  mode is no longer allowed, or in grade 4 when upper primary may board, in another mode
+  at the same school); with reassignment
   allowed a group may also move to the catchment at a price;
 * **positions**: a day trip within the band's day limit; boarding for bands that may
   board, within the boarding limit, at a school with beds or that may add them, beyond
@@ -80,6 +81,7 @@ ROOM_LEVEL_OF_KIND = {
 SMALL_KINDS = ("primary", "central_primary", "junior", "nine_year")
 #: Bands whose schools the town boarding rule counts, by level.
 RULE_BANDS = {"primary": "upper_primary", "junior": "junior"}
+FIRST_GRADES = (4, 7, 10)  # a band's first grade: a pupil who stays at the school chooses the mode anew
 DAY, BOARDING = "day", "boarding"
 
 
@@ -456,7 +458,8 @@ def _placements(W: _World, catch: dict, is_open: dict):
                     continue
                 s0, m0 = prev[0], prev[1]
                 allowed = [p for p in _group_positions(W, q, band, k) if is_open[p[0]][k]]
-                same = [p for p in allowed if p[0] == s0 and p[1] == m0]
+                # the same mode, but a band's first grade (4, 7, 10) chooses its mode anew
+                same = [p for p in allowed if p[0] == s0 and p[1] == m0 and q.grade[k] not in FIRST_GRADES]
                 at_school = [p for p in allowed if p[0] == s0]
                 stays = same or at_school
                 for p in stays:

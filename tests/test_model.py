@@ -770,10 +770,11 @@ def test_pupils_who_must_leave_go_to_the_catchment_position():
     assert_clean(t, plan)
 
 
-def test_pupils_who_stay_keep_their_mode():
-    """With the policy's prices a school bus for one pupil costs more than boarding him;
-    still, A's pupil who rode to CP by day in grade 3 stays a day pupil in grade 4 (the
-    position is allowed), although his village's catchment for grades 4-6 is boarding."""
+def test_pupils_who_stay_choose_their_mode_in_grade_4():
+    """With the policy's prices a school bus for one pupil costs more than boarding him.
+    A's pupil rode to CP by day in grade 3 (lower primary may not board); in grade 4, the
+    first grade that may board, he stays at CP and boards there: a change of mode at the
+    same school, not a move."""
     t = leaving_the_teaching_point()
     t.villages[1].pupils = grades(lower=(0, 0, 1))
     t.demand_by_year = [{}, {"A": grades(upper=(1, 0, 0))}]
@@ -781,7 +782,7 @@ def test_pupils_who_stay_keep_their_mode():
     plan = t.solve(sc)
     p = plan.pupils.set_index(["year", "grade"])
     assert (p.loc[(2024, 3), "school_id"], p.loc[(2024, 3), "mode"]) == ("CP", "day")
-    assert (p.loc[(2025, 4), "school_id"], p.loc[(2025, 4), "mode"]) == ("CP", "day")
+    assert (p.loc[(2025, 4), "school_id"], p.loc[(2025, 4), "mode"]) == ("CP", "boarding")
     assert plan.moves["year"].tolist() == [2024]
     assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
     assert_clean(t, plan)

@@ -806,7 +806,8 @@ def _check_objective(ctx: _Inputs, terms: dict[str, float]) -> None:
     if not costs:
         return
     for term, value in terms.items():
-        if term in costs and not _close(value, costs[term]):
+        # the tables round (teachers to two decimals, money to the fen): 1e-5 of the term
+        if term in costs and not _close(value, costs[term], rel=1e-5):
             ctx.bad(
                 "objective term",
                 None,

@@ -107,22 +107,27 @@ PARAMETERS: dict[str, Param] = {
     "bands": Param(
         "bands", "", help="grade bands planned (others are left out, e.g. to study primary schools only)", choices=BANDS
     ),
+    "catchment_zones": Param(
+        "",
+        "scenario default; 初中集中在镇政府所在地, town central schools run their primaries",
+        help="catchment zones (学区) of compulsory pupils: 'town' (each town a zone, the subdistricts of the main urban area one zone), 'district' (any school in reach), or the name of a column of the villages table",
+    ),
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
-    "caps_from_year": Param(
-        "year",
-        "policy document, annex 4: 确保到2026年，小学、初中班额不超过45人、50人，办学规模不超过2000人、2000人、2500人",
-        2000,
-        2100,
-        "first year in which the class and school-size caps hold for every school; before it a school over them today may keep today's class size and pupils, no more",
-    ),
     "class_cap_teaching_point": Param(
         "pupils per class",
         "scenario default (mixed-grade classes, 复式班)",
         5,
         80,
         "pupils per mixed-grade class of a teaching point (grades 1-3 taught together)",
+    ),
+    "caps_from_year": Param(
+        "year",
+        "policy document, annex 4: 确保到2026年，小学、初中班额不超过45人、50人，办学规模不超过2000人、2000人、2500人",
+        2000,
+        2100,
+        "first year in which the class and school-size caps hold for every school; before it a school over them today may keep today's class size and pupils, no more",
     ),
     "school_cap_primary": Param("pupils per school", "policy document", 100, 10_000),
     "school_cap_junior": Param("pupils per school", "policy document", 100, 10_000),
@@ -135,6 +140,32 @@ PARAMETERS: dict[str, Param] = {
     "boarding_limit_min": Param("minutes one way (weekly trip)", "scenario default", 5, 300),
     "boarding_bands": Param(
         "bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:]
+    ),
+    "boarding_min_km": Param(
+        "km (road distance)",
+        "scenario default (boarding places offered from about 3 km)",
+        0,
+        100,
+        "shortest trip from which a pupil within the day limit may board (boarding is then a choice); beyond the day limit boarding is compulsory",
+    ),
+    "walk_threshold_km": Param(
+        "km (road distance)",
+        "scenario default (about the 2 km service radius of a primary school in the plains)",
+        0,
+        50,
+        "day pupils living farther than this from their school ride a school bus; nearer ones walk",
+    ),
+    "allow_reassignment": Param(
+        "",
+        "scenario default (pupils finish their band where they are enrolled)",
+        help="enrolled pupils may be moved to another open school, at reassignment_cost_yuan_per_pupil each",
+    ),
+    "reassignment_cost_yuan_per_pupil": Param(
+        "yuan per pupil moved",
+        "scenario default",
+        0,
+        1e6,
+        "one-off cost of moving an enrolled pupil whose school stays open",
     ),
     "small_school_pupils": Param("pupils", "国办发〔2018〕27号 (小规模学校 < 100)", 1, 1000),
     "small_schools_keep_own_village_only": Param(
@@ -187,20 +218,6 @@ PARAMETERS: dict[str, Param] = {
         1e6,
         "yearly cost of each boarding pupil, valued over the appraisal period like travel time",
     ),
-    "appraisal_years": Param(
-        "years",
-        "scenario default",
-        1,
-        100,
-        "years from the first plan year over which every yearly cost (running, buses, boarding, travel time) is valued; the last plan year stands for the years after it",
-    ),
-    "discount_rate": Param(
-        "per year",
-        "scenario default (0.08 is the social discount rate of 建设项目经济评价方法与参数, 3rd ed.)",
-        0,
-        0.5,
-        "rate at which yearly costs and spending of later years are discounted to the first plan year",
-    ),
     "school_cost_yuan_per_year": Param(
         "yuan per school-year",
         "scenario default (upkeep, utilities and administration of a school site)",
@@ -233,6 +250,20 @@ PARAMETERS: dict[str, Param] = {
         0,
         10,
         "teachers every class needs at least, however few its pupils: what a half-empty school costs",
+    ),
+    "appraisal_years": Param(
+        "years",
+        "scenario default",
+        1,
+        100,
+        "years from the first plan year over which every yearly cost (running, buses, boarding, travel time) is valued; the last plan year stands for the years after it",
+    ),
+    "discount_rate": Param(
+        "per year",
+        "scenario default (0.08 is the social discount rate of 建设项目经济评价方法与参数, 3rd ed.)",
+        0,
+        0.5,
+        "rate at which yearly costs and spending of later years are discounted to the first plan year",
     ),
     "bus_bands": Param(
         "bands",
@@ -282,37 +313,6 @@ PARAMETERS: dict[str, Param] = {
     ),
     "births_trend_per_year": Param("relative change per year", "scenario default", -0.5, 0.5),
     "walk_speed_kmh": Param("km/h", "scenario default", 1, 10),
-    "walk_threshold_km": Param(
-        "km (road distance)",
-        "scenario default (about the 2 km service radius of a primary school in the plains)",
-        0,
-        50,
-        "day pupils living farther than this from their school ride a school bus; nearer ones walk",
-    ),
-    "boarding_min_km": Param(
-        "km (road distance)",
-        "scenario default (boarding places offered from about 3 km)",
-        0,
-        100,
-        "shortest trip from which a pupil within the day limit may board (boarding is then a choice); beyond the day limit boarding is compulsory",
-    ),
-    "catchment_zones": Param(
-        "",
-        "scenario default; 初中集中在镇政府所在地, town central schools run their primaries",
-        help="catchment zones (学区) of compulsory pupils: 'town' (each town a zone, the subdistricts of the main urban area one zone), 'district' (any school in reach), or the name of a column of the villages table",
-    ),
-    "allow_reassignment": Param(
-        "",
-        "scenario default (pupils finish their band where they are enrolled)",
-        help="enrolled pupils may be moved to another open school, at reassignment_cost_yuan_per_pupil each",
-    ),
-    "reassignment_cost_yuan_per_pupil": Param(
-        "yuan per pupil moved",
-        "scenario default",
-        0,
-        1e6,
-        "one-off cost of moving an enrolled pupil whose school stays open",
-    ),
     "time_limit_s": Param(
         "seconds",
         "",

@@ -294,12 +294,13 @@ def school_sites(
     high_schools: int = 2,
     teaching_point_share: float = 0.55,
     primary_min_population: int = 1_500,
-    boarding_share: float = 0.7,
+    boarding_share: float = 1.0,
 ) -> pd.DataFrame:
     """Where a Chinese rural district has its schools, before enrolment is counted.
 
-    Every town seat gets a central primary and a junior school (some with boarding
-    beds); subdistricts get urban primaries and juniors sized to their pupils; central
+    Every town seat gets a central primary and a junior school, with boarding beds in
+    the share ``boarding_share`` of the towns (by default all: the policy keeps a boarding
+    primary and junior school in every town, 每镇至少1所寄宿制小学、初中); subdistricts get urban primaries and juniors sized to their pupils; central
     villages and larger villages get complete primaries; a share of the remaining
     villages gets a teaching point; the largest urban units get the high schools.
 

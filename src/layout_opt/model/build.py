@@ -262,7 +262,8 @@ def define_placements(
     **Enrolled pupils** (hard rule unless reassignment is allowed): a group stays where
     it was last year (at its base-year school and mode in the first plan year) while that
     school is open, teaches its grade and the trip rules allow the position; if only its
-    mode is no longer allowed there, it changes mode at the same school.  A group at a
+    mode is no longer allowed there, it changes mode at the same school, and in the first
+    grade of a band (grade 4, when upper primary may board) it chooses its mode there anew.  A group at a
     school that cannot close keeps the same variables (or stays a constant); at a closure
     candidate it gets variables with ``[here] >= [here last year] - (1 - open)`` and
     ``[there] <= c[v,b,k,there]`` for every other position.  With reassignment allowed,
@@ -282,6 +283,7 @@ def define_placements(
     t_m = tab["mode"].to_numpy()
     soft = problem.allow_reassignment
     bands = co.band()
+    new_band = co.new_band()
     rec: list[tuple[np.ndarray, ...]] = []
     mv_q, mv_k, mv_col = [], [], []
     catch: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -348,12 +350,13 @@ def define_placements(
             cols: np.ndarray
             if prev is None:
                 rows, cols = catchment(v, b)[k]
-            elif not soft and all(open_idx[s, k] < 0 and (s, m) in key for s, m, _ in prev):
+            elif not soft and not new_band[q, k] and all(open_idx[s, k] < 0 and (s, m) in key for s, m, _ in prev):
                 # stays where it was, in the same mode: the same variables (or constant)
                 rows = np.array([key[(s, m)] for s, m, _ in prev])
                 cols = np.array([c for _, _, c in prev])
             elif not soft and len(prev) == 1 and prev[0][2] < 0 and open_idx[prev[0][0], k] < 0 and prev[0][0] in here:
-                # fixed at a school that stays open, whose mode is no longer allowed there
+                # fixed at a school that stays open, whose mode is no longer allowed there, or
+                # that starts a new band there (grade 4 may board): its mode at that school
                 rows = rows[t_s[rows] == prev[0][0]]
                 cols = np.array([-1]) if len(rows) == 1 else fresh(rows, k, ("assign", int(q), k))
             else:
@@ -382,8 +385,9 @@ def define_placements(
                             0.0,
                         )
                 # staying at its school, in the same mode while that mode is allowed there
+                # (a new band chooses its mode anew)
                 for s, m, c in prev:
-                    if (s, m) not in key:
+                    if (s, m) not in key or new_band[q, k]:
                         continue
                     for col in cols[(t_s[rows] == s) & (t_m[rows] != m)]:
                         if c < 0:

@@ -87,6 +87,12 @@ class Cohorts:
                 lookup[g] = b
         return np.where(self.grade > 0, lookup[self.grade], -1)
 
+    def new_band(self) -> np.ndarray:
+        """``(Q, K)`` True where the group's grade starts a band of its level (grade 4:
+        lower to upper primary; also 7 and 10, which start a level): the year in which a
+        group that stays at its school chooses its mode anew."""
+        return np.isin(self.grade, [min(GRADES_OF_BAND[b]) for b in BANDS])
+
     def take(self, index: np.ndarray) -> Cohorts:
         """The groups at ``index``."""
         return Cohorts(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
