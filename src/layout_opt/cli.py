@@ -400,7 +400,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         labelled = _labelled_files(io.scenario_files(args.scenarios), args.time_limit)
         inputs = {"the data folder": args.data}
         inputs |= {f"the scenario file {path}": path for path, _ in labelled.values()}
-        inputs |= {f"the scenario folder {p}": p for p in args.scenarios if Path(p).is_dir()}
+        inputs |= {f"the scenario folder {p}": p for p in io.folders_among(args.scenarios)}
         io.RunsFolder(args.out, inputs=inputs)  # the output is judged before the data is read
         district = io.read_district(args.data)
         for path, scenario in labelled.values():
@@ -443,10 +443,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
             }
         inputs = {"the districts folder": args.districts}
         inputs |= {f"the scenario file {path}": path for path, _ in scenarios.values() if path is not None}
-        inputs |= {f"the scenario folder {p}": p for p in args.scenario or () if Path(p).is_dir()}
+        inputs |= {f"the scenario folder {p}": p for p in io.folders_among(args.scenario or ())}
         io.RunsFolder(args.out, inputs=inputs)  # judged before the districts are listed
         folders = io.district_folders(args.districts)
-        several = len(scenarios) > 1 or any(Path(p).is_dir() for p in args.scenario or ())
+        several = len(scenarios) > 1 or bool(io.folders_among(args.scenario or ()))
         return batch(
             folders,
             {label: s for label, (_, s) in scenarios.items()} if several else next(iter(scenarios.values()))[1],

@@ -1110,6 +1110,11 @@ _RUNS_MARKER_TEXT = (
 _RUNS_LOCK = ".layout_opt_runs.lock"
 
 
+def folders_among(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """The ``paths`` that are folders (a scenario folder among scenario files)."""
+    return [Path(p) for p in paths if Path(p).is_dir()]
+
+
 def scenario_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """The scenario files of a sweep: each file as given, each folder's ``*.toml`` files by name.
 
