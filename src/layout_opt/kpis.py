@@ -101,7 +101,8 @@ def compare(plans: Mapping[str, Plan] | Iterable[Plan]) -> pd.DataFrame:
     --------
     >>> import layout_opt as lo
     >>> d = lo.examples.synthetic_district(n_towns=2, villages_per_town=6, seed=2)
-    >>> base = lo.Scenario(years=(2024,), closure_target=2, time_limit_s=20)
+    >>> # running costs left out, so that the closure target alone decides the closures
+    >>> base = lo.Scenario(years=(2024,), closure_target=2, time_limit_s=20, school_cost_yuan_per_year=0, teacher_cost_yuan_per_year=0)
     >>> table = lo.compare({"2 closures": lo.solve(d, base), "3 closures": lo.solve(d, base.replace(closure_target=3))})
     >>> table.loc["closures"].tolist()
     [2, 3]

@@ -106,15 +106,15 @@ class Plan:
     >>> import layout_opt as lo
     >>> district = lo.examples.synthetic_district(n_towns=2, villages_per_town=6, seed=2)
     >>> plan = lo.solve(district, lo.Scenario(years=(2024, 2025), closure_target=2, time_limit_s=20))
-    >>> plan.summary["closures"]["total"], plan.summary["years"]
-    (2, [2024, 2025])
+    >>> plan.summary["closures"]["total"], plan.summary["years"]   # at least 2; the running costs close all 4 candidates
+    (4, [2024, 2025])
     >>> list(plan.closures.columns)
     ['school_id', 'name', 'town', 'year', 'pupils_moved', 'receiving_school_ids']
     >>> plan.check().empty                          # every rule holds, checked from the inputs
     True
     >>> kpis = plan.kpis()                          # a one-column frame named after the scenario
     >>> kpis.columns.tolist(), int(kpis.loc["closures", "default"])
-    (['default'], 2)
+    (['default'], 4)
     >>> moves = plan.closure_moves()                # where the pupils of each closed school go
     >>> set(moves["school_id"]) <= set(plan.closures["school_id"])
     True

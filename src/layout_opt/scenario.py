@@ -835,7 +835,7 @@ class Scenario:
         --------
         >>> from layout_opt import Scenario
         >>> text = Scenario(name="tight", class_cap_primary=40).to_toml()
-        >>> print("\\n".join(text.splitlines()[8:10]))
+        >>> print("\\n".join(text.splitlines()[9:11]))
         [class_caps]
         class_cap_primary = 40  # pupils per class; policy document; 国发〔2016〕40号
         >>> Scenario.from_toml_text(text) == Scenario(name="tight", class_cap_primary=40)
