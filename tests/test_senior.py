@@ -33,10 +33,11 @@ def test_outside_high_schools_close_and_their_pupils_are_received(mengjin, mengj
 def test_check_flags_a_senior_left_outside(mengjin, mengjin_plan):
     schools = mengjin.schools.set_index("school_id")
     outside = schools[(schools["kind"] == "high") & ~schools["ur_code"].isin([111, 112])].index[0]
-    a = mengjin_plan.assignments.copy()
-    row = a[(a["band"] == "senior") & (a["year"] == 2026)].index[0]
-    a.loc[row, "school_id"] = outside
-    broken = dataclasses.replace(mengjin_plan, assignments=a)
+    # the pupils table is what check reads first; the assignments table follows it
+    p = mengjin_plan.pupils.copy()
+    row = p[(p["grade"] >= 10) & (p["year"] == 2026)].index[0]
+    p.loc[row, "school_id"] = outside
+    broken = dataclasses.replace(mengjin_plan, pupils=p)
     v = check_plan(broken, mengjin, mengjin_plan.scenario, mengjin_plan.travel, mengjin_plan.demand)
     assert (v["rule"] == "senior in main urban area").any()
     assert outside in set(v.loc[v["rule"] == "senior in main urban area", "record"])
