@@ -72,6 +72,12 @@ class _Inputs:
         return self.status_of.get((school_id, year)) in ("open", "new")
 
 
+#: Rules about the plan's tables themselves; when one is broken the other rules are not checked.
+TABLE_RULES: frozenset[str] = frozenset(
+    {"school listed", "known school", "known village", "grade and band", "planning year"}
+)
+
+
 def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand: np.ndarray) -> pd.DataFrame:
     """Every rule the plan breaks.
 
@@ -130,6 +136,10 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
     _check_schools_table(ctx)
     _check_pupils_conserved(ctx)
     known = _check_pupils(ctx)
+    if any(rule in TABLE_RULES for rule, *_ in ctx.out):
+        # the tables themselves are malformed: the rules below would read records that do
+        # not exist (an unknown school, a grade outside 1-12, a school listed twice)
+        return pd.DataFrame(ctx.out, columns=VIOLATION_COLUMNS)
     _check_catchments(ctx)
     if not scenario.allow_reassignment:
         _check_enrolled_stay(ctx)
@@ -170,6 +180,9 @@ def _check_schools_table(ctx: _Inputs) -> None:
             if (sid, y) not in ctx.status_of:
                 ctx.bad("school listed", y, sid, f"{s.loc[sid, 'name']} has no row for {y} in the schools table")
     ctx.table = st[st["school_id"].isin(s.index) & st["year"].isin(ctx.years)]
+    twice = ctx.table[ctx.table.duplicated(["school_id", "year"])]
+    for sid, y in sorted(set(zip(twice["school_id"], twice["year"]))):
+        ctx.bad("school listed", y, sid, f"{s.loc[sid, 'name']} has more than one row for {y} in the schools table")
     for sid in sorted(set(st["school_id"]) - set(s.index)):
         ctx.bad("known school", None, sid, "the schools table lists a school that is not in the district")
 
