@@ -1,0 +1,37 @@
+"""The bundled 2024-2026 plan under the policy defaults, bounded from both sides.
+
+Recorded from ``layout-opt plan --data data --scenario scenarios/default.toml`` (three
+runs, identical files): objective 5,069,048,197.62 yuan, proven bound 5,068,793,686.38
+yuan.  Each unit is solved to a relative gap of 1e-4 (``UNIT_GAP``), so another run, or
+another machine, may return any plan whose objective lies between the proven bound and
+the bound plus that gap; an objective below the recorded bound would be a plan cheaper
+than proven possible (a rule lost), one above the margin a weaker solve.
+"""
+
+from __future__ import annotations
+
+from layout_opt.model.solve import UNIT_GAP
+
+RECORDED_BOUND_YUAN = 5_068_793_686.38
+RECORDED_OBJECTIVE_YUAN = 5_069_048_197.62
+
+
+def test_the_bundled_plan_lies_between_the_proven_bound_and_the_gap_above_it(mengjin_plan):
+    solver = mengjin_plan.summary["solver"]
+    assert solver["status"] == "optimal"
+    objective = solver["objective_yuan"]
+    assert RECORDED_BOUND_YUAN - 1.0 <= objective <= RECORDED_BOUND_YUAN * (1 + UNIT_GAP)
+    assert solver["bound_yuan"] <= objective <= solver["bound_yuan"] * (1 + UNIT_GAP) + 1.0
+    assert RECORDED_BOUND_YUAN <= RECORDED_OBJECTIVE_YUAN <= RECORDED_BOUND_YUAN * (1 + UNIT_GAP)
+    assert mengjin_plan.summary["costs_yuan"]["objective"] == objective
+    assert mengjin_plan.check().empty
+
+
+def test_the_bundled_plan_keeps_the_policy_targets(mengjin_plan):
+    """Closures at least the target; every pupil placed; the enrolled pupils of 2024 move
+    only for a closure, a grade their school does not teach, or a rule."""
+    s = mengjin_plan.summary
+    assert s["closures"]["small_schools"] >= s["closures"]["target"] == 70
+    assert s["unserved_pupils"] == 0
+    assert s["moves"]["2024"]["reassignment"] == 0
+    assert s["check"]["violations"] == 0
