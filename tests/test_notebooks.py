@@ -3,7 +3,8 @@ committed without outputs.
 
 Each notebook is executed with nbclient in a fresh ``python3`` kernel, from ``notebooks/``
 (as Jupyter opens it) and, for the fastest one, from the repository root (the notebooks find
-the data folder from either).  A notebook that raises fails the test with the cell's error.
+the data folder from either).  A notebook that raises fails the test with the cell's error;
+a last cell, added for the test, checks every plan the notebook holds.
 """
 
 from __future__ import annotations
@@ -36,8 +37,27 @@ def test_notebook_is_committed_without_outputs(name):
             assert cell.outputs == [] and cell.execution_count is None, f"{name}: clear the outputs before committing"
 
 
+#: Appended to each notebook run: every plan the notebook holds (a variable, a dict of
+#: plans, or a sweep's ``plans``) passes ``check()``.
+CHECK_PLANS = """
+import layout_opt as _lo
+_plans = {}
+for _name, _value in list(globals().items()):
+    if isinstance(_value, _lo.Plan):
+        _plans[_name] = _value
+    _inner = getattr(_value, "plans", _value)
+    if isinstance(_inner, dict):
+        _plans |= {f"{_name}[{_k!r}]": _p for _k, _p in _inner.items() if isinstance(_p, _lo.Plan)}
+assert _plans, "the notebook holds no plan"
+_broken = {_n: _p.check()["rule"].tolist() for _n, _p in _plans.items() if not _p.check().empty}
+assert not _broken, _broken
+print(f"{len(_plans)} plan(s) checked")
+"""
+
+
 def _run(name: str, cwd: Path) -> float:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(CHECK_PLANS))
     client = NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(cwd)}})
     start = time.perf_counter()
     client.execute()
