@@ -15,8 +15,8 @@ The rules, as the policy and ``README.md`` state them:
   closes, no longer teaches their grade or is no longer allowed by the trip rules, go to
   the catchment; the others stay where they were, in the same mode (or, when only the
   mode is no longer allowed, or in grade 4 when upper primary may board, in another mode
-  at the same school); with reassignment
-  allowed a group may also move to the catchment at a price;
+  at the same school); with reassignment allowed a group may also move to the catchment
+  at a price;
 * **positions**: a day trip within the band's day limit; boarding for bands that may
   board, within the boarding limit, at a school with beds or that may add them, beyond
   the day limit or from ``boarding_min_km``; in the village's catchment zone (a town, the

@@ -300,9 +300,10 @@ def school_sites(
 
     Every town seat gets a central primary and a junior school, with boarding beds in
     the share ``boarding_share`` of the towns (by default all: the policy keeps a boarding
-    primary and junior school in every town, 每镇至少1所寄宿制小学、初中); subdistricts get urban primaries and juniors sized to their pupils; central
-    villages and larger villages get complete primaries; a share of the remaining
-    villages gets a teaching point; the largest urban units get the high schools.
+    primary and junior school in every town, 每镇至少1所寄宿制小学、初中); subdistricts
+    get urban primaries and juniors sized to their pupils; central villages and larger
+    villages get complete primaries; a share of the remaining villages gets a teaching
+    point; the largest urban units get the high schools.
 
     Parameters
     ----------

@@ -263,8 +263,8 @@ def define_placements(
     it was last year (at its base-year school and mode in the first plan year) while that
     school is open, teaches its grade and the trip rules allow the position; if only its
     mode is no longer allowed there, it changes mode at the same school, and in the first
-    grade of a band (grade 4, when upper primary may board) it chooses its mode there anew.  A group at a
-    school that cannot close keeps the same variables (or stays a constant); at a closure
+    grade of a band (grade 4, when upper primary may board) it chooses its mode there
+    anew.  A group at a school that cannot close keeps the same variables (or stays a constant); at a closure
     candidate it gets variables with ``[here] >= [here last year] - (1 - open)`` and
     ``[there] <= c[v,b,k,there]`` for every other position.  With reassignment allowed,
     a group may also move to the catchment while its school stays open, at a price
