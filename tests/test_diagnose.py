@@ -67,6 +67,20 @@ def test_an_upper_primary_village_beyond_the_boarding_limit_is_named(no_solver):
     assert "F村" in e.reasons[0] and "40 min by day or 90 min as boarders" in e.reasons[0]
 
 
+def test_an_upper_primary_village_whose_boarding_school_has_no_beds_is_named(no_solver):
+    """F is 50 minutes from the only primary (beyond the day limit of grades 4-6, within
+    the boarding limit), but it has no beds and stands in an ordinary village (220), where
+    none may be added: F's pupils have no school."""
+    t = Tiny(
+        villages=[V("C", grades(upper=(10, 10, 10))), V("F", grades(upper=(5, 5, 5)))],
+        schools=[S("CP", "central_primary", "C", classrooms=6)],
+        minutes={("C", "CP"): 1, ("F", "CP"): 50},
+    )
+    e = reasons_of(t)
+    assert e.details["unreachable"] == [{"year": 2024, "band": UPPER, "village_id": t.vid("F")}]
+    assert "F村" in e.reasons[0] and "40 min by day or 90 min as boarders" in e.reasons[0]
+
+
 def test_a_village_with_schools_only_in_another_zone_is_told_so(no_solver):
     """A's only school within reach is in the next town: the zone rule is the cause, and
     the reason says that catchments across the district would allow it."""

@@ -24,9 +24,11 @@ from .tiny import (
     DAY_MIN,
     ECONOMICS,
     EXACT,
+    JUNIOR,
     LOWER,
     ROOM_PRIMARY,
     SENIOR,
+    TOWN_CODE,
     UPPER,
     S,
     Tiny,
@@ -182,6 +184,101 @@ def test_the_teaching_point_class_cap_sizes_its_mixed_classes():
     assert_clean(t, roomier)
 
 
+#: The school-size cap of each kind of school, restated from the policy (小学、初中、九年一贯制学校
+#: 办学规模不超过2000人、2000人、2500人; a teaching point is a primary school; 高中 3000).
+SIZE_CAP_PARAMETER = {
+    "teaching_point": "school_cap_primary",
+    "primary": "school_cap_primary",
+    "central_primary": "school_cap_primary",
+    "junior": "school_cap_junior",
+    "nine_year": "school_cap_nine_year",
+    "high": "school_cap_senior",
+}
+BAND_PUPILS = {LOWER: "lower", UPPER: "upper", JUNIOR: "junior", SENIOR: "senior"}
+
+
+@pytest.mark.parametrize(
+    "kind, band",
+    [
+        ("teaching_point", LOWER),
+        ("primary", UPPER),
+        ("central_primary", LOWER),
+        ("junior", JUNIOR),
+        ("nine_year", JUNIOR),
+        ("high", SENIOR),
+    ],
+)
+def test_each_kind_of_school_is_held_to_its_own_size_cap(kind, band):
+    """Villages C and A (60 pupils of the band each) are 1 and 2 minutes from school X,
+    25 and 20 minutes from school Y of the same kind.  The size cap of that kind is 100
+    pupils and every other cap 10,000: X takes C's 60 pupils and A's ride to Y (under any
+    other kind's cap X would take all 120)."""
+    pupils = grades(**{BAND_PUPILS[band]: (20, 20, 20)})
+    t = Tiny(
+        villages=[V("C", pupils, ur=111), V("A", pupils, ur=111), V("Y", grades(), ur=111)],
+        schools=[S("X", kind, "C", classrooms=10), S("Y", kind, "Y", classrooms=10)],
+        minutes={("C", "X"): 1, ("A", "X"): 2, ("C", "Y"): 25, ("A", "Y"): 20},
+    )
+    caps = dict.fromkeys(set(SIZE_CAP_PARAMETER.values()), 10_000) | {SIZE_CAP_PARAMETER[kind]: 100}
+    sc = EXACT.replace(bands=(band,), small_schools_keep_own_village_only=False, **caps)
+    plan = t.solve(sc)
+    a = assigned(plan)
+    assert (a[(t.vid("C"), band)], a[(t.vid("A"), band)]) == ("X", "Y")
+    assert (school_row(plan, "X")["enrolment"], school_row(plan, "Y")["enrolment"]) == (60, 60)
+    assert objective(plan) == pytest.approx((60 * 1 + 60 * 20) * DAY_MIN, abs=0.01)
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
+def test_before_the_caps_year_a_school_over_the_class_cap_keeps_todays_class_size():
+    """CP teaches 300 pupils in 6 classes today (50 a class, over the primary cap of 45)
+    and may not grow (an ordinary village).  Before ``caps_from_year`` it may keep 50 a
+    class: C's 50 pupils a grade stay in 6 classes.  Once the caps hold, a grade of 50
+    needs two classes: one band of C rides 20 minutes to CQ."""
+    t = Tiny(
+        villages=[V("C", grades(lower=(50, 50, 50), upper=(50, 50, 50))), V("Q", grades(), ur=121)],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=6, enrol=300, classes=6),
+            S("CQ", "central_primary", "Q", classrooms=12),
+        ],
+        minutes={("C", "CP"): 1, ("C", "CQ"): 20},
+    )
+    early = EXACT.replace(caps_from_year=2025)
+    plan = t.solve(early)
+    cp = school_row(plan, "CP")
+    assert (cp["enrolment"], cp["classes"], cp["added_classrooms"]) == (300, 6, 0)
+    assert objective(plan) == pytest.approx(300 * DAY_MIN, abs=0.01)
+    assert t.brute(early).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+    capped = t.solve()
+    assert school_row(capped, "CP")["enrolment"] == 150
+    assert objective(capped) == pytest.approx((150 * 1 + 150 * 20) * DAY_MIN, abs=0.01)
+    assert t.brute().cost == pytest.approx(objective(capped), abs=0.01)
+    assert_clean(t, capped)
+
+
+def test_a_nine_year_school_adds_classrooms_at_the_primary_class_cap():
+    """A nine-year school's classroom is priced for a primary class (45 seats x 18,000 =
+    810,000 yuan) whichever grade it holds, and the summary counts its added seats as
+    primary seats.  Here C's grade 7 of 51 pupils needs a second class (junior cap 50) and
+    N adds one classroom."""
+    t = Tiny(
+        villages=[V("C", grades(junior=(51, 40, 40)), ur=121)],
+        schools=[S("N", "nine_year", "C", classrooms=3, max_added=2)],
+        minutes={("C", "N"): 1},
+    )
+    sc = EXACT.replace(bands=(JUNIOR,))
+    plan = t.solve(sc)
+    n = school_row(plan, "N")
+    assert (n["added_classrooms"], n["classes"], n["capital_cost_yuan"]) == (1, 4, ROOM_PRIMARY)
+    assert plan.summary["costs_yuan"]["capital"] == ROOM_PRIMARY
+    seats = plan.summary["added"]["seats_by_level"]
+    assert seats == {"primary": int(n["added_seats"]), "junior": 0, "senior": 0} and seats["primary"] > 0
+    assert objective(plan) == pytest.approx(131 * DAY_MIN + ROOM_PRIMARY, abs=0.01)
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
 def thirty_minute_rule(a_minutes: float = 35.0) -> Tiny:
     """Teaching point A (2 pupils) is ``a_minutes`` from the central primary, teaching
     point B (12 pupils) 25 minutes."""
@@ -329,6 +426,31 @@ def test_the_primary_boarding_rule_needs_grades_4_6_planned():
     assert_clean(t, plan)
 
 
+def test_a_towns_boarding_primary_stays_open():
+    """Small primary P1 (60 pupils today, a closure candidate) has the town's only beds for
+    grades 4-6; the central primary stands in an ordinary village (220) and may not add
+    beds.  Each school costs 1,000,000 a year to keep open, yet P1 stays open as the
+    town's boarding primary (without the rule it would close and A ride 10 minutes)."""
+    t = Tiny(
+        villages=[V("C", grades(upper=(10, 10, 10))), V("A", grades(upper=(5, 5, 5)))],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=6),
+            S("P1", "primary", "A", classrooms=3, beds=60, enrol=60),
+        ],
+        minutes={("C", "CP"): 1, ("A", "CP"): 10, ("A", "P1"): 1},
+        town_kind="town",
+    )
+    sc = EXACT.replace(bands=(UPPER,), min_boarders=0, school_cost_yuan_per_year=1_000_000.0)
+    plan = t.solve(sc)
+    assert school_row(plan, "P1")["status"] == "open"
+    assert objective(plan) == pytest.approx(2 * 10 * 1_000_000 + 45 * DAY_MIN, abs=0.01)
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+    free = t.solve(sc.replace(boarding_schools_per_town=0))
+    assert closed_ids(free) == {"P1"}
+    assert objective(free) == pytest.approx(10 * 1_000_000 + (30 + 15 * 10) * DAY_MIN, abs=0.01)
+
+
 # --------------------------------------------------------------------------- growth sites
 
 
@@ -368,6 +490,28 @@ def test_a_town_seat_or_central_village_school_adds_a_classroom_instead(ur, cent
     p = school_row(plan, "P")
     assert (p["added_classrooms"], p["classes"], p["enrolment"]) == (1, 7, 246)
     assert objective(plan) == pytest.approx((120 + 246) * DAY_MIN + ROOM_PRIMARY, abs=0.01)
+    assert t.brute().cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
+def test_a_planned_project_adds_no_classrooms():
+    """The primary project NP opening in 2024 stands in a town-seat fringe (122), where a
+    school may grow, with room for 3 more classrooms on site; but a project's classrooms
+    are those planned.  Y's 130 pupils of grades 1-3 need 4 classes (two for a grade 1 of
+    50) in its 3 classrooms, so they ride 20 minutes to the central primary (18 more
+    minutes each: 1,482,000 yuan, more than a classroom)."""
+    t = Tiny(
+        villages=[V("C", grades(lower=(10, 10, 10)), ur=121), V("Y", grades(lower=(50, 40, 40)), ur=122)],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=6),
+            S("NP", "primary", "Y", classrooms=3, max_added=3, status="planned", open_year=2024, planned_seats=135),
+        ],
+        minutes={("C", "CP"): 1, ("Y", "CP"): 20, ("Y", "NP"): 2, ("C", "NP"): 20},
+    )
+    plan = t.solve()
+    assert assigned(plan)[(t.vid("Y"), LOWER)] == "CP"
+    assert school_row(plan, "NP")["added_classrooms"] == 0
+    assert plan.summary["costs_yuan"]["capital"] == 0
     assert t.brute().cost == pytest.approx(objective(plan), abs=0.01)
     assert_clean(t, plan)
 
@@ -556,6 +700,82 @@ def test_enrolled_pupils_out_of_zone_stay_at_their_school():
     assert t.brute(boarding_schools_per_town=0).cost == pytest.approx(objective(plan), abs=0.01)
 
 
+def test_the_subdistricts_of_the_main_urban_area_are_one_catchment_zone():
+    """Village A and school P stand in two subdistricts (街道) of the main urban area:
+    together they are one zone, so A's pupils go to P (5 minutes) rather than to Q in A's
+    own subdistrict (20 minutes).  Were they two towns (镇), A would go to Q."""
+    t2 = "410322101"
+    t = Tiny(
+        villages=[V("A", grades(lower=(10, 10, 10)), ur=111), V("X", grades(), ur=111, town=t2)],
+        schools=[S("P", "central_primary", "X", classrooms=6), S("Q", "central_primary", "A", classrooms=6)],
+        minutes={("A", "P"): 5, ("A", "Q"): 20, ("X", "P"): 1},
+        towns={TOWN_CODE: "城关街道", t2: "王城街道"},
+        town_kind="subdistrict",
+    )
+    plan = t.solve()
+    assert assigned(plan)[(t.vid("A"), LOWER)] == "P"
+    assert objective(plan) == pytest.approx(30 * 5 * DAY_MIN, abs=0.01)
+    assert t.brute().cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+    t.town_kind = "town"
+    towns = t.solve(boarding_schools_per_town=0)
+    assert assigned(towns)[(t.vid("A"), LOWER)] == "Q"
+    assert_clean(t, towns)
+
+
+def test_pupils_moved_by_a_closure_go_to_their_villages_catchment():
+    """Teaching point TP closes (a target of one; schools of 30 pupils or more are no
+    candidates).  A's grade-1 entrants cannot join P1 (5 minutes): its grade 1 is a full
+    class of 45 and it has no room for another; so A's catchment is P2 (15 minutes), and
+    A's pupils of grades 2-3 moved by the closure go there too, although P1's grades 2-3
+    have room for them."""
+    t = Tiny(
+        villages=[
+            V("C", grades(lower=(45, 20, 20))),
+            V("A", grades(lower=(5, 5, 5))),
+            V("B", grades(lower=(0, 15, 15))),
+        ],
+        schools=[
+            S("P1", "primary", "C", classrooms=3),
+            S("P2", "primary", "B", classrooms=3),
+            S("TP", "teaching_point", "A", classrooms=1),
+        ],
+        minutes={("C", "P1"): 1, ("A", "P1"): 5, ("A", "P2"): 15, ("A", "TP"): 1, ("B", "P2"): 1},
+        attendance=[("C", "P1", g, 20, 0) for g in (1, 2)]
+        + [("A", "TP", g, 5, 0) for g in (1, 2)]
+        + [("B", "P2", g, 15, 0) for g in (1, 2)],
+    )
+    sc = EXACT.replace(bands=(LOWER,), closure_target=1, small_school_pupils=30)
+    plan = t.solve(sc)
+    assert closed_ids(plan) == {"TP"}
+    assert set(plan.pupils.loc[plan.pupils["village_id"] == t.vid("A"), "school_id"]) == {"P2"}
+    mv = plan.moves[plan.moves["village_id"] == t.vid("A")]
+    assert mv.groupby("reason")["pupils"].sum().to_dict() == {"closure": 10, "entrant": 5}
+    assert objective(plan) == pytest.approx((85 * 1 + 30 * 1 + 15 * 15) * DAY_MIN, abs=0.01)
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
+def test_boarders_who_stay_keep_boarding():
+    """A's 10 pupils board today in grade 5 at the small primary P (2 minutes, 4 km: far
+    enough to board by choice).  In grade 6 they stay at P and keep boarding, although
+    riding by day would now cost less (12,667 yuan against 202,533)."""
+    t = Tiny(
+        villages=[V("A", grades(upper=(0, 0, 10))), V("X", grades(), ur=121)],
+        schools=[S("P", "primary", "X", classrooms=3, beds=20)],
+        minutes={("A", "P"): 2, ("X", "P"): 1},
+        km={("A", "P"): 4.0},
+        attendance=[("A", "P", 5, 10, 10)],
+    )
+    sc = EXACT.replace(bands=(UPPER,), small_schools_keep_own_village_only=False)
+    plan = t.solve(sc)
+    p = plan.pupils.set_index("grade")
+    assert (p.loc[6, "school_id"], p.loc[6, "mode"], p.loc[6, "pupils"]) == ("P", "boarding", 10)
+    assert objective(plan) == pytest.approx(10 * 2 * BOARD_MIN + 10 * BOARDER, abs=0.01)
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
 # --------------------------------------------------------------------------- over the years
 
 
@@ -575,6 +795,23 @@ def test_a_catchment_stays_while_its_school_is_open():
     assert cat["school_id"].tolist() == ["CP2", "CP2"]
     assert set(plan.pupils.loc[plan.pupils["village_id"] == a, "school_id"]) == {"CP2"}
     assert t.brute(years=(2024, 2025)).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
+def test_a_catchment_is_an_open_school_even_in_a_year_without_pupils():
+    """A's 10 pupils attend teaching point TPA in 2024; in 2025 A has none and TPA closes
+    (a target of one).  A's catchment of 2025, which no pupil uses, is the central primary,
+    an open school, not the closed TPA."""
+    t = two_teaching_points()
+    t.demand_by_year = [{}, {"A": grades()}]
+    sc = EXACT.replace(years=(2024, 2025), bands=(LOWER,), closure_target=1)
+    plan = t.solve(sc)
+    assert plan.closures[["school_id", "year"]].values.tolist() == [["TPA", 2025]]
+    cat = plan.catchments.set_index(["year", "village_id"])["school_id"]
+    assert (cat[(2024, t.vid("A"))], cat[(2025, t.vid("A"))]) == ("TPA", "CP")
+    status = plan.schools.set_index(["school_id", "year"])["status"]
+    assert {status[(s, y)] for s, y in zip(plan.catchments["school_id"], plan.catchments["year"])} == {"open"}
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
     assert_clean(t, plan)
 
 
@@ -620,6 +857,48 @@ def test_closing_a_school_this_year_or_next(school_cost, closed_in, rooms):
     assert objective(plan) == pytest.approx(expected, abs=0.01)
     assert plan.summary["costs_yuan"]["running"] == pytest.approx(10 * school_cost + (closed_in - 2024) * school_cost)
     assert t.brute(sc).cost == pytest.approx(expected, abs=0.01)
+    assert_clean(t, plan)
+
+
+def test_a_closed_school_does_not_reopen():
+    """Village A has 10 pupils of grades 1-3 in 2024 and none in 2025, village B none in
+    2024 and 10 in 2025; teaching points Y (in A) and X (in B) are 1 minute from their own
+    village and 20 from the other, the central primary 25 from both; one closure by 2025;
+    a school costs 10,000 a year.  Y teaches A in 2024 and closes in 2025, when B's
+    catchment moves from Y to X.  X stays open in 2024, empty: closing it for that year and
+    reopening it in 2025 would save 10,000, but a closed school stays closed."""
+    t = Tiny(
+        villages=[V("C", grades(lower=(20, 20, 20)), ur=121), V("A", grades(lower=(4, 3, 3))), V("B", grades())],
+        schools=[
+            S("CP", "central_primary", "C", classrooms=6),
+            S("X", "teaching_point", "B", classrooms=1),
+            S("Y", "teaching_point", "A", classrooms=1),
+        ],
+        minutes={
+            ("C", "CP"): 1,
+            ("A", "CP"): 25,
+            ("B", "CP"): 25,
+            ("A", "Y"): 1,
+            ("A", "X"): 20,
+            ("B", "X"): 1,
+            ("B", "Y"): 20,
+        },
+        demand_by_year=[{}, {"A": grades(), "B": grades(lower=(4, 3, 3))}],
+    )
+    sc = EXACT.replace(
+        years=(2024, 2025),
+        bands=(LOWER,),
+        closure_target=1,
+        small_schools_keep_own_village_only=False,
+        school_cost_yuan_per_year=10_000.0,
+    )
+    plan = t.solve(sc)
+    status = plan.schools.set_index(["school_id", "year"])["status"]
+    assert [status[("X", y)] for y in (2024, 2025)] == ["open", "open"]
+    assert [status[("Y", y)] for y in (2024, 2025)] == ["open", "closed"]
+    assert objective(plan) == pytest.approx(21 * 10_000 + (60 + 10 * 1 / 10 + 10 * 1 * 9 / 10) * DAY_MIN, abs=0.01)
+    assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert t.brute(sc, allow_reopen=True).cost == pytest.approx(objective(plan) - 10_000, abs=0.01)
     assert_clean(t, plan)
 
 
