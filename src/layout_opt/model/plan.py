@@ -331,8 +331,7 @@ def _schools(problem: PlanningProblem, district, sol: dict, pupils: pd.DataFrame
             is_open = status in ("open", "new")
             ra, ba = int(sol["rooms_add"][i, k]), int(sol["beds_add"][i, k])
             capital = ra * problem.room_cost_yuan[i] + ba * problem.bed_cost_yuan[i]
-            cap = problem.class_cap[i][problem.class_cap[i] > 0]
-            seats = int(ra * (cap.max() if len(cap) else 0))
+            seats = int(ra * problem.room_seats[i])
             teachers = float(sol["teachers"][i, k]) if is_open else 0.0
             running = (problem.school_cost_yuan[i] + teachers * problem.teacher_cost_yuan) if is_open else 0.0
             transport = (

@@ -86,8 +86,11 @@ class PlanningProblem:
         added (0 where the site may not grow).
     may_add_beds : numpy.ndarray
         ``(S,)`` bool, beds may be added (site allowed by the three concentrations).
+    room_seats : numpy.ndarray
+        ``(S,)`` seats of one added classroom: the class cap of the school's main level (a
+        nine-year school's, the primary cap).
     room_cost_yuan, bed_cost_yuan : numpy.ndarray
-        ``(S,)`` cost of one added classroom (seats x cost per seat) and one bed.
+        ``(S,)`` cost of one added classroom (its seats x cost per seat) and one bed.
     candidate : numpy.ndarray
         ``(S,)`` bool, the school may be closed (teaching point or small school).
     open_from, close_by : numpy.ndarray
@@ -169,6 +172,7 @@ class PlanningProblem:
     beds: np.ndarray
     max_added_rooms: np.ndarray
     may_add_beds: np.ndarray
+    room_seats: np.ndarray
     room_cost_yuan: np.ndarray
     bed_cost_yuan: np.ndarray
     candidate: np.ndarray
@@ -365,7 +369,8 @@ class PlanningProblem:
         planned = (s["status"] == "planned").to_numpy()
         max_added = np.where(may_grow & ~planned, s["max_added_classrooms"].to_numpy(np.int64), 0)
         main_level = ["senior" if "senior" in lv else ("junior" if lv == {"junior"} else "primary") for lv in levels_of]
-        room_cost = np.array([scenario.class_cap(lv) * scenario.cost_per_added_seat_yuan for lv in main_level])
+        room_seats = np.array([scenario.class_cap(lv) for lv in main_level], dtype=np.int64)
+        room_cost = room_seats * scenario.cost_per_added_seat_yuan
         enrol = s[[f"g{g}" for g in range(1, 13)]].to_numpy(np.int64).sum(axis=1)
         classes_today = s["classes"].to_numpy(np.int64) if "classes" in s.columns else np.zeros(S, dtype=np.int64)
         per_class_today = np.ceil(enrol / np.maximum(classes_today, 1)).astype(np.int64)
@@ -437,6 +442,7 @@ class PlanningProblem:
             beds=s["beds"].to_numpy(np.int64),
             max_added_rooms=max_added.astype(np.int64),
             may_add_beds=may_grow,
+            room_seats=room_seats,
             room_cost_yuan=room_cost.astype(float),
             bed_cost_yuan=np.full(S, scenario.cost_per_added_bed_yuan),
             candidate=candidate,
