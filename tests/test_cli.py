@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from layout_opt import cli, io
@@ -265,10 +266,25 @@ def test_failed_write_leaves_the_old_plan_and_no_debris(data_dir, tmp_path, monk
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(report, "render_html", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk full"):
         _run(data_dir, out, "--force", *FAST)
     assert _fingerprint(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]
+
+
+def test_a_plan_that_breaks_a_rule_exits_1_with_its_violations(data_dir, tmp_path, monkeypatch, caplog):
+    """The checker finds a broken rule (here made to): the plan folder is written with
+    violations.csv listing it, the run logs an error and exits 1."""
+    from layout_opt.check import VIOLATION_COLUMNS
+    from layout_opt.plan import Plan
+
+    row = ["class size cap", 2024, "S0001", "an injected violation"]
+    monkeypatch.setattr(Plan, "check", lambda self: pd.DataFrame([row], columns=VIOLATION_COLUMNS))
+    out = tmp_path / "plan"
+    assert _run(data_dir, out, *FAST) == cli.EXIT_ERROR
+    written = pd.read_csv(out / "violations.csv")
+    assert written.iloc[0].tolist() == row
+    assert "the plan breaks 1 rule(s); see violations.csv" in caplog.text
 
 
 # --------------------------------------------------------------------------- locks and leftovers
