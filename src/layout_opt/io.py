@@ -639,6 +639,39 @@ def _check_writable(target: Path, given: Path) -> None:
         raise OutputError(f"cannot write {given}: no permission to write in {folder}")
 
 
+def _take_lock(lock: Path, given: object, holder: str) -> int:
+    """Open and lock the file ``lock``: its descriptor, or :class:`OutputError` if
+    ``holder`` (another run) has it.
+
+    With ``fcntl``, an exclusive non-blocking ``flock``; a lock file removed by the run
+    that held it meanwhile is locked anew.  Without ``fcntl``, the file's creation is the
+    lock.
+    """
+    busy = OutputError(f"{holder} is writing {given} (lock {lock}); wait for it to finish")
+    while True:
+        flags = os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL)
+        try:
+            fd = os.open(lock, flags, 0o644)
+        except FileExistsError as exc:  # no fcntl: the file itself is the lock
+            raise busy from exc
+        except OSError as exc:
+            raise OutputError(f"cannot write {given}: {exc.strerror} ({lock})") from exc
+        if fcntl is None:
+            return fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise busy from exc
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(lock))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # the run that held it removed the file: lock the new one
+
+
 class PlanFolder:
     """A plan folder being written: checked, locked, and built beside its final place.
 
@@ -742,31 +775,7 @@ class PlanFolder:
 
     def _lock(self) -> None:
         """Take the lock ``.NAME.lock`` beside the folder, or raise if another run has it."""
-        busy = OutputError(f"another plan run is writing {self.given} (lock {self._lock_path}); wait for it to finish")
-        while True:
-            flags = os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL)
-            try:
-                fd = os.open(self._lock_path, flags, 0o644)
-            except FileExistsError as exc:  # no fcntl: the file itself is the lock
-                raise busy from exc
-            except OSError as exc:
-                raise OutputError(f"cannot write {self.given}: {exc.strerror} ({self._lock_path})") from exc
-            if fcntl is None:
-                self._lock_fd = fd
-                return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                os.close(fd)
-                raise busy from exc
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(self._lock_path))
-            except FileNotFoundError:
-                same = False
-            if same:
-                self._lock_fd = fd
-                return
-            os.close(fd)  # the run that held it removed the file: lock the new one
+        self._lock_fd = _take_lock(self._lock_path, self.given, "another plan run")
 
     def _clean_leftovers(self) -> None:
         """Restore or remove what an interrupted run left beside the folder (we hold the lock)."""
@@ -1261,31 +1270,7 @@ class RunsFolder:
 
     def _lock(self) -> None:
         """Take the lock file inside the folder, or raise if another run holds it (as :class:`PlanFolder`)."""
-        lock = self.path / _RUNS_LOCK
-        busy = OutputError(f"another run is writing {self.given} (lock {lock}); wait for it to finish")
-        while True:
-            try:
-                fd = os.open(lock, os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL), 0o644)
-            except FileExistsError as exc:  # no fcntl: the file itself is the lock
-                raise busy from exc
-            except OSError as exc:
-                raise OutputError(f"cannot write {self.given}: {exc.strerror}") from exc
-            if fcntl is None:
-                self._lock_fd = fd
-                return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                os.close(fd)
-                raise busy from exc
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(lock))
-            except FileNotFoundError:
-                same = False
-            if same:
-                self._lock_fd = fd
-                return
-            os.close(fd)  # the run that held it removed the file: lock the new one
+        self._lock_fd = _take_lock(self.path / _RUNS_LOCK, self.given, "another run")
 
     def __exit__(self, *exc: object) -> None:
         if self._lock_fd is None:
