@@ -412,19 +412,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return sweep(
             district,
             {label: scenario for label, (_, scenario) in labelled.items()},
-            client=args.scheduler,
-            out=args.out,
-            force=args.force,
-            route_buses=args.routes,
-            workers=args.workers,
-            keep_plans=False,
-            units_as_tasks=args.units_as_tasks,
-            progress=not args.quiet,
             policy_projects=projects,
             inputs=inputs,
+            **_cluster_options(args),
         )
 
     return _run_many(args, command)
+
+
+def _cluster_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments that ``sweep`` and ``batch`` take alike from the command line."""
+    return {
+        "client": args.scheduler,
+        "out": args.out,
+        "force": args.force,
+        "route_buses": args.routes,
+        "workers": args.workers,
+        "keep_plans": False,
+        "units_as_tasks": args.units_as_tasks,
+        "progress": not args.quiet,
+    }
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -443,22 +450,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
             }
         inputs = {"the districts folder": args.districts}
         inputs |= {f"the scenario file {path}": path for path, _ in scenarios.values() if path is not None}
-        inputs |= {f"the scenario folder {p}": p for p in io.folders_among(args.scenario or ())}
+        scenario_folders = io.folders_among(args.scenario or ())
+        inputs |= {f"the scenario folder {p}": p for p in scenario_folders}
         io.RunsFolder(args.out, inputs=inputs)  # judged before the districts are listed
         folders = io.district_folders(args.districts)
-        several = len(scenarios) > 1 or bool(io.folders_among(args.scenario or ()))
+        several = len(scenarios) > 1 or bool(scenario_folders)
         return batch(
             folders,
             {label: s for label, (_, s) in scenarios.items()} if several else next(iter(scenarios.values()))[1],
-            client=args.scheduler,
-            out=args.out,
-            force=args.force,
-            route_buses=args.routes,
-            workers=args.workers,
-            keep_plans=False,
-            units_as_tasks=args.units_as_tasks,
-            progress=not args.quiet,
             inputs=inputs,
+            **_cluster_options(args),
         )
 
     return _run_many(args, command)
