@@ -566,3 +566,10 @@ def test_plot_and_explore_zoom_on_a_town(two_plans):
     m = two.explore(town=town)
     assert "fitBounds" in m.get_root().render()
     plt.close("all")
+
+
+def test_a_gap_prints_with_three_significant_digits():
+    """A proven 0.005 % prints as such, not rounded to 0.01 % or 0.00 %."""
+    from layout_opt.plan import gap_text
+
+    assert [gap_text(g) for g in (5.02e-05, 0.0135, 0.0, None)] == ["0.00502%", "1.35%", "0%", "n/a"]

@@ -134,6 +134,7 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
     from . import io
     from .api import demand_forecast, solve, travel_matrix
     from .errors import InfeasibleError
+    from .plan import gap_text
 
     start = time.perf_counter()
     buffer = StringIO()
@@ -189,7 +190,7 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
                 )
         s = plan.summary
         logger.info(
-            "plan written to %s in %.1f s: %d closures, %d classrooms, %d beds, capital %.1f M yuan; solver %s, gap %.2f%%",
+            "plan written to %s in %.1f s: %d closures, %d classrooms, %d beds, capital %.1f M yuan; solver %s, gap %s",
             written,
             time.perf_counter() - start,
             s["closures"]["total"],
@@ -197,7 +198,7 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
             s["added"]["beds"],
             s["costs_yuan"]["capital"] / 1e6,
             s["solver"]["status"],
-            100 * (s["solver"]["gap"] or 0),
+            gap_text(s["solver"]["gap"]),
         )
         return EXIT_ERROR if len(violations) else EXIT_OK
     finally:

@@ -69,6 +69,12 @@ ADDITION_REASON_COLUMNS: list[str] = [
 ]
 
 
+def gap_text(gap: float | None) -> str:
+    """A relative gap as people read it: ``"0.005%"``, ``"1.35%"``, ``"0%"`` or ``"n/a"``
+    (three significant digits, so that a proven 0.005 % does not print as 0.01 % or 0.00 %)."""
+    return "n/a" if gap is None else f"{100 * gap:.3g}%"
+
+
 @dataclass(frozen=True)
 class Plan:
     """A school layout plan: closures, catchments, added capacity, costs, year by year.
@@ -180,7 +186,7 @@ class Plan:
     def __repr__(self) -> str:
         s = self.summary
         sol = s["solver"]
-        gap = "n/a" if sol.get("gap") is None else f"{100 * sol['gap']:.2f}%"
+        gap = gap_text(sol.get("gap"))
         return (
             f"Plan({s['scenario']['name']!r}: {s['closures']['total']} closures, "
             f"{s['added']['classrooms']} classrooms, {s['added']['beds']} beds, "
@@ -192,7 +198,7 @@ class Plan:
         sol = s["solver"]
         years = s["years"]
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-        gap = "n/a" if sol.get("gap") is None else f"{100 * sol['gap']:.2f}%"
+        gap = gap_text(sol.get("gap"))
         head = (
             f"<p><b>Plan {html.escape(repr(s['scenario']['name']))}</b> for {html.escape(str(s.get('district', '')))}, {span}: "
             f"solver {html.escape(str(sol['status']))}, gap {gap}, {sol.get('seconds', 0):.0f} s.</p>"
