@@ -557,3 +557,19 @@ def test_keyboard_interrupt_in_the_main_thread_exits_130(data_dir, tmp_path, mon
     err = capsys.readouterr().err
     assert "interrupted" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_run_reports_its_own_steps_not_the_libraries_chatter(data_dir, tmp_path, capsys):
+    """Without --quiet the run prints its steps; the font subsetting's INFO lines (one
+    lists every glyph id) are neither printed nor kept in run.log."""
+    out = tmp_path / "plan"
+    assert (
+        cli.main(
+            ["plan", "--data", str(data_dir), "--scenario", str(data_dir / "scenario.toml"), "--out", str(out), *FAST]
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    log = (out / "run.log").read_text(encoding="utf-8")
+    assert "plan written to" in err and "write the plan folder" in log
+    assert "Glyph IDs" not in err + log and "subsetted" not in err + log

@@ -36,6 +36,9 @@ from pathlib import Path
 from .errors import OutputError, ValidationError
 
 logger = logging.getLogger("layout_opt")
+#: Libraries whose INFO lines (file reads, font subsetting, cluster start-up) are not the
+#: run's: only their warnings are shown.
+QUIET_LOGGERS: tuple[str, ...] = ("distributed", "fontTools", "pyogrio")
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 #: Exit code after Ctrl-C (SIGINT): 128 + 2, as shells report it.
@@ -144,7 +147,8 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         folder = io.PlanFolder(
             args.out, force=args.force, inputs={"the data folder": args.data, "the scenario file": args.scenario}
@@ -352,7 +356,7 @@ def _run_many(args: argparse.Namespace, command) -> int:
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.INFO)
-    quiet_loggers = {name: logging.getLogger(name).level for name in ("distributed", "pyogrio")}
+    quiet_loggers = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
     for name in quiet_loggers:
         logging.getLogger(name).setLevel(logging.WARNING)
     old_term = None
