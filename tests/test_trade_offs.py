@@ -220,3 +220,33 @@ def test_reassigning_enrolled_pupils_against_keeping_them(allow, price, where):
     assert moved == (10 if where == "CP1" else 0)
     assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
     assert_clean(t, plan)
+
+
+def test_a_unit_stopped_without_a_bound_leaves_the_plan_unproven(monkeypatch):
+    """When one unit's solve stops with a plan but no bound (a time limit), its plan's
+    cost may choose the closure counts, but the whole plan then has no proven bound: it is
+    "feasible" with an infinite gap, never "optimal"."""
+    import dataclasses
+
+    import numpy as np
+
+    from layout_opt.model import solve as solve_module
+    from layout_opt.model.problem import PlanningProblem
+
+    t = two_towns()
+    sc = ZONED.replace(closure_target=2)
+    problem = PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
+    proven = solve_module.solve_problem(problem)
+    assert proven.status == "optimal" and np.isfinite(proven.bound)
+    real = solve_module.solve_unit
+
+    def no_bound_for_town_2(problem, positions, unit, *args, **kwargs):
+        model, r = real(problem, positions, unit, *args, **kwargs)
+        if "CP2" in {problem.school_ids[s] for s in unit.schools} and r.has_plan:
+            r = dataclasses.replace(r, status="feasible", bound=-np.inf, gap=np.inf)
+        return model, r
+
+    monkeypatch.setattr(solve_module, "solve_unit", no_bound_for_town_2)
+    report = solve_module.solve_problem(problem)
+    assert report.objective == pytest.approx(proven.objective)
+    assert (report.status, report.bound, report.gap) == ("feasible", -np.inf, np.inf)

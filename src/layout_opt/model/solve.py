@@ -507,9 +507,12 @@ def solve_problem(
         status, objective, bound, gap_value = "infeasible", float("inf"), float("inf"), float("inf")
     else:
         objective = float(sum(c.result.objective for c in chosen))
-        bound = float(total)
-        gap_value = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
-        status = "optimal" if all(c.result.status == "optimal" for c in chosen) else "feasible"
+        # a unit solve stopped with a plan but no bound: its plan's cost stood in for the
+        # bound to choose the counts, so the total proves nothing
+        unproven = any(r.has_plan and not np.isfinite(r.bound) for _, r in solved.values())
+        bound = -np.inf if unproven else float(total)
+        gap_value = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if np.isfinite(bound) else np.inf
+        status = "optimal" if not unproven and all(c.result.status == "optimal" for c in chosen) else "feasible"
         if capital_budget_yuan is not None:
             spent = sum(c.terms["capital"] for c in chosen)
             notes["capital_before_budget"] = spent
@@ -544,7 +547,9 @@ def solve_problem(
 def _curve(solved: dict, u: int, n_cand: int, natural: int) -> dict[int, float]:
     """Lower bounds of the unit's cost for at least ``n`` closures, ``n = 0 .. n_cand``:
     exact (the proven bound) where solved, the free optimum up to its own closures, and
-    otherwise the best bound of a smaller count (the cost never falls as ``n`` grows)."""
+    otherwise the best bound of a smaller count (the cost never falls as ``n`` grows).
+    A solve stopped with a plan but without a bound gives its plan's cost, which chooses
+    the counts but is no bound: :func:`solve_problem` then reports none."""
     curve: dict[int, float] = {}
     floor = -np.inf
     for n in range(n_cand + 1):
