@@ -283,9 +283,9 @@ def _method_box(doc: _Doc, plan: Plan) -> None:
     z = eco.zone_rule(plan)
     if z is not None:
         lo, hi = z.get("price_at_least_yuan"), z.get("price_at_most_yuan")
-        items.append(
-            f"学区规则的代价: 按镇(街道)划片比全区不分学区多支出{mk.yuan_wan(lo)}至{mk.yuan_wan(hi)}(评估期合计)。"
-        )
+        if lo is not None:
+            price = f"{mk.yuan_wan(lo)}至{mk.yuan_wan(hi)}" if hi is not None else f"至少{mk.yuan_wan(lo)}(上限未证明)"
+            items.append(f"学区规则的代价: 按镇(街道)划片比全区不分学区多支出{price}(评估期合计)。")
     li = "".join(f"<li>{html.escape(t)}</li>" for t in items)
     doc.add(f'<div class="box"><h3>方法与可信度</h3><ul>{li}</ul></div>')
 
