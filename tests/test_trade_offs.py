@@ -250,3 +250,35 @@ def test_a_unit_stopped_without_a_bound_leaves_the_plan_unproven(monkeypatch):
     report = solve_module.solve_problem(problem)
     assert report.objective == pytest.approx(proven.objective)
     assert (report.status, report.bound, report.gap) == ("feasible", -np.inf, np.inf)
+
+
+def test_a_unit_whose_model_is_unchanged_keeps_its_plan(monkeypatch):
+    """``known`` unit plans are reused only where the unit's model is the same, array for
+    array: solving the same problem again calls no solver, and a problem with another
+    school cost solves every unit anew (and finds its own optimum)."""
+    from layout_opt.model import solve as solve_module
+    from layout_opt.model.problem import PlanningProblem
+
+    t = two_towns()
+    sc = ZONED.replace(closure_target=0)  # every unit at its own optimum: one model each
+    problem = PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
+    first = solve_module.solve_problem(problem)
+    calls: list[int] = []
+    real = solve_module.solve_unit
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "solve_unit", counted)
+    again = solve_module.solve_problem(problem, known=first.units)
+    assert calls == []
+    assert (again.status, again.objective, again.bound) == (first.status, first.objective, first.bound)
+
+    dearer = sc.replace(school_cost_yuan_per_year=150_000.0)
+    other = PlanningProblem.from_district(t.district, dearer, t.travel, t.demand(sc.years), t.district.enrolment)
+    reused = solve_module.solve_problem(other, known=first.units)
+    assert len(calls) == len(first.units)
+    monkeypatch.setattr(solve_module, "solve_unit", real)
+    assert reused.objective == pytest.approx(solve_module.solve_problem(other).objective)
+    assert reused.objective > first.objective

@@ -286,14 +286,22 @@ def _price_zone_rule(district, scenario, travel, demand, attendance, zoned_repor
     """What the catchment-zone rule costs: the scenario solved with catchments across the
     district, started from the zoned plan (a plan of it too) and stopped after a quarter
     of the time limit per unit, against the zoned plan: the price is at least the zoned
-    objective less the best district plan found, at most less its proven bound."""
+    objective less the best district plan found, at most less its proven bound.  Units
+    whose model is the same with and without zones (the senior high schools') keep
+    their zoned plan."""
     free = scenario.replace(catchment_zones="district")
     zoned_problem = zoned_report.positions.problem
     problem = PlanningProblem.from_district(district, free, travel, demand, attendance).with_bus_calibration(
         zoned_problem.pupils_per_bus, zoned_problem.bus_km_per_pupil_km
     )
     args = dict(solve_args, time_limit_s=solve_args["time_limit_s"] / 4)
-    report = solve_problem(problem, map_tasks=run, start=PlanState.from_report(zoned_problem, zoned_report), **args)
+    report = solve_problem(
+        problem,
+        map_tasks=run,
+        start=PlanState.from_report(zoned_problem, zoned_report),
+        known=zoned_report.units,
+        **args,
+    )
     out = {
         "zoned_objective_yuan": round(zoned_report.objective, 2),
         "district_status": report.status,

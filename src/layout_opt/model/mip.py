@@ -25,10 +25,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from ortools.math_opt import model_pb2
+from ortools.math_opt import (
+    callback_pb2,
+    model_parameters_pb2,
+    model_pb2,
+    parameters_pb2,
+    result_pb2,
+    solution_pb2,
+)
+from ortools.math_opt.core.python import solver as core_solver
 from ortools.math_opt.python import mathopt
 from ortools.math_opt.solvers import highs_pb2
 from ortools.sat import sat_parameters_pb2
+from pybind11_abseil.status import StatusNotOk
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +112,8 @@ class SolveResult:
         return self.values is not None
 
 
-def to_mathopt(model: MipArrays) -> tuple[mathopt.Model, list]:
-    """The model as a :class:`mathopt.Model`, built from arrays in one step."""
+def to_proto(model: MipArrays) -> model_pb2.ModelProto:
+    """The model as a MathOpt ``ModelProto``, built from arrays in one step."""
     proto = model_pb2.ModelProto()
     n = len(model.c)
     proto.variables.ids.extend(range(n))
@@ -123,7 +132,12 @@ def to_mathopt(model: MipArrays) -> tuple[mathopt.Model, list]:
     proto.linear_constraint_matrix.row_ids.extend(coo.row[order].tolist())
     proto.linear_constraint_matrix.column_ids.extend(coo.col[order].tolist())
     proto.linear_constraint_matrix.coefficients.extend(coo.data[order].tolist())
-    m = mathopt.Model.from_model_proto(proto)
+    return proto
+
+
+def to_mathopt(model: MipArrays) -> tuple[mathopt.Model, list]:
+    """The model as a :class:`mathopt.Model` (to inspect or export it)."""
+    m = mathopt.Model.from_model_proto(to_proto(model))
     return m, list(m.variables())
 
 
@@ -179,7 +193,7 @@ def solve_model(
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {sorted(BACKENDS)}, got {backend!r}")
     start = time.perf_counter()
-    m, variables = to_mathopt(model)
+    proto = to_proto(model)
     kwargs = dict(
         time_limit=datetime.timedelta(seconds=time_limit_s),
         relative_gap_tolerance=gap_target,
@@ -212,30 +226,26 @@ def solve_model(
             random_seed=seed,
         )
     params = mathopt.SolveParameters(**kwargs)
-    model_params = None
+    model_params = model_parameters_pb2.ModelSolveParametersProto()
     if hint is not None:
-        nz = np.flatnonzero(hint)
-        model_params = mathopt.ModelSolveParameters(
-            solution_hints=[
-                mathopt.SolutionHint(
-                    variable_values={variables[i]: float(hint[i]) for i in nz}
-                    | {variables[i]: 0.0 for i in np.flatnonzero(hint == 0)}
-                )
-            ]
-        )
-    res = mathopt.solve(m, BACKENDS[backend], params=params, model_params=model_params)
+        # every variable, by id: the arrays go to the backend without per-variable objects
+        values = model_params.solution_hints.add().variable_values
+        values.ids.extend(range(len(hint)))
+        values.values.extend(np.asarray(hint, float).tolist())
+    res = _solve_proto(proto, backend, params, model_params)
     seconds = time.perf_counter() - start
-    reason = res.termination.reason
-    if res.termination.limit == mathopt.Limit.TIME:
+    reason = mathopt.TerminationReason(res.termination.reason)
+    if res.termination.limit == mathopt.Limit.TIME.value:
         logger.warning(
             "%s stopped on the wall-clock safety limit (%.0f s); a rerun may give another plan", backend, time_limit_s
         )
     bound = float(res.termination.objective_bounds.dual_bound)
     values = None
     objective = float("inf")
-    if res.has_primal_feasible_solution():
-        sol = res.variable_values()
-        values = np.array([sol[v] for v in variables])
+    primal = [sol.primal_solution for sol in res.solutions if sol.HasField("primal_solution")]
+    if primal and primal[0].feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
+        values = np.zeros(len(model.c))
+        values[np.asarray(primal[0].variable_values.ids, dtype=np.int64)] = primal[0].variable_values.values
         values[model.integer] = np.round(values[model.integer])
         objective = float(model.c @ values + model.objective_offset)
     if hint is not None and incumbent is not None and incumbent < objective:
@@ -262,6 +272,31 @@ def solve_model(
         backend=backend,
         detail=str(res.termination.detail or reason.name),
     )
+
+
+def _solve_proto(
+    proto: model_pb2.ModelProto,
+    backend: str,
+    params: mathopt.SolveParameters,
+    model_params: model_parameters_pb2.ModelSolveParametersProto,
+) -> result_pb2.SolveResultProto:
+    """One MathOpt solve of a model given as a proto: what :func:`mathopt.solve` does,
+    without a Python object per variable on the way in or out (its result is read as
+    arrays)."""
+    try:
+        return core_solver.solve(
+            proto,
+            BACKENDS[backend].value,
+            parameters_pb2.SolverInitializerProto(),
+            params.to_proto(),
+            model_params,
+            None,
+            callback_pb2.CallbackRegistrationProto(),
+            None,
+            None,
+        )
+    except StatusNotOk as exc:
+        raise RuntimeError(f"{backend}: {exc}") from None
 
 
 def relaxation(model: MipArrays) -> MipArrays:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -398,6 +398,7 @@ def solve_problem(
     start: PlanState | None = None,
     gap: float = UNIT_GAP,
     map_tasks: Callable | None = None,
+    known: Sequence[UnitSolution] = (),
 ) -> SolveReport:
     """Solve the layout problem unit by unit, combined exactly over the closure target.
 
@@ -425,7 +426,12 @@ def solve_problem(
     map_tasks : callable, optional
         ``map_tasks(function, list_of_arguments) -> list_of_results``, in order: how the
         unit solves run (the built-in ``map`` by default; a process pool's ``map`` or a
-        Dask client's runs them in parallel with the same results).
+        Dask client's runs them in parallel with the same results).  The largest units
+        are handed out first, so that parallel workers finish together.
+    known : sequence of UnitSolution, optional
+        Unit plans of another problem (e.g. the same scenario with catchment zones) to
+        reuse where a unit's model is identical to a solved one, array for array (the
+        senior high schools' district-wide unit is the same with or without zones).
 
     Returns
     -------
@@ -437,10 +443,17 @@ def solve_problem(
     units = split_units(positions)
     target = problem.closure_target if closure_target is None else closure_target
     n_cand = [len(u.candidates(problem)) for u in units]
+    work = [_placements(positions, u) for u in units]
     solved: dict[tuple[int, int], tuple[MatrixModel, SolveResult]] = {}
 
     def run(keys: list[tuple[int, int]]) -> None:
         todo = [key for key in dict.fromkeys(keys) if key not in solved]
+        for key in todo:
+            same = _known_solution(problem, positions, units[key[0]], key[1], known)
+            if same is not None:
+                solved[key] = same
+                logger.debug("unit %d (%s): the same model as one solved before", key[0], units[key[0]].label(problem))
+        todo = sorted((key for key in todo if key not in solved), key=lambda key: -work[key[0]])
         args = [
             (
                 problem,
@@ -542,6 +555,49 @@ def solve_problem(
         seconds,
     )
     return SolveReport(status, objective, bound, gap_value, seconds, backend, chosen, positions, notes)
+
+
+def _placements(positions: Positions, unit: Unit) -> int:
+    """The unit's (group, year, position) choices: a measure of its model's size, to hand
+    the largest units out first."""
+    K = len(positions.problem.years)
+    return sum(len(positions.rows(int(q), k)) for q in unit.groups for k in range(K))
+
+
+def _known_solution(
+    problem: PlanningProblem,
+    positions: Positions,
+    unit: Unit,
+    min_closures: int,
+    known: Sequence[UnitSolution],
+) -> tuple[MatrixModel, SolveResult] | None:
+    """A solved unit of ``known`` whose model equals the model of ``unit`` with at least
+    ``min_closures`` closures (same schools, groups, variables, rows and costs), or None."""
+    for sol in known:
+        if not (np.array_equal(sol.unit.schools, unit.schools) and np.array_equal(sol.unit.groups, unit.groups)):
+            continue
+        model = build_model(problem, positions, unit, min_closures=min_closures)
+        if _same_arrays(model, sol.model):
+            return model, sol.result
+    return None
+
+
+def _same_arrays(a: MatrixModel, b: MatrixModel) -> bool:
+    """Whether two models are the same program: variables, bounds, integrality, costs, rows."""
+    if a.A.shape != b.A.shape or a.A.nnz != b.A.nnz or a.objective_offset != b.objective_offset:
+        return False
+    pairs = [
+        (a.c, b.c),
+        (a.lb, b.lb),
+        (a.ub, b.ub),
+        (a.integer, b.integer),
+        (a.row_lo, b.row_lo),
+        (a.row_hi, b.row_hi),
+        (a.A.indptr, b.A.indptr),
+        (a.A.indices, b.A.indices),
+        (a.A.data, b.A.data),
+    ]
+    return all(np.array_equal(x, y) for x, y in pairs)
 
 
 def _curve(solved: dict, u: int, n_cand: int, natural: int) -> dict[int, float]:
