@@ -369,3 +369,20 @@ def test_module_examples():
     import layout_opt.model.pmedian as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_the_capacitated_strong_model_holds_the_aggregate_capacity_row():
+    """Open capacity must cover all demand: one row ``sum_j C_j y_j >= sum_i d_i`` over
+    the facility variables, which a plan with too little open capacity violates."""
+    from layout_opt.model.pmedian_strong import strong_model
+
+    cost = np.array([[1.0, 2.0, 3.0], [2.0, 1.0, 3.0]])
+    demand = np.array([4.0, 5.0])
+    capacity = np.array([6.0, 5.0, 9.0])
+    model, pv, ps = strong_model(cost, demand, capacity, 2, np.ones_like(cost, dtype=bool))
+    row = model.A[-2].toarray().ravel()
+    assert row[:3].tolist() == capacity.tolist() and not row[3:].any()
+    assert (model.row_lo[-2], model.row_hi[-2]) == (9.0, np.inf)
+    too_little = np.zeros(len(model.c))
+    too_little[:3] = [1.0, 0.0, 0.0]
+    assert model.A[-2] @ too_little < model.row_lo[-2]
