@@ -44,7 +44,7 @@ import numpy as np
 
 from .demand import ForecastParams
 from .errors import encoding_message
-from .schema import BANDS, LEVEL_OF_BAND, MAX_PLANNING_YEARS, UR_CODES
+from .schema import BANDS, LEVEL_OF_BAND, MAX_PLANNING_YEARS, PRESCHOOL_GRADES, UR_CODES, band_of_grade
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -115,6 +115,9 @@ PARAMETERS: dict[str, Param] = {
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
+    "class_cap_preschool_k1": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 小班25人", 5, 60),
+    "class_cap_preschool_k2": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 中班30人", 5, 60),
+    "class_cap_preschool_k3": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 大班35人", 5, 60),
     "class_cap_teaching_point": Param(
         "pupils per class",
         "scenario default (mixed-grade classes, 复式班)",
@@ -133,13 +136,22 @@ PARAMETERS: dict[str, Param] = {
     "school_cap_junior": Param("pupils per school", "policy document", 100, 10_000),
     "school_cap_nine_year": Param("pupils per school", "policy document", 100, 10_000),
     "school_cap_senior": Param("pupils per school", "national guidance default", 100, 10_000),
+    "school_cap_kindergarten": Param(
+        "children per kindergarten",
+        "幼儿园建设标准 (建标175-2016): at most 12 classes (12 x 30)",
+        30,
+        2_000,
+    ),
     "day_limit_lower_primary_min": Param("minutes one way", "国办发〔2018〕27号", 5, 180),
     "day_limit_upper_primary_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_junior_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_senior_min": Param("minutes one way", "scenario default", 5, 180),
+    "day_limit_preschool_min": Param(
+        "minutes one way", "scenario default; policy document, annex 2 一: 幼儿园就近就便", 5, 180
+    ),
     "boarding_limit_min": Param("minutes one way (weekly trip)", "scenario default", 5, 300),
     "boarding_bands": Param(
-        "bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:]
+        "bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:4]
     ),
     "boarding_min_km": Param(
         "km (road distance)",
@@ -196,7 +208,20 @@ PARAMETERS: dict[str, Param] = {
     "expand_ur_codes_primary": Param(
         "ur_code", "三个集中", help="sites that may receive primary capacity (and central villages)", choices=_UR
     ),
+    "expand_ur_codes_preschool": Param(
+        "ur_code",
+        "policy document: 每个镇区…现代化幼儿园1所 (and central villages, as for primary schools)",
+        help="sites that may receive kindergarten places (and central villages)",
+        choices=_UR,
+    ),
     "boarding_schools_per_town": Param("schools", "policy document: 每镇至少1所寄宿制初中、小学", 0, 10),
+    "public_kindergartens_per_town": Param(
+        "kindergartens",
+        "policy document: 每个镇区至少建成…现代化幼儿园1所",
+        0,
+        10,
+        "open public kindergartens each town keeps",
+    ),
     "min_boarding_beds": Param(
         "beds", "scenario default", 1, 5000, "beds a school needs to count as a boarding school"
     ),
@@ -243,6 +268,12 @@ PARAMETERS: dict[str, Param] = {
     ),
     "pupils_per_teacher_senior": Param(
         "pupils per teacher", "中央编办发〔2014〕72号 城乡统一编制标准 (1:12.5)", 1, 100
+    ),
+    "pupils_per_teacher_preschool": Param(
+        "children per teacher",
+        "幼儿园教职工配备标准（暂行）(教师〔2013〕1号): 保教人员与幼儿 1:7-1:9 (full-day)",
+        1,
+        100,
     ),
     "min_teachers_per_class": Param(
         "teachers per class",
@@ -305,6 +336,13 @@ PARAMETERS: dict[str, Param] = {
     ),
     "enrolment_age": Param("years", "义务教育法: school starts at 6", 6, 7),
     "enrolment_factor": Param("grade-1 entrants per child", "scenario default", 0.01, 1.5),
+    "preschool_enrolment_rate": Param(
+        "kindergarten children per child aged 3-5",
+        "2023年全国教育事业发展统计公报: 学前教育毛入园率 91.1%",
+        0,
+        1.5,
+        "the children aged 3, 4 and 5 in a kindergarten (小班, 中班, 大班) in forecast years",
+    ),
     "retention": Param("pupils next grade per pupil", "scenario default (九年义务教育巩固率 about 96%)", 0.5, 1.2),
     "senior_entry_share": Param("grade-10 per grade-9 pupil", "普职比大体相当", 0, 1),
     "urban_drift_per_year": Param("share of village pupils per year", "scenario default (进城上学)", 0, 0.5),
@@ -341,14 +379,24 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "class_cap_junior",
         "class_cap_senior",
         "class_cap_teaching_point",
+        "class_cap_preschool_k1",
+        "class_cap_preschool_k2",
+        "class_cap_preschool_k3",
         "caps_from_year",
     ),
-    "school_caps": ("school_cap_primary", "school_cap_junior", "school_cap_nine_year", "school_cap_senior"),
+    "school_caps": (
+        "school_cap_primary",
+        "school_cap_junior",
+        "school_cap_nine_year",
+        "school_cap_senior",
+        "school_cap_kindergarten",
+    ),
     "travel_limits": (
         "day_limit_lower_primary_min",
         "day_limit_upper_primary_min",
         "day_limit_junior_min",
         "day_limit_senior_min",
+        "day_limit_preschool_min",
         "boarding_limit_min",
         "boarding_bands",
         "boarding_min_km",
@@ -363,7 +411,9 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "expand_ur_codes_senior",
         "expand_ur_codes_junior",
         "expand_ur_codes_primary",
+        "expand_ur_codes_preschool",
         "boarding_schools_per_town",
+        "public_kindergartens_per_town",
         "min_boarding_beds",
         "min_boarders",
     ),
@@ -380,6 +430,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "pupils_per_teacher_primary",
         "pupils_per_teacher_junior",
         "pupils_per_teacher_senior",
+        "pupils_per_teacher_preschool",
         "min_teachers_per_class",
         "appraisal_years",
         "discount_rate",
@@ -402,6 +453,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "horizon_year",
         "enrolment_age",
         "enrolment_factor",
+        "preschool_enrolment_rate",
         "retention",
         "senior_entry_share",
         "urban_drift_per_year",
@@ -463,21 +515,26 @@ class Scenario:
 
     name: str = "default"
     years: tuple[int, ...] = (2024, 2025, 2026)
-    bands: tuple[str, ...] = ("lower_primary", "upper_primary", "junior", "senior")
+    bands: tuple[str, ...] = ("lower_primary", "upper_primary", "junior", "senior", "preschool")
     catchment_zones: str = "town"
     class_cap_primary: int = 45
     class_cap_junior: int = 50
     class_cap_senior: int = 50
     class_cap_teaching_point: int = 25
+    class_cap_preschool_k1: int = 25
+    class_cap_preschool_k2: int = 30
+    class_cap_preschool_k3: int = 35
     caps_from_year: int = 2026
     school_cap_primary: int = 2000
     school_cap_junior: int = 2000
     school_cap_nine_year: int = 2500
     school_cap_senior: int = 3000
+    school_cap_kindergarten: int = 360
     day_limit_lower_primary_min: float = 30.0
     day_limit_upper_primary_min: float = 40.0
     day_limit_junior_min: float = 45.0
     day_limit_senior_min: float = 60.0
+    day_limit_preschool_min: float = 15.0
     boarding_limit_min: float = 90.0
     boarding_bands: tuple[str, ...] = ("upper_primary", "junior", "senior")
     boarding_min_km: float = 3.0
@@ -492,7 +549,9 @@ class Scenario:
     expand_ur_codes_senior: tuple[int, ...] = (111, 112)
     expand_ur_codes_junior: tuple[int, ...] = (111, 112, 121, 122)
     expand_ur_codes_primary: tuple[int, ...] = (111, 112, 121, 122)
+    expand_ur_codes_preschool: tuple[int, ...] = (111, 112, 121, 122)
     boarding_schools_per_town: int = 1
+    public_kindergartens_per_town: int = 1
     min_boarding_beds: int = 50
     min_boarders: int = 20
     cost_per_added_seat_yuan: float = 18_000.0
@@ -507,6 +566,7 @@ class Scenario:
     pupils_per_teacher_primary: float = 19.0
     pupils_per_teacher_junior: float = 13.5
     pupils_per_teacher_senior: float = 12.5
+    pupils_per_teacher_preschool: float = 9.0
     min_teachers_per_class: float = 1.5
     appraisal_years: int = 10
     discount_rate: float = 0.0
@@ -526,6 +586,7 @@ class Scenario:
     horizon_year: int = ForecastParams.horizon_year
     enrolment_age: int = ForecastParams.enrolment_age
     enrolment_factor: float = ForecastParams.enrolment_factor
+    preschool_enrolment_rate: float = ForecastParams.preschool_enrolment_rate
     retention: float = ForecastParams.retention
     senior_entry_share: float = ForecastParams.senior_entry_share
     urban_drift_per_year: float = ForecastParams.urban_drift_per_year
@@ -615,9 +676,18 @@ class Scenario:
     # ---------------------------------------------------------------- accessors
 
     def class_cap(self, level_or_band: str) -> int:
-        """Pupils per class for a level (``primary``, ``junior``, ``senior``) or band."""
+        """Pupils per class for a level (``primary``, ``junior``, ``senior``) or band; for
+        kindergartens, the middle class's (中班) — see :meth:`class_cap_of_grade`."""
         level = LEVEL_OF_BAND.get(level_or_band, level_or_band)
+        if level == "preschool":
+            return int(self.class_cap_preschool_k2)
         return int(getattr(self, f"class_cap_{level}"))
+
+    def class_cap_of_grade(self, grade: int) -> int:
+        """Pupils per class of ``grade`` (1-15; the kindergarten's 13-15 have their own caps)."""
+        if grade in PRESCHOOL_GRADES:
+            return int(getattr(self, f"class_cap_preschool_k{grade - 12}"))
+        return self.class_cap(band_of_grade(grade))
 
     def day_limit(self, band: str) -> float:
         """Longest one-way day trip for ``band``, minutes."""
@@ -672,6 +742,7 @@ class Scenario:
             horizon_year=max(self.horizon_year, self.years[-1]),
             enrolment_age=self.enrolment_age,
             enrolment_factor=self.enrolment_factor,
+            preschool_enrolment_rate=self.preschool_enrolment_rate,
             retention=self.retention,
             senior_entry_share=self.senior_entry_share,
             urban_drift_per_year=self.urban_drift_per_year,
