@@ -23,7 +23,8 @@ appraisal years, no discounting; running, teacher and bus prices set to 0):
   10/60 yuan x 10 years = 6,333.33 yuan (:data:`DAY_MIN`);
 * one pupil-minute of a weekly boarding trip: 2 x 38 x 10/60 x 10 = 1,266.67 yuan
   (:data:`BOARD_MIN`), plus 2,000 x 10 = 20,000 yuan a boarder (:data:`BOARDER`);
-* a primary classroom: 45 seats x 18,000 = 810,000 yuan; junior and senior: 900,000;
+* a primary classroom: 45 seats x 18,000 = 810,000 yuan; junior and senior: 900,000; a
+  kindergarten's: 30 places (a 中班) x 39,400 = 1,182,000;
 * a bed: 12,000 yuan.
 """
 
@@ -42,8 +43,8 @@ from layout_opt import Scenario
 from layout_opt.check import check_plan
 from layout_opt.examples import METRIC_CRS
 from layout_opt.schema import N_GRADES, grade_column
-from layout_opt.validate.tables import grades_text
 from layout_opt.travel import TravelMatrix
+from layout_opt.validate.tables import grades_text
 
 TOWN_CODE = "410322100"
 X0, Y0 = 600_000.0, 3_850_000.0
@@ -107,6 +108,8 @@ BOARD_MIN = 2 * 38 * 10 / 60 * 10
 BOARDER = 2_000 * 10
 ROOM_PRIMARY = 45 * 18_000
 ROOM_JUNIOR = 50 * 18_000
+#: A kindergarten classroom: a 中班 of 30 places x 39,400 yuan.
+ROOM_KINDERGARTEN = 30 * 39_400
 BED = 12_000
 #: A bus a year: 500,000 / 15 years + driver 60,000 + attendant 40,000 + upkeep 20,000.
 BUS_YEAR = 500_000 / 15 + 60_000 + 40_000 + 20_000
@@ -295,7 +298,6 @@ def make_district(t: Tiny) -> lo.District:
     srows = []
     for k, s in enumerate(t.schools):
         h = host[s.host]
-        gr = list(KIND_GRADES[s.kind])
         enrol = s_today[s.sid]
         n = sum(enrol)
         classes = s.classes

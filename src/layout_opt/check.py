@@ -774,7 +774,9 @@ def _check_costs(ctx: _Inputs) -> None:
     ):
         rec = ctx.records[r.school_id]
         y = int(r.year)
-        price_room = sc.class_cap(ROOM_LEVEL_OF_KIND[rec["kind"]]) * sc.cost_per_added_seat_yuan
+        level = ROOM_LEVEL_OF_KIND[rec["kind"]]
+        price = sc.cost_per_added_kindergarten_place_yuan if level == "preschool" else sc.cost_per_added_seat_yuan
+        price_room = sc.class_cap(level) * price
         capital = r.added_classrooms * price_room + r.added_beds * sc.cost_per_added_bed_yuan
         if not _close(capital, r.capital_cost_yuan, floor=0.5):
             ctx.bad(

@@ -147,7 +147,11 @@ PARAMETERS: dict[str, Param] = {
     "day_limit_junior_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_senior_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_preschool_min": Param(
-        "minutes one way", "scenario default; policy document, annex 2 一: 幼儿园就近就便", 5, 180
+        "minutes one way",
+        "scenario default; policy document: 幼儿园就近就便 (a kindergarten near home: about a 2.5-km village-road trip, the reach the data gives every village)",
+        5,
+        180,
+        "longest one-way trip of a kindergarten child (never boarding, never bused: parents bring the children)",
     ),
     "boarding_limit_min": Param("minutes one way (weekly trip)", "scenario default", 5, 300),
     "boarding_bands": Param(
@@ -229,6 +233,13 @@ PARAMETERS: dict[str, Param] = {
         "pupils", "scenario default", 0, 5000, "boarders a school needs to count as a town's boarding school"
     ),
     "cost_per_added_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
+    "cost_per_added_kindergarten_place_yuan": Param(
+        "yuan per place",
+        "policy document, 四(一) 学前教育增容普惠: 计划投入资金7096万元 … 8所幼儿园建设任务，新增幼儿学位1800个 (70,960,000 / 1,800 = 39,422, rounded)",
+        0,
+        1e6,
+        "capital cost of a kindergarten place added on a site (a kindergarten classroom holds a 中班 of class_cap_preschool_k2 places)",
+    ),
     "cost_per_new_school_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
     "cost_per_added_bed_yuan": Param("yuan per bed", "scenario default", 0, 1e6),
     "value_of_time_yuan_per_hour": Param(
@@ -298,7 +309,7 @@ PARAMETERS: dict[str, Param] = {
     ),
     "bus_bands": Param(
         "bands",
-        "校车安全管理条例 第二条: school buses carry pupils of compulsory education (and kindergartens)",
+        "校车安全管理条例 第二条: school buses carry pupils of compulsory education; kindergartens left out: the same regulation asks that young children go to a kindergarten near home (就近入园) and be brought by their guardians, a 幼儿专用校车 only where that cannot be; policy document: 幼儿园就近就便",
         help="bands whose day pupils beyond the walking threshold ride a school bus; the others travel at their own cost (their time is still valued)",
         choices=BANDS,
     ),
@@ -419,6 +430,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "costs": (
         "cost_per_added_seat_yuan",
+        "cost_per_added_kindergarten_place_yuan",
         "cost_per_new_school_seat_yuan",
         "cost_per_added_bed_yuan",
         "value_of_time_yuan_per_hour",
@@ -555,6 +567,7 @@ class Scenario:
     min_boarding_beds: int = 50
     min_boarders: int = 20
     cost_per_added_seat_yuan: float = 18_000.0
+    cost_per_added_kindergarten_place_yuan: float = 39_400.0
     cost_per_new_school_seat_yuan: float = 35_000.0
     cost_per_added_bed_yuan: float = 12_000.0
     value_of_time_yuan_per_hour: float = 10.0
@@ -682,6 +695,14 @@ class Scenario:
         if level == "preschool":
             return int(self.class_cap_preschool_k2)
         return int(getattr(self, f"class_cap_{level}"))
+
+    def room_price_yuan(self, level: str) -> float:
+        """Capital cost of a classroom added at a school of ``level``: its class cap's seats
+        (a kindergarten's: the 中班's places) at ``cost_per_added_seat_yuan`` per seat, or
+        ``cost_per_added_kindergarten_place_yuan`` per kindergarten place."""
+        if level == "preschool":
+            return self.class_cap(level) * float(self.cost_per_added_kindergarten_place_yuan)
+        return self.class_cap(level) * float(self.cost_per_added_seat_yuan)
 
     def class_cap_of_grade(self, grade: int) -> int:
         """Pupils per class of ``grade`` (1-15; the kindergarten's 13-15 have their own caps)."""

@@ -390,7 +390,7 @@ class PlanningProblem:
         planned = (s["status"] == "planned").to_numpy()
         max_added = np.where(may_grow & ~planned, s["max_added_classrooms"].to_numpy(np.int64), 0)
         room_seats = np.array([scenario.class_cap(LEVEL_OF_KIND[k]) for k in kinds], dtype=np.int64)
-        room_cost = room_seats * scenario.cost_per_added_seat_yuan
+        room_cost = np.array([scenario.room_price_yuan(LEVEL_OF_KIND[k]) for k in kinds], dtype=float)
         everyone = s[list(GRADE_COLUMNS)].to_numpy(np.int64).sum(axis=1)
         enrol = s[[grade_column(g) for g in SCHOOL_GRADES]].to_numpy(np.int64).sum(axis=1)
         classes_today = s["classes"].to_numpy(np.int64) if "classes" in s.columns else np.zeros(S, dtype=np.int64)
