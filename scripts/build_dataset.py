@@ -319,6 +319,7 @@ def main(geo: Path, out: Path) -> None:
     schools, attendance = board_today(schools, attendance, vil, np.random.default_rng(SEED + 2))
     schools["ownership"] = "public"
     schools["policy_kindergarten"] = False
+    schools[list(KINDERGARTEN_COLUMNS)] = 0
 
     # ---------------------------------------------------------------- kindergartens
     vil = pd.concat([vil, kindergarten_children(vil, np.random.default_rng(SEED + 3))], axis=1)
@@ -468,7 +469,7 @@ POLICY_KINDERGARTENS_ENLARGED = (
 KINDERGARTEN_NEW_SITES = {"区直二幼": (2025, 12), "朝阳镇中心幼儿园": (2026, 9)}
 #: A village without a kindergarten of its town within this straight-line distance gets
 #: one (幼儿园就近就便), metres.
-KINDERGARTEN_REACH_M = 2_500.0
+KINDERGARTEN_REACH_M = 2_000.0
 #: Share of the children of urban units (111-121) and of other units in the town's
 #: private kindergartens, where the town has any.
 PRIVATE_SHARE = {"urban": 0.35, "rural": 0.10}
