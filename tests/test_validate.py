@@ -184,11 +184,11 @@ CASES = [
     ),
     (
         "unknown kind",
-        _set("schools.geojson", "school_id", PRIMARY, "kind", "kindergarten"),
+        _set("schools.geojson", "school_id", PRIMARY, "kind", "creche"),
         "schools.geojson",
         PRIMARY,
         "kind",
-        "kindergarten",
+        "creche",
     ),
     (
         "grades not matching kind",
@@ -204,7 +204,7 @@ CASES = [
         "schools.geojson",
         PRIMARY,
         "g8",
-        "does not teach grade 8",
+        "does not teach g8",
     ),
     (
         "planned project without open_year",
@@ -419,12 +419,12 @@ CASES = [
         "whole number",
     ),
     (
-        "attendance: grade 13",
-        _set_enrolment(4, "grade", lambda old: "13"),
+        "attendance: grade 16",
+        _set_enrolment(4, "grade", lambda old: "16"),
         "enrolment.csv",
         "line 4",
         "grade",
-        "1 to 12",
+        "1 to 15",
     ),
     (
         "pupils but no classes",
@@ -605,7 +605,10 @@ def test_policy_projects_are_read_typed(mengjin):
 
     table = read_policy_projects(DATA, school_ids=mengjin.schools["school_id"])
     assert list(table.columns) == ["project", "school_id", "type", "seats", "policy_text"]
-    assert table["seats"].dtype == "int64" and table["seats"].sum() == 1620 + 1620 + 1080 + 150
+    school = ~table["project"].str.contains("幼")
+    assert table["seats"].dtype == "int64" and table.loc[school, "seats"].sum() == 1620 + 1620 + 1080 + 150
+    # the eight kindergarten projects share the policy's 1,800 places (新增幼儿学位1800个)
+    assert (~school).sum() == 8 and table.loc[~school, "seats"].sum() == 1800
     assert read_policy_projects(DATA / "nowhere") is None
 
 

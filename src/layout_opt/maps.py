@@ -99,6 +99,7 @@ BAND_COLORS: dict[str, str] = {
     "upper_primary": "#54a24b",
     "junior": "#f58518",
     "senior": "#b279a2",
+    "preschool": "#e45756",
 }
 
 

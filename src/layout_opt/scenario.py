@@ -115,9 +115,6 @@ PARAMETERS: dict[str, Param] = {
     "class_cap_primary": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_junior": Param("pupils per class", "policy document; 国发〔2016〕40号", 10, 80),
     "class_cap_senior": Param("pupils per class", "国发〔2016〕40号", 10, 80),
-    "class_cap_preschool_k1": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 小班25人", 5, 60),
-    "class_cap_preschool_k2": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 中班30人", 5, 60),
-    "class_cap_preschool_k3": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 大班35人", 5, 60),
     "class_cap_teaching_point": Param(
         "pupils per class",
         "scenario default (mixed-grade classes, 复式班)",
@@ -125,6 +122,9 @@ PARAMETERS: dict[str, Param] = {
         80,
         "pupils per mixed-grade class of a teaching point (grades 1-3 taught together)",
     ),
+    "class_cap_preschool_k1": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 小班25人", 5, 60),
+    "class_cap_preschool_k2": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 中班30人", 5, 60),
+    "class_cap_preschool_k3": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 大班35人", 5, 60),
     "caps_from_year": Param(
         "year",
         "policy document, annex 4: 确保到2026年，小学、初中班额不超过45人、50人，办学规模不超过2000人、2000人、2500人",
