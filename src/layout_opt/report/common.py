@@ -37,11 +37,14 @@ def district_schools(plan: Plan) -> pd.DataFrame:
         "classrooms",
         "planned_seats",
         "open_year",
+        "ownership",
     ]
     s = pd.DataFrame(plan.district.schools[[c for c in cols if c in plan.district.schools.columns]])
     for c in ("planned_seats", "open_year", "beds", "classrooms"):
         if c not in s.columns:
             s[c] = 0
+    if "ownership" not in s.columns:
+        s["ownership"] = "public"
     return s.set_index("school_id")
 
 
