@@ -319,6 +319,7 @@ def main(geo: Path, out: Path) -> None:
     schools, attendance = board_today(schools, attendance, vil, np.random.default_rng(SEED + 2))
     schools["ownership"] = "public"
     schools["policy_kindergarten"] = False
+    schools["moves_to"] = ""
     schools[list(KINDERGARTEN_COLUMNS)] = 0
 
     # ---------------------------------------------------------------- kindergartens
@@ -408,6 +409,7 @@ def main(geo: Path, out: Path) -> None:
         "planned_seats",
         "ownership",
         "policy_kindergarten",
+        "moves_to",
     ]
     write_geojson(
         gpd.GeoDataFrame(schools[scols], geometry=gpd.points_from_xy(schools["x"], schools["y"]), crs=METRIC_CRS),
@@ -464,8 +466,9 @@ POLICY_KINDERGARTENS_ENLARGED = (
     "平乐镇中心幼儿园",
     "常袋镇中心幼儿园",
 )
-#: The new sites of the two moved kindergartens: opening year, classrooms and places (12
-#: and 9 classes, sizes of 建标175-2016; the policy gives neither).
+#: The new sites of the two moved kindergartens (800 m from the old one, in the same unit):
+#: opening year and classrooms (12 and 9 classes of 30 places, sizes of 建标175-2016; the
+#: policy gives neither).
 KINDERGARTEN_NEW_SITES = {"区直二幼": (2025, 12), "朝阳镇中心幼儿园": (2026, 9)}
 #: A village without a kindergarten of its town within this straight-line distance gets
 #: one (幼儿园就近就便), metres.
@@ -548,13 +551,11 @@ def kindergarten_sites(vil: pd.DataFrame, towns: pd.DataFrame, schools: pd.DataF
     del xy
     for name, (year, rooms) in KINDERGARTEN_NEW_SITES.items():
         old = next(r for r in rows if r["name"] == name)
-        town = vil[(vil["town_code"] == old["town_code"]) & (vil["ur_code"].isin([121, 122]))]
-        host = town[town["village_id"] != old["village_id"]].sort_values("population", ascending=False).iloc[0]
         add(
-            host["village_id"],
+            old["village_id"],
             f"{name}(新址)",
             "public",
-            offset=400.0,
+            offset=800.0,
             status="planned",
             open_year=year,
             planned_seats=rooms * 30,
@@ -626,6 +627,10 @@ def equip_kindergartens(
         g_room = int(rng.integers(3, 10)) if urban else int(rng.integers(0, 3))
         grow.append(max(g_room, 6) if r.name in named_growth else g_room)
     kg["classes"], kg["classrooms"], kg["max_added_classrooms"] = classes, rooms, grow
+    kg["moves_to"] = ""
+    ids = dict(zip(kg["name"], kg["school_id"]))
+    for name in KINDERGARTEN_NEW_SITES:  # 迁建: the old site closes when the new one opens
+        kg.loc[kg["name"] == name, "moves_to"] = ids[f"{name}(新址)"]
     kg["grades"] = "k1-k3"
     kg["beds"] = 0
     return kg, att[["village_id", "school_id", "grade", "pupils", "boarders"]]

@@ -30,6 +30,7 @@ from .test_model import (
     closing_year,
     enrolled_far,
     growth_site,
+    kindergarten_move,
     kindergarten_trip_limit,
     leaving_the_teaching_point,
     two_teaching_points,
@@ -340,9 +341,19 @@ def kindergarten() -> Case:
     return case
 
 
+@pytest.fixture(scope="module")
+def moved() -> Case:
+    """KA moves to its new site KN, which opens in 2025: KA is closed in 2025."""
+    case = _solved(kindergarten_move(), KINDERGARTENS.replace(years=(2024, 2025)))
+    s = case.plan.schools.set_index(["school_id", "year"])
+    assert (s.loc[("KA", 2025), "status"], s.loc[("KN", 2025), "status"]) == ("closed", "new")
+    return case
+
+
 CASES = [
     "build_first",
     "kindergarten",
+    "moved",
     "closure",
     "econ",
     "two_years",
@@ -1065,3 +1076,17 @@ def test_a_kindergarten_classroom_priced_as_a_school_seat(kindergarten):
     bad = k.check(schools=s)
     assert ("capital cost", 2024, "KF") in found(bad)
     assert PRESCHOOL in k.plan.pupils["band"].tolist()
+
+
+def test_a_moved_kindergarten_left_open_on_its_old_site(moved):
+    """KA keeps A's children in 2025 although its new site KN opens that year."""
+    k = moved
+    p = k.pupils
+    p = send(k, p, where(p, village_id=k.vid("A"), year=2025), "KA")
+    s = restate(k, p)
+    s.loc[where(s, school_id="KA", year=2025), ["status", "classes", "teachers"]] = ["open", 2, 3.0]
+    s.loc[where(s, school_id="KN", year=2025), ["classes", "teachers"]] = [0, 0.0]
+    bad = k.check(pupils=p, schools=s, closures=k.closures.iloc[0:0])
+    assert ("moved site closes", 2025, "KA") in found(bad)
+    assert message(bad, "moved site closes") == "KA校 moves to KN校 in 2025 but is open in 2025"
+    assert ("moved site closes", 2025, "KA") not in found(k.check())

@@ -1152,3 +1152,24 @@ def test_a_town_needs_a_public_kindergarten():
         t.solve(KINDERGARTENS)
     t.town_kind = "subdistrict"
     assert_clean(t, t.solve(KINDERGARTENS))
+
+
+def kindergarten_move() -> Tiny:
+    """:func:`kindergarten_trip_limit` with 20 children of 中班 more in A, and KA moving to
+    its new site KN (迁建: six classrooms, 3 minutes from A), which opens in 2025."""
+    t = kindergarten_trip_limit()
+    t.villages[0] = V("A", grades(preschool=(20, 20, 0)), ur=121)
+    t.schools[0] = S("KA", "kindergarten", "A", classrooms=3, enrol=0, moves_to="KN")
+    t.schools.append(S("KN", "kindergarten", "A", classrooms=6, status="planned", open_year=2025, planned_seats=180))
+    t.minutes |= {("A", "KN"): 3, ("F", "KN"): 16}
+    return t
+
+
+def test_a_kindergarten_moved_to_a_new_site_closes_when_it_opens():
+    """In 2024 A's children go to KA; in 2025 KA is closed and they are at KN."""
+    t = kindergarten_move()
+    plan = t.solve(KINDERGARTENS, years=(2024, 2025))
+    assert assigned(plan, 2024)[(t.vid("A"), PRESCHOOL)] == "KA"
+    assert assigned(plan, 2025)[(t.vid("A"), PRESCHOOL)] == "KN"
+    assert school_row(plan, "KA", 2025)["status"] == "closed" and school_row(plan, "KN", 2025)["status"] == "new"
+    assert_clean(t, plan)

@@ -162,6 +162,7 @@ class S:
     planned_seats: int = 0
     classes: int | None = None
     ownership: str = "public"
+    moves_to: str = ""
 
 
 @dataclass
@@ -319,6 +320,7 @@ def make_district(t: Tiny) -> lo.District:
             "planned_seats": s.planned_seats,
             "village_id": t.vid(s.host),
             "ownership": s.ownership,
+            "moves_to": s.moves_to,
         }
         row |= {grade_column(g): enrol[g - 1] for g in range(1, N_GRADES + 1)}
         srows.append((row, Point(X0 + 500.0 * [v.key for v in t.villages].index(s.host) + 100.0, Y0 + 50.0 * k)))

@@ -558,6 +558,15 @@ def _first_closed(ctx: _Inputs) -> dict[str, int]:
     return out
 
 
+def _moves_in(ctx: _Inputs, rec: pd.Series) -> int:
+    """The year a school moves to the new site its ``moves_to`` names (迁建: the planned
+    project's opening year), 9999 if it does not move."""
+    target = str(rec.get("moves_to", "") or "")
+    if target in ctx.records and ctx.records[target]["status"] == "planned":
+        return int(ctx.records[target]["open_year"])
+    return 9999
+
+
 def _outside_main_urban(rec: pd.Series, scenario: Scenario) -> bool:
     """A high school outside the main urban area (must close by the relocation year)."""
     return rec["kind"] == "high" and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes
@@ -568,9 +577,10 @@ def _teaches_planned(rec: pd.Series, scenario: Scenario) -> bool:
 
 
 def _check_closures(ctx: _Inputs) -> None:
-    """Only closure candidates (or relocated high schools) close, a closed school stays
-    closed, high schools outside the main urban area close, and the closure target is met
-    by candidates that teach a planned band."""
+    """Only closure candidates (or relocated high schools, or schools moving to a new site)
+    close, a closed school stays closed, high schools outside the main urban area close, a
+    school that moves to a new site (``moves_to``) is closed from the year that site opens,
+    and the closure target is met by candidates that teach a planned band."""
     sc, s, years = ctx.scenario, ctx.schools, ctx.years
     status = ctx.table.pivot(index="school_id", columns="year", values="status")
     for sid in status.index:
@@ -581,7 +591,9 @@ def _check_closures(ctx: _Inputs) -> None:
             first = closed_years[0]
             if any(x in ("open", "new") for y, x in zip(years, seq) if y > first):
                 ctx.bad("closed stays closed", first, sid, f"{rec['name']} reopens after closing in {first}")
-            forced = _outside_main_urban(rec, sc) and first >= sc.senior_relocation_year
+            forced = (_outside_main_urban(rec, sc) and first >= sc.senior_relocation_year) or (
+                first >= _moves_in(ctx, rec)
+            )
             if not ((_is_candidate(rec, sc) and _teaches_planned(rec, sc)) or forced):
                 ctx.bad(
                     "closure candidate",
@@ -589,6 +601,11 @@ def _check_closures(ctx: _Inputs) -> None:
                     sid,
                     f"{rec['name']} closes but is neither a teaching point nor a small school",
                 )
+        moved = _moves_in(ctx, rec)
+        for y, x in zip(years, seq):
+            if y >= moved and x not in ("closed", "missing"):
+                target = ctx.records[str(rec["moves_to"])]["name"]
+                ctx.bad("moved site closes", y, sid, f"{rec['name']} moves to {target} in {moved} but is {x} in {y}")
         if _outside_main_urban(rec, sc) and rec["status"] == "open" and "senior" in sc.bands:
             for y, x in zip(years, seq):
                 if y >= sc.senior_relocation_year and x != "closed":

@@ -405,10 +405,12 @@ class District:
 
 def _with_optional_columns(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``table`` with the optional columns it lacks: kindergarten children ``k1``..``k3``
-    (none) and, for schools, ``ownership`` (public)."""
+    (none) and, for schools, ``ownership`` (public) and ``moves_to`` (no move)."""
     missing = {c: 0 for c in OPTIONAL_GRADE_COLUMNS if c not in table.columns}
     if "school_id" in table.columns and "ownership" not in table.columns:
         missing["ownership"] = "public"
+    if "school_id" in table.columns and "moves_to" not in table.columns:
+        missing["moves_to"] = ""
     return table.assign(**missing) if missing else table
 
 

@@ -107,7 +107,9 @@ class PlanningProblem:
         ``(S,)`` bool, the school may be closed (teaching point or small school).
     open_from, close_by : numpy.ndarray
         ``(S,)`` first year the school takes pupils (planned projects); year from which it
-        must be closed (:data:`NEVER` if never).
+        must be closed (:data:`NEVER` if never): a high school outside the main urban area
+        from ``senior_relocation_year``, a school that moves to a new site (``moves_to``)
+        from the year the new site opens.
     school_town : numpy.ndarray
         ``(S,)`` town index.
     town_names, town_needs_boarding : numpy.ndarray
@@ -403,6 +405,7 @@ class PlanningProblem:
         open_from = np.where(planned, s["open_year"].to_numpy(np.int64), -NEVER)
         outside = (kinds == "high") & ~np.isin(ur, scenario.senior_urban_ur_codes)
         close_by = np.where(outside, scenario.senior_relocation_year, NEVER)
+        close_by = np.minimum(close_by, moved_away_year(s))
         vid_index = {x: k for k, x in enumerate(vid)}
         host = np.array([vid_index.get(str(h), -1) for h in s["village_id"]], dtype=np.int64)
         towns = district.towns.sort_values("town_code")
@@ -541,3 +544,14 @@ def catchment_zones(district, rule: str) -> tuple[list[str], list[str]]:
         for h, c in zip(s.get("village_id", pd.Series([None] * len(s))), s["town_code"])
     ]
     return vz, sz
+
+
+def moved_away_year(schools: pd.DataFrame) -> np.ndarray:
+    """``(S,)`` the year each school closes because it moves to a new site (its
+    ``moves_to`` names the planned project that replaces it: 迁建), :data:`NEVER` if it
+    does not move."""
+    if "moves_to" not in schools.columns:
+        return np.full(len(schools), NEVER, dtype=np.int64)
+    opens = dict(zip(schools["school_id"].astype(str), schools["open_year"]))
+    target = schools["moves_to"].fillna("").astype(str)
+    return np.array([int(opens[t]) if t in opens else NEVER for t in target], dtype=np.int64)

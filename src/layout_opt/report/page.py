@@ -20,7 +20,7 @@ from .. import maps
 from ..schema import BAND_ZH, BANDS
 from . import economics as eco
 from . import markup as mk
-from .common import district_name_zh, plan_years, policy_of
+from .common import district_name_zh, other_closures_zh, plan_years, policy_of
 from .params import scenario_table, value_zh
 from .tables import compulsory_seats, kindergarten_places
 from .targets import report_tables
@@ -204,7 +204,7 @@ def _key_figures(doc: _Doc, plan: Plan, policy: Policy | None) -> None:
             + "、".join(f"{y}年{n}" for y, n in by_year.items())
             + ")",
         ),
-        mk.kpi(f"{other}所", "高中迁并, 另计" + (f": {other_names}" if other_names else "")),
+        mk.kpi(f"{other}所", f"{other_closures_zh(plan)}, 另计" + (f": {other_names}" if other_names else "")),
         mk.kpi(
             f"{cs['total']:,}个",
             "新增义务教育学位" + (f", 政策{policy.compulsory_seats:,}个" if policy is not None else ""),

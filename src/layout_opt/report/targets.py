@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from .common import district_schools, plan_years, policy_of, yuan_wan
+from .common import district_schools, other_closures_zh, plan_years, policy_of, yuan_wan
 from .tables import (
     additions_table,
     compulsory_seats,
@@ -199,7 +199,7 @@ def _closures_row(plan: Plan, policy: Policy) -> dict[str, Any]:
     else:
         note = f"方案撤并小规模学校{n_closed}所, 比政策目标少{-d}所(情景的撤并目标为{plan.scenario.closure_target}; 规则允许的撤并有限时以规则为准)"
     if other:
-        note += f"; 另有高中迁并{other}所, 不计入"
+        note += f"; 另有{other_closures_zh(plan)}{other}所, 不计入"
     last = plan_years(plan)[-1]
     if last != policy.end_year:
         note += f"; 政策目标按{policy.end_year}年计, 方案末年为{last}年"

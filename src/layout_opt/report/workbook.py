@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import BAND_ZH, KIND_ZH, MODE_ZH, STATUS_ZH
-from .common import district_name_zh, district_schools, policy_of
+from .common import district_name_zh, district_schools, other_closures_zh, policy_of
 from .tables import compulsory_seats
 from .targets import report_tables
 
@@ -221,7 +221,7 @@ def key_figures(plan: Plan, policy: Policy | None = None) -> pd.DataFrame:
     ]
     rows += [(f"  其中{y}年", int(n), "所") for y, n in small_by_year.items()]
     rows.append(("撤并目标", target if target is not None and target != -1 else "规则允许的最多", "所"))
-    rows.append(("高中迁并(另计)", int(c.get("other", 0)), "所"))
+    rows.append((f"{other_closures_zh(plan)}(另计)", int(c.get("other", 0)), "所"))
     rows.append(("撤并候选", c.get("candidates"), "所"))
     cs = compulsory_seats(plan)
     rows.append(("新增义务教育学位(含新建学校)", cs["total"], "个"))

@@ -308,6 +308,8 @@ def check_schools(
     for col in ("classrooms", "classes", "beds", "max_added_classrooms", *GRADE_COLUMNS):
         problems += _check_integer(schools, col, ids, file, bad, lo=0, hi=100_000)
     problems += _check_planned_fields(schools, ids, file, base_year, bad)
+    if "moves_to" in schools.columns:
+        problems += _check_moves(schools, ids, file)
     problems += _check_geometries(schools, ids, file, set())
     for k, row in enumerate(schools.itertuples(index=False)):
         if k in bad:
@@ -361,6 +363,30 @@ def _check_planned_fields(
             else:
                 continue
             bad.add(k)
+    return problems
+
+
+def _check_moves(schools: pd.DataFrame, ids: list[str], file: str) -> list[Problem]:
+    """``moves_to`` (optional): empty, or the ``school_id`` of a planned project of the same
+    kind that replaces this open school on a new site (迁建; the school closes the year the
+    project opens)."""
+    problems = []
+    row_of = {str(sid): k for k, sid in enumerate(schools["school_id"])}
+    for k, target in enumerate(schools["moves_to"]):
+        if _is_missing(target) or str(target).strip() == "":
+            continue
+        t = row_of.get(str(target))
+        if t is None:
+            msg = f"no school {str(target)!r} in the table; name the planned project that replaces this school"
+        elif schools["status"].iat[t] != "planned":
+            msg = f"{target} is not a planned project (status {schools['status'].iat[t]!r})"
+        elif schools["kind"].iat[t] != schools["kind"].iat[k]:
+            msg = f"{target} is a {schools['kind'].iat[t]}, this school a {schools['kind'].iat[k]}"
+        elif schools["status"].iat[k] != "open":
+            msg = "only an open school moves to a new site"
+        else:
+            continue
+        problems.append(Problem(file, ids[k], "moves_to", msg))
     return problems
 
 
