@@ -530,7 +530,8 @@ def kindergarten_sites(vil: pd.DataFrame, towns: pd.DataFrame, schools: pd.DataF
             add(seat, f"{t['town']}中心幼儿园", "public")
     with_primary = set(schools.loc[schools["kind"] == "primary", "village_id"]) - set(central)
     for vid in vil.loc[vil["village_id"].isin(with_primary) & vil["ur_code"].isin([122, 220]), "village_id"]:
-        add(vid, f"{stem_of(vx.at[vid, 'name'])}幼儿园", "public")
+        if vid not in {r["village_id"] for r in rows}:  # 孟庄's unit has the policy's 孟庄幼儿园
+            add(vid, f"{stem_of(vx.at[vid, 'name'])}幼儿园", "public")
     xy = vil[["x", "y"]].to_numpy(float)
     while True:
         kg = pd.DataFrame(rows)
