@@ -443,6 +443,22 @@ CASES = [
         "not a planned project",
     ),
     (
+        "unknown ownership",
+        _set("schools.geojson", "school_id", PRIMARY, "ownership", "church"),
+        "schools.geojson",
+        PRIMARY,
+        "ownership",
+        "church",
+    ),
+    (
+        "kindergarten children in a primary",
+        _set("schools.geojson", "school_id", PRIMARY, "k2", 12),
+        "schools.geojson",
+        PRIMARY,
+        "k2",
+        "does not teach k2",
+    ),
+    (
         "a school moving to an unknown school",
         _set("schools.geojson", "school_id", PRIMARY, "moves_to", "S9999"),
         "schools.geojson",
