@@ -45,6 +45,7 @@ from layout_opt.examples import (
     school_row,
     school_sites,
     spread_cohorts,
+    stem_of,
     synth_population,
     today_boarders,
 )
@@ -316,6 +317,15 @@ def main(geo: Path, out: Path) -> None:
     schools, attendance = equip_schools(sites, vil, np.random.default_rng(SEED + 1), overcrowded_ids=over_ids)
     schools["town"] = schools["town_code"].map(dict(zip(towns["town_code"], towns["town"])))
     schools, attendance = board_today(schools, attendance, vil, np.random.default_rng(SEED + 2))
+    schools["ownership"] = "public"
+    schools["policy_kindergarten"] = False
+    schools["moves_to"] = ""
+    schools[list(KINDERGARTEN_COLUMNS)] = 0
+
+    # ---------------------------------------------------------------- kindergartens
+    vil = pd.concat([vil, kindergarten_children(vil, np.random.default_rng(SEED + 3))], axis=1)
+    kg_sites = kindergarten_sites(vil, towns, schools, np.random.default_rng(SEED + 4))
+    kgs, kg_attendance = equip_kindergartens(kg_sites, vil, len(schools), np.random.default_rng(SEED + 5))
 
     # ---------------------------------------------------------------- roads
     cell_gdf = gpd.GeoDataFrame(
@@ -355,6 +365,9 @@ def main(geo: Path, out: Path) -> None:
     roads = add_access_roads(
         roads, schools[["x", "y"]], vil.set_index("village_id").loc[schools["village_id"], ["x", "y"]]
     )
+    roads = add_access_roads(roads, kgs[["x", "y"]], vil.set_index("village_id").loc[kgs["village_id"], ["x", "y"]])
+    schools = pd.concat([schools, kgs.rename(columns={"named_in_policy": "policy_kindergarten"})], ignore_index=True)
+    attendance = pd.concat([attendance, kg_attendance], ignore_index=True)
     roads = set_terrain_and_speeds(roads, cell_gdf, bank_metric["north"])
 
     # ---------------------------------------------------------------- write
@@ -368,6 +381,7 @@ def main(geo: Path, out: Path) -> None:
         "central_village",
         "population",
         *[f"g{g}" for g in range(1, 13)],
+        *KINDERGARTEN_COLUMNS,
         *[f"a{a}" for a in range(6)],
         "coord_source",
     ]
@@ -387,11 +401,15 @@ def main(geo: Path, out: Path) -> None:
         "classrooms",
         "classes",
         *[f"g{g}" for g in range(1, 13)],
+        *KINDERGARTEN_COLUMNS,
         "beds",
         "max_added_classrooms",
         "status",
         "open_year",
         "planned_seats",
+        "ownership",
+        "policy_kindergarten",
+        "moves_to",
     ]
     write_geojson(
         gpd.GeoDataFrame(schools[scols], geometry=gpd.points_from_xy(schools["x"], schools["y"]), crs=METRIC_CRS),
@@ -429,6 +447,194 @@ def main(geo: Path, out: Path) -> None:
         out,
     )
     report_calibration(vil, schools, attendance, roads, census)
+
+
+# --------------------------------------------------------------------------- kindergartens
+
+#: Kindergarten children per child aged 3, 4 and 5 (毛入园率, gross enrolment rate): the
+#: national rate of 2023 (2023年全国教育事业发展统计公报: 学前教育毛入园率91.1%), also the
+#: forecast's default ``preschool_enrolment_rate``.
+PRESCHOOL_RATE = 0.911
+#: The policy's kindergartens (四(一) 学前教育增容普惠: 区直二幼和朝阳镇中心幼儿园迁建; 麻屯镇中心幼儿园、区直一幼、
+#: 孟庄幼儿园、会盟镇中心幼儿园、平乐镇中心幼儿园、常袋镇中心幼儿园改扩建).
+POLICY_KINDERGARTENS_MOVED = ("区直二幼", "朝阳镇中心幼儿园")
+POLICY_KINDERGARTENS_ENLARGED = (
+    "麻屯镇中心幼儿园",
+    "区直一幼",
+    "孟庄幼儿园",
+    "会盟镇中心幼儿园",
+    "平乐镇中心幼儿园",
+    "常袋镇中心幼儿园",
+)
+#: The new sites of the two moved kindergartens (800 m from the old one, in the same unit):
+#: opening year and classrooms (12 and 9 classes of 30 places, sizes of 建标175-2016; the
+#: policy gives neither).
+KINDERGARTEN_NEW_SITES = {"区直二幼": (2025, 12), "朝阳镇中心幼儿园": (2026, 9)}
+#: A village without a kindergarten of its town within this straight-line distance gets
+#: one (幼儿园就近就便), metres.
+KINDERGARTEN_REACH_M = 2_000.0
+#: Share of the children of urban units (111-121) and of other units in the town's
+#: private kindergartens, where the town has any.
+PRIVATE_SHARE = {"urban": 0.35, "rural": 0.10}
+#: Urban residents per private kindergarten (one in each urban unit of at least this many).
+PRIVATE_MIN_POPULATION = 4_000
+KINDERGARTEN_COLUMNS = ("k1", "k2", "k3")
+#: Kindergarten places the eight projects add (四(一): 新增幼儿学位1800个).
+KINDERGARTEN_PLACES = 1_800
+
+
+def kindergarten_children(vil: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """``k1``..``k3``: children of each unit in a kindergarten's 小班, 中班 and 大班 in 2023/24,
+    drawn from its children aged 3, 4 and 5 (``a3``..``a5``) at :data:`PRESCHOOL_RATE`."""
+    out = pd.DataFrame(index=vil.index)
+    for col, age in zip(KINDERGARTEN_COLUMNS, ("a3", "a4", "a5")):
+        out[col] = rng.binomial(vil[age].to_numpy(np.int64), PRESCHOOL_RATE).astype(np.int64)
+    return out
+
+
+def kindergarten_sites(vil: pd.DataFrame, towns: pd.DataFrame, schools: pd.DataFrame, rng) -> pd.DataFrame:
+    """The kindergartens of 2023/24 and the two new sites the policy plans.
+
+    Public: a central kindergarten (中心幼儿园) at each town's central primary (in 城关镇 区直一幼
+    there, 区直二幼 at the seat's next largest unit and 孟庄幼儿园 at 孟庄小学), one in each
+    subdistrict's largest unit, and a village kindergarten (村级幼儿园) in each unit with a
+    complete primary outside the seats, then in the most populous unit left farther than
+    :data:`KINDERGARTEN_REACH_M` from every kindergarten of its town, until none is.
+    Private (民办): one in each urban unit (111-121) of :data:`PRIVATE_MIN_POPULATION`
+    residents or more.  ``named_in_policy`` flags the policy's eight; the others'
+    names are made up from their town or unit.
+    """
+    vx = vil.set_index("village_id")
+    tname = dict(zip(towns["town_code"], towns["town"]))
+    rows: list[dict] = []
+
+    def add(vid, name, ownership, offset=150.0, **extra):
+        row = school_row(vx.loc[vid], "kindergarten", name, vx.at[vid, "town_code"], rng, offset=offset, **extra)
+        rows.append(row | {"ownership": ownership, "named_in_policy": name.split("(")[0] in POLICY_KG})
+
+    POLICY_KG = set(POLICY_KINDERGARTENS_MOVED) | set(POLICY_KINDERGARTENS_ENLARGED)
+    central = schools[schools["kind"] == "central_primary"].set_index("town_code")["village_id"]
+    for _, t in towns.sort_values("town_code").iterrows():
+        units = vil[vil["town_code"] == t["town_code"]].sort_values("population", ascending=False)
+        if t["town_kind"] == "subdistrict":
+            add(units["village_id"].iloc[0], f"{t['town']}中心幼儿园", "public")
+            continue
+        seat = central[t["town_code"]]
+        if t["town"] == "城关镇":
+            add(seat, "区直一幼", "public")
+            core = units[(units["ur_code"] == 121) & (units["village_id"] != seat)]
+            add(core["village_id"].iloc[0], "区直二幼", "public")
+            mz = schools.loc[schools["name"] == "孟庄小学", "village_id"].iloc[0]
+            add(mz, "孟庄幼儿园", "public")
+        else:
+            add(seat, f"{t['town']}中心幼儿园", "public")
+    with_primary = set(schools.loc[schools["kind"] == "primary", "village_id"]) - set(central)
+    for vid in vil.loc[vil["village_id"].isin(with_primary) & vil["ur_code"].isin([122, 220]), "village_id"]:
+        if vid not in {r["village_id"] for r in rows}:  # 孟庄's unit has the policy's 孟庄幼儿园
+            add(vid, f"{stem_of(vx.at[vid, 'name'])}幼儿园", "public")
+    xy = vil[["x", "y"]].to_numpy(float)
+    while True:
+        kg = pd.DataFrame(rows)
+        far = np.zeros(len(vil), dtype=bool)
+        for code, grp in vil.groupby("town_code"):
+            mine = kg[kg["town_code"] == code]
+            d = np.hypot(
+                grp["x"].to_numpy()[:, None] - mine["x"].to_numpy()[None, :],
+                grp["y"].to_numpy()[:, None] - mine["y"].to_numpy()[None, :],
+            ).min(axis=1)
+            far[vil.index.get_indexer(grp.index)] = d > KINDERGARTEN_REACH_M
+        if not far.any():
+            break
+        v = vil[far].sort_values(["population", "village_id"], ascending=[False, True]).iloc[0]
+        add(v["village_id"], f"{stem_of(v['name'])}幼儿园", "public")
+    for _, v in vil[vil["ur_code"].isin([111, 112, 121]) & (vil["population"] >= PRIVATE_MIN_POPULATION)].iterrows():
+        add(v["village_id"], f"{stem_of(v['name'])}民办幼儿园", "private", offset=300.0)
+    del xy
+    for name, (year, rooms) in KINDERGARTEN_NEW_SITES.items():
+        old = next(r for r in rows if r["name"] == name)
+        add(
+            old["village_id"],
+            f"{name}(新址)",
+            "public",
+            offset=800.0,
+            status="planned",
+            open_year=year,
+            planned_seats=rooms * 30,
+            classrooms=rooms,
+        )
+    out = pd.DataFrame(rows)
+    out["town"] = out["town_code"].map(tname)
+    return out
+
+
+def equip_kindergartens(
+    sites: pd.DataFrame, vil: pd.DataFrame, first_id: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ids, today's children, classes, classrooms and room to grow of the kindergartens,
+    and their attendance rows.
+
+    Each unit's children of each year go to the nearest open kindergarten of its town
+    (straight line), but :data:`PRIVATE_SHARE` of them to the town's nearest private one;
+    classes of 20-30 children (under the caps 25/30/35), one per year group at least;
+    0-2 spare classrooms; room for 3-9 more classrooms at sites of class 111-122 (at least
+    6 at the policy's six enlargements), 0-2 elsewhere.
+    """
+    kg = sites.reset_index(drop=True).copy()
+    kg["school_id"] = [f"S{first_id + k:04d}" for k in range(len(kg))]
+    live = kg["status"] == "open"
+    rows = []
+    for code, grp in vil.groupby("town_code"):
+        mine = kg[live & (kg["town_code"] == code)]
+        priv = mine[mine["ownership"] == "private"]
+        for _, v in grp.iterrows():
+            d = np.hypot(mine["x"] - v["x"], mine["y"] - v["y"])
+            public = mine.loc[d[mine["ownership"] == "public"].idxmin(), "school_id"] if len(d) else None
+            share = PRIVATE_SHARE["urban" if v["ur_code"] < 200 else "rural"] if len(priv) else 0.0
+            nearest_private = (
+                priv.loc[np.hypot(priv["x"] - v["x"], priv["y"] - v["y"]).idxmin(), "school_id"] if len(priv) else None
+            )
+            for g, col in zip((13, 14, 15), KINDERGARTEN_COLUMNS):
+                n = int(v[col])
+                p = int(rng.binomial(n, share)) if share else 0
+                for sid, m in ((public, n - p), (nearest_private, p)):
+                    if m > 0:
+                        rows.append(
+                            {"village_id": v["village_id"], "school_id": sid, "grade": g, "pupils": m, "boarders": 0}
+                        )
+    att = pd.DataFrame(rows).groupby(["village_id", "school_id", "grade"], as_index=False)[["pupils", "boarders"]].sum()
+    counts = att.pivot_table(index="school_id", columns="grade", values="pupils", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(index=kg["school_id"], columns=[13, 14, 15], fill_value=0)
+    for g, col in zip((13, 14, 15), KINDERGARTEN_COLUMNS):
+        kg[col] = counts[g].to_numpy(np.int64)
+    for c in (f"g{g}" for g in range(1, 13)):
+        kg[c] = 0
+    classes, rooms, grow = [], [], []
+    named_growth = set(POLICY_KINDERGARTENS_ENLARGED)
+    for r in kg.itertuples(index=False):
+        if r.status != "open":
+            classes.append(0)
+            rooms.append(int(r.classrooms))
+            grow.append(0)
+            continue
+        size = int(rng.integers(20, 31))
+        n = sum(
+            max(1, -(-int(getattr(r, c)) // min(size, cap))) if getattr(r, c) > 0 else 0
+            for c, cap in zip(KINDERGARTEN_COLUMNS, (25, 30, 35))
+        )
+        n = max(n, 1)
+        classes.append(n)
+        rooms.append(n + int(rng.integers(0, 3)))
+        urban = int(r.ur_code) in (111, 112, 121, 122)
+        g_room = int(rng.integers(3, 10)) if urban else int(rng.integers(0, 3))
+        grow.append(max(g_room, 6) if r.name in named_growth else g_room)
+    kg["classes"], kg["classrooms"], kg["max_added_classrooms"] = classes, rooms, grow
+    kg["moves_to"] = ""
+    ids = dict(zip(kg["name"], kg["school_id"]))
+    for name in KINDERGARTEN_NEW_SITES:  # 迁建: the old site closes when the new one opens
+        kg.loc[kg["name"] == name, "moves_to"] = ids[f"{name}(新址)"]
+    kg["grades"] = "k1-k3"
+    kg["beds"] = 0
+    return kg, att[["village_id", "school_id", "grade", "pupils", "boarders"]]
 
 
 # --------------------------------------------------------------------------- census
@@ -717,6 +923,26 @@ def report_calibration(vil: pd.DataFrame, schools: pd.DataFrame, attendance: pd.
     print("boarders by grade", attendance.groupby("grade")["boarders"].sum().to_dict())
     km = roads.length / 1000
     print("roads km by class/source", km.groupby([roads["road_class"], roads["source"]]).sum().round(1).to_dict())
+    kg = schools[schools["kind"] == "kindergarten"]
+    kg_open = kg[kg["status"] == "open"]
+    print(
+        "kindergartens",
+        len(kg_open),
+        "open (",
+        int((kg_open["ownership"] == "public").sum()),
+        "public,",
+        int((kg_open["ownership"] == "private").sum()),
+        "private ),",
+        int((kg["status"] == "planned").sum()),
+        "planned; children k1..k3",
+        [int(vil[c].sum()) for c in KINDERGARTEN_COLUMNS],
+        "of a3..a5",
+        [int(vil[c].sum()) for c in ("a3", "a4", "a5")],
+        "; classes",
+        int(kg_open["classes"].sum()),
+        "classrooms",
+        int(kg_open["classrooms"].sum()),
+    )
 
 
 def _vec_gcj(coords: np.ndarray) -> np.ndarray:
@@ -849,6 +1075,14 @@ def planned_projects_table(schools: pd.DataFrame) -> pd.DataFrame:
             "利用原孟津二高腾退校舍改建寄宿制初中，城关一中、城关二中整体迁入，增加学位150个",
         ),
     ]
+    # The eight kindergartens (四(一) 学前教育增容普惠): the policy gives their 1,800 places together; the two
+    # moved ones are credited with their new sites' places, the six enlargements share the rest.
+    moved = {f"{n}(新址)": rooms * 30 for n, (_, rooms) in KINDERGARTEN_NEW_SITES.items()}
+    rest = KINDERGARTEN_PLACES - sum(moved.values())
+    share = [rest // 6 + (1 if k < rest % 6 else 0) for k in range(6)]
+    text = "完成区直二幼和朝阳镇中心幼儿园迁建，麻屯镇中心幼儿园、区直一幼、孟庄幼儿园、会盟镇中心幼儿园、平乐镇中心幼儿园、常袋镇中心幼儿园改扩建等8所幼儿园建设任务，新增幼儿学位1800个"
+    rows += [(n, "new", seats, text) for n, seats in moved.items()]
+    rows += [(n, "expansion", seats, text) for n, seats in zip(POLICY_KINDERGARTENS_ENLARGED, share)]
     ids = dict(zip(schools["name"], schools["school_id"]))
     return pd.DataFrame(
         [

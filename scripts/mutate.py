@@ -146,6 +146,14 @@ def _drop_entry(name: str, file: str, line: str, description: str, group: str = 
 MUTATIONS: tuple[Mutation, ...] = (
     # ------------------------------------------------------------------ rules of the model removed
     _m(
+        "moved-site-closes",
+        RULE,
+        PROBLEM,
+        "        close_by = np.minimum(close_by, moved_away_year(s))\n",
+        "",
+        "a school that moves to a new site (moves_to) need not close when the site opens",
+    ),
+    _m(
         "class-cap-row",
         RULE,
         BUILD,
@@ -938,6 +946,20 @@ MUTATIONS: tuple[Mutation, ...] = (
     _drop_line("check-closures", CHECK, "    _check_closures(ctx)", "check: _check_closures removed"),
     _drop_line("check-closures-table", CHECK, "    _check_closures_table(ctx)", "check: _check_closures_table removed"),
     _drop_line("check-boarding-towns", CHECK, "    _check_boarding_towns(ctx)", "check: _check_boarding_towns removed"),
+    _drop_line(
+        "check-public-kindergartens",
+        CHECK,
+        "    _check_public_kindergartens(ctx)",
+        "check: _check_public_kindergartens removed",
+    ),
+    _m(
+        "check-moved-site",
+        CHECKER,
+        CHECK,
+        '            if y >= moved and x not in ("closed", "missing"):',
+        "            if False:",
+        "check: a school that moves to a new site may stay open",
+    ),
     _drop_line("check-costs", CHECK, "    _check_costs(ctx)", "check: _check_costs removed"),
     _drop_line("check-objective", CHECK, "    _check_objective(ctx, terms)", "check: _check_objective removed"),
 )

@@ -25,10 +25,13 @@ import layout_opt as lo
 from layout_opt.check import COST_TERMS, VIOLATION_COLUMNS, bus_cost_per_year, check_plan
 
 from .test_model import (
+    KINDERGARTENS,
     boarding_town,
     closing_year,
     enrolled_far,
     growth_site,
+    kindergarten_move,
+    kindergarten_trip_limit,
     leaving_the_teaching_point,
     two_teaching_points,
 )
@@ -37,6 +40,8 @@ from .tiny import (
     ECONOMICS,
     EXACT,
     LOWER,
+    PRESCHOOL,
+    ROOM_KINDERGARTEN,
     ROOM_PRIMARY,
     TOWN_CODE,
     UPPER,
@@ -325,8 +330,30 @@ def build_first() -> Case:
     return case
 
 
+@pytest.fixture(scope="module")
+def kindergarten() -> Case:
+    """Kindergartens of a town (镇): A's 20 children of 小班 at the public KA (1 minute), F's
+    3 of 小班 and 3 of 中班 at the private KF next door, which adds a classroom (KA is 16
+    minutes away, beyond the 15-minute limit)."""
+    case = _solved(kindergarten_trip_limit(), KINDERGARTENS)
+    s = case.plan.schools.set_index("school_id")
+    assert (s.loc["KF", "added_classrooms"], s.loc["KF", "capital_cost_yuan"]) == (1, ROOM_KINDERGARTEN)
+    return case
+
+
+@pytest.fixture(scope="module")
+def moved() -> Case:
+    """KA moves to its new site KN, which opens in 2025: KA is closed in 2025."""
+    case = _solved(kindergarten_move(), KINDERGARTENS.replace(years=(2024, 2025)))
+    s = case.plan.schools.set_index(["school_id", "year"])
+    assert (s.loc[("KA", 2025), "status"], s.loc[("KN", 2025), "status"]) == ("closed", "new")
+    return case
+
+
 CASES = [
     "build_first",
+    "kindergarten",
+    "moved",
     "closure",
     "econ",
     "two_years",
@@ -971,3 +998,95 @@ def test_a_school_listed_twice_in_a_year(closure):
     s = closure.schools
     bad = closure.check(schools=pd.concat([s, s[s["school_id"] == "TPB"]], ignore_index=True))
     assert {("school listed", int(y), "TPB") for y in s.loc[s["school_id"] == "TPB", "year"]} <= found(bad)
+
+
+# --------------------------------------------------------------------------- kindergartens
+
+
+def test_a_kindergarten_child_beyond_the_trip_limit(kindergarten):
+    """F's children ride 16 minutes to KA, over the 15-minute limit of kindergartens."""
+    k = kindergarten
+    p = send(k, k.pupils, where(k.pupils, village_id=k.vid("F")), "KA")
+    bad = k.check(pupils=p, schools=restate(k, p))
+    assert ("day trip limit", 2024, f"{k.vid('F')}->KA") in found(bad)
+    assert "exceeds the 15-min day limit for preschool" in message(bad, "day trip limit")
+
+
+def test_kindergarten_classes_over_the_class_cap(kindergarten):
+    """KF's added classroom is dropped: F's 3 children of 小班 and 3 of 中班 are two classes
+    in one classroom."""
+    k = kindergarten
+    s = k.schools
+    s.loc[where(s, school_id="KF"), ["added_classrooms", "capital_cost_yuan"]] = [0, 0.0]
+    bad = k.check(schools=s)
+    assert ("class size cap", 2024, "KF") in found(bad)
+    assert "6 pupils need 2 classes at the caps but have 1 classrooms" in message(bad, "class size cap")
+
+
+def test_a_kindergarten_class_cap_of_its_own_year(kindergarten):
+    """With a 小班 cap of 10 (the 中班's and 大班's unchanged) A's 20 children of 小班 need
+    two classes at KA, which reports one."""
+    k = kindergarten
+    s = k.schools
+    s.loc[where(s, school_id="KA"), "classes"] = 1
+    bad = k.check(schools=s, scenario=k.plan.scenario.replace(class_cap_preschool_k1=10))
+    assert ("classes reported", 2024, "KA") in found(bad)
+    assert "1 classes reported, 2 needed" in message(bad, "classes reported")
+    assert ("classes reported", 2024, "KA") not in found(k.check(schools=s))  # one class of 20 at the cap of 25
+
+
+def test_a_kindergarten_child_boarding(kindergarten):
+    """F's children board at KF: kindergartens never board."""
+    k = kindergarten
+    p = k.pupils
+    p.loc[where(p, village_id=k.vid("F")), "mode"] = "boarding"
+    bad = k.check(pupils=p, schools=restate(k, p))
+    assert ("no boarding", 2024, f"{k.vid('F')}->KF") in found(bad)
+    assert set(message(bad, "no boarding", f"{k.vid('F')}->KF").split(" | ")) == {"preschool may not board"}
+
+
+def test_a_kindergarten_child_on_a_school_bus(kindergarten):
+    """F's children are marked as bus riders: kindergartens are not bused."""
+    k = kindergarten
+    p = k.pupils
+    p.loc[where(p, village_id=k.vid("F")), "bused"] = True
+    bad = k.check(pupils=p, schools=restate(k, p))
+    assert ("bus riders", 2024, f"{k.vid('F')}->KF") in found(bad)
+
+
+def test_a_town_without_an_open_public_kindergarten(kindergarten):
+    """KA, the town's only public kindergarten, is closed (its children moved to KF)."""
+    k = kindergarten
+    p = send(k, k.pupils, where(k.pupils, village_id=k.vid("A")), "KF")
+    s = restate(k, p)
+    s.loc[where(s, school_id="KA"), ["status", "classes", "teachers", "running_cost_yuan"]] = ["closed", 0, 0.0, 0.0]
+    c = pd.DataFrame([{"school_id": "KA", "name": "KA校", "year": 2024}])
+    bad = k.check(pupils=p, schools=s, closures=c.reindex(columns=k.closures.columns))
+    assert ("public kindergarten per town", 2024, TOWN_CODE) in found(bad)
+    assert message(bad, "public kindergarten per town") == "城关镇 has 0 open public kindergarten(s)"
+    assert ("public kindergarten per town", 2024, TOWN_CODE) not in found(k.check())
+
+
+def test_a_kindergarten_classroom_priced_as_a_school_seat(kindergarten):
+    """KF's classroom is costed at the school seat price (30 x 18,000) instead of the
+    kindergarten place price (30 x 39,400)."""
+    k = kindergarten
+    s = k.schools
+    s.loc[where(s, school_id="KF"), "capital_cost_yuan"] = 30 * 18_000.0
+    bad = k.check(schools=s)
+    assert ("capital cost", 2024, "KF") in found(bad)
+    assert PRESCHOOL in k.plan.pupils["band"].tolist()
+
+
+def test_a_moved_kindergarten_left_open_on_its_old_site(moved):
+    """KA keeps A's children in 2025 although its new site KN opens that year."""
+    k = moved
+    p = k.pupils
+    p = send(k, p, where(p, village_id=k.vid("A"), year=2025), "KA")
+    s = restate(k, p)
+    s.loc[where(s, school_id="KA", year=2025), ["status", "classes", "teachers"]] = ["open", 2, 3.0]
+    s.loc[where(s, school_id="KN", year=2025), ["classes", "teachers"]] = [0, 0.0]
+    bad = k.check(pupils=p, schools=s, closures=k.closures.iloc[0:0])
+    assert ("moved site closes", 2025, "KA") in found(bad)
+    assert message(bad, "moved site closes") == "KA校 moves to KN校 in 2025 but is open in 2025"
+    assert ("moved site closes", 2025, "KA") not in found(k.check())

@@ -95,10 +95,11 @@ def test_urban_units_larger_than_villages(mengjin):
 
 
 def test_enrolment_matches_villages(mengjin):
-    grades = [f"g{g}" for g in range(1, 13)]
+    grades = [*(f"g{g}" for g in range(1, 13)), "k1", "k2", "k3"]  # school grades and the kindergarten's
     assert (mengjin.schools[grades].sum() == mengjin.villages[grades].sum()).all()
     e = mengjin.enrolment
     assert e is not None and e["pupils"].sum() == mengjin.villages[grades].to_numpy().sum()
+    assert e.loc[e["grade"] > 12, "pupils"].sum() == mengjin.villages[["k1", "k2", "k3"]].to_numpy().sum() > 0
 
 
 def test_boarding_today_agrees_with_the_policy(mengjin):

@@ -16,9 +16,11 @@ from layout_opt import District, ValidationError, load_district
 from layout_opt.examples import current_enrolment, synthetic_district
 from layout_opt.examples.schools import today_boarders
 from layout_opt.io import ENROLMENT_FILE, write_district
-from layout_opt.schema import BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, grades_of_bands
+from layout_opt.schema import BANDS_OF_KIND, ENROLMENT_COLUMNS, SCHOOL_GRADE_COLUMNS, grades_of_bands
 
-GRADES = list(GRADE_COLUMNS)
+#: The school grades' columns: the synthetic districts and the examples' attendance have
+#: no kindergartens (Mengjin's are checked by the validation on load).
+GRADES = list(SCHOOL_GRADE_COLUMNS)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +198,7 @@ VILLAGE, SCHOOL, GRADE, PUPILS, BOARDERS = range(5)
         (ANY, VILLAGE, "900000009999", "village_id", "unknown village"),
         (ANY, VILLAGE, "90000000001", "village_id", "12-digit"),
         (ANY, SCHOOL, "S9999", "school_id", "unknown school"),
-        (ANY, GRADE, "13", "grade", "1 to 12"),
+        (ANY, GRADE, "16", "grade", "1 to 15"),
         (ANY, PUPILS, "0", "pupils", "1 to"),
         (ANY, PUPILS, "many", "pupils", "whole number"),
         (ANY, BOARDERS, "-1", "boarders", "0 to"),
@@ -206,7 +208,7 @@ VILLAGE, SCHOOL, GRADE, PUPILS, BOARDERS = range(5)
         "unknown village",
         "11-digit village",
         "unknown school",
-        "grade 13",
+        "grade 16",
         "no pupils",
         "text pupils",
         "negative boarders",

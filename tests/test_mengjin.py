@@ -1,8 +1,8 @@
 """The bundled 2024-2026 plan under the policy defaults, bounded from both sides.
 
-Recorded from ``layout-opt plan --data data --scenario scenarios/default.toml`` (three
-runs, identical files): objective 5,069,048,197.62 yuan, proven bound 5,068,793,686.38
-yuan.  Each unit is solved to a relative gap of 1e-4 (``UNIT_GAP``), so another run, or
+Recorded from ``layout-opt plan --data data --scenario scenarios/default.toml`` on the data
+with kindergartens (the main job and this test's solve gave the same plan): objective
+6,399,875,034.24 yuan, proven bound 6,399,581,251.08 yuan.  Each unit is solved to a relative gap of 1e-4 (``UNIT_GAP``), so another run, or
 another machine, may return any plan whose objective lies between the proven bound and
 the bound plus that gap; an objective below the recorded bound would be a plan cheaper
 than proven possible (a rule lost), one above the margin a weaker solve.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from layout_opt.model.solve import UNIT_GAP
 
-RECORDED_BOUND_YUAN = 5_068_793_686.38
-RECORDED_OBJECTIVE_YUAN = 5_069_048_197.62
+RECORDED_BOUND_YUAN = 6_399_581_251.08
+RECORDED_OBJECTIVE_YUAN = 6_399_875_034.24
 
 
 def test_the_bundled_plan_lies_between_the_proven_bound_and_the_gap_above_it(mengjin_plan):
@@ -35,3 +35,16 @@ def test_the_bundled_plan_keeps_the_policy_targets(mengjin_plan):
     assert s["unserved_pupils"] == 0
     assert s["moves"]["2024"]["reassignment"] == 0
     assert s["check"]["violations"] == 0
+
+
+def test_the_bundled_plan_places_the_kindergarten_children_near_home(mengjin_plan):
+    """The preschool band is planned: every child of 小班-大班 is placed by day within 15
+    minutes, on no bus; 区直二幼 and 朝阳镇中心幼儿园 close the year their new sites open."""
+    p = mengjin_plan.pupils
+    kg = p[p["band"] == "preschool"]
+    assert kg["pupils"].sum() > 0 and set(kg["mode"]) == {"day"} and not kg["bused"].any()
+    assert kg["travel_min"].max() <= 15.0
+    s = mengjin_plan.schools.set_index(["name", "year"])["status"]
+    assert [s[("区直二幼", y)] for y in (2024, 2025, 2026)] == ["open", "closed", "closed"]
+    assert [s[("朝阳镇中心幼儿园", y)] for y in (2024, 2025, 2026)] == ["open", "open", "closed"]
+    assert s[("区直二幼(新址)", 2025)] == "new" and s[("朝阳镇中心幼儿园(新址)", 2026)] == "new"

@@ -26,6 +26,8 @@ from .tiny import (
     EXACT,
     JUNIOR,
     LOWER,
+    PRESCHOOL,
+    ROOM_KINDERGARTEN,
     ROOM_PRIMARY,
     SENIOR,
     TOWN_CODE,
@@ -1064,4 +1066,110 @@ def test_pupils_who_stay_choose_their_mode_in_grade_4():
     assert (p.loc[(2025, 4), "school_id"], p.loc[(2025, 4), "mode"]) == ("CP", "boarding")
     assert plan.moves["year"].tolist() == [2024]
     assert t.brute(sc).cost == pytest.approx(objective(plan), abs=0.01)
+    assert_clean(t, plan)
+
+
+# --------------------------------------------------------------------------- kindergartens
+
+#: Kindergartens alone, in a town (镇): the public-kindergarten rule applies.
+KINDERGARTENS = EXACT.replace(bands=(PRESCHOOL,))
+
+
+def kindergarten_class_cap() -> Tiny:
+    """Village A's 30 children of 小班 (class cap 25) and its public kindergarten KA (one
+    classroom, room for three more, 1 minute); kindergarten KB, 20 minutes away (beyond
+    the trip limit), has two classrooms and no children."""
+    return Tiny(
+        villages=[V("A", grades(preschool=(30, 0, 0)), ur=121), V("B", grades(), ur=121)],
+        schools=[
+            S("KA", "kindergarten", "A", classrooms=1, max_added=3, enrol=0),
+            S("KB", "kindergarten", "B", classrooms=2, enrol=0),
+        ],
+        minutes={("A", "KA"): 1, ("A", "KB"): 20, ("B", "KA"): 20, ("B", "KB"): 1},
+        town_kind="town",
+    )
+
+
+def test_the_kindergarten_class_cap_adds_a_classroom():
+    """30 children of 小班 make two classes of at most 25: KA adds a classroom for
+    1,182,000 yuan (KB is out of reach).  At a cap of 30 one class is enough and nothing
+    is built; with a 25-minute limit the children ride 20 minutes to KB's empty
+    classrooms instead (30 x 20 x 633.33 = 380,000 yuan)."""
+    t = kindergarten_class_cap()
+    plan = t.solve(KINDERGARTENS)
+    ka = school_row(plan, "KA")
+    assert (ka["classes"], ka["added_classrooms"], ka["enrolment"]) == (2, 1, 30)
+    assert objective(plan) == pytest.approx(ROOM_KINDERGARTEN + 30 * 1 * DAY_MIN, abs=0.01)
+    assert_clean(t, plan)
+    loose = t.solve(KINDERGARTENS, class_cap_preschool_k1=30)
+    assert (school_row(loose, "KA")["classes"], school_row(loose, "KA")["added_classrooms"]) == (1, 0)
+    assert objective(loose) == pytest.approx(30 * 1 * DAY_MIN, abs=0.01)
+    far = t.solve(KINDERGARTENS, day_limit_preschool_min=25.0)
+    assert assigned(far)[(t.vid("A"), PRESCHOOL)] == "KB"
+    assert objective(far) == pytest.approx(30 * 20 * DAY_MIN, abs=0.01)
+
+
+def kindergarten_trip_limit() -> Tiny:
+    """Village A's 20 children of 小班 at its public kindergarten KA (three classrooms, 1
+    minute); village F's 3 children of 小班 and 3 of 中班 (two classes) next to the private
+    kindergarten KF (one classroom, room for one more) and 16 minutes from KA."""
+    return Tiny(
+        villages=[V("A", grades(preschool=(20, 0, 0)), ur=121), V("F", grades(preschool=(3, 3, 0)), ur=121)],
+        schools=[
+            S("KA", "kindergarten", "A", classrooms=3, enrol=0),
+            S("KF", "kindergarten", "F", classrooms=1, max_added=1, enrol=0, ownership="private"),
+        ],
+        minutes={("A", "KA"): 1, ("A", "KF"): 16, ("F", "KA"): 16, ("F", "KF"): 1},
+        town_kind="town",
+    )
+
+
+def test_the_kindergarten_trip_limit_keeps_children_near_home():
+    """Within the 15-minute limit F's children stay at KF, which adds a classroom
+    (1,182,000 yuan); with a 20-minute limit they ride 16 minutes to KA's spare classrooms
+    instead (6 x 16 x 633.33 = 60,800 yuan), on no bus (kindergartens are not bused)."""
+    t = kindergarten_trip_limit()
+    plan = t.solve(KINDERGARTENS)
+    assert assigned(plan)[(t.vid("F"), PRESCHOOL)] == "KF"
+    assert school_row(plan, "KF")["added_classrooms"] == 1
+    assert objective(plan) == pytest.approx(ROOM_KINDERGARTEN + (20 + 6) * DAY_MIN, abs=0.01)
+    assert_clean(t, plan)
+    far = t.solve(KINDERGARTENS, day_limit_preschool_min=20.0)
+    assert assigned(far)[(t.vid("F"), PRESCHOOL)] == "KA"
+    assert objective(far) == pytest.approx((20 + 6 * 16) * DAY_MIN, abs=0.01)
+    p = far.pupils[far.pupils["village_id"] == t.vid("F")]
+    assert set(p["mode"]) == {"day"} and not p["bused"].any()
+    assert_clean(t, far)
+
+
+def test_a_town_needs_a_public_kindergarten():
+    """The town's only kindergarten near F is private; with KA made private too the town
+    has no public kindergarten, which the pre-solve check names; as a subdistrict (街道)
+    the rule does not apply."""
+    t = kindergarten_trip_limit()
+    t.schools[0] = S("KA", "kindergarten", "A", classrooms=3, enrol=0, ownership="private")
+    with pytest.raises(InfeasibleError, match="no public kindergarten"):
+        t.solve(KINDERGARTENS)
+    t.town_kind = "subdistrict"
+    assert_clean(t, t.solve(KINDERGARTENS))
+
+
+def kindergarten_move() -> Tiny:
+    """:func:`kindergarten_trip_limit` with 20 children of 中班 more in A, and KA moving to
+    its new site KN (迁建: six classrooms, 3 minutes from A), which opens in 2025."""
+    t = kindergarten_trip_limit()
+    t.villages[0] = V("A", grades(preschool=(20, 20, 0)), ur=121)
+    t.schools[0] = S("KA", "kindergarten", "A", classrooms=3, enrol=0, moves_to="KN")
+    t.schools.append(S("KN", "kindergarten", "A", classrooms=6, status="planned", open_year=2025, planned_seats=180))
+    t.minutes |= {("A", "KN"): 3, ("F", "KN"): 16}
+    return t
+
+
+def test_a_kindergarten_moved_to_a_new_site_closes_when_it_opens():
+    """In 2024 A's children go to KA; in 2025 KA is closed and they are at KN."""
+    t = kindergarten_move()
+    plan = t.solve(KINDERGARTENS, years=(2024, 2025))
+    assert assigned(plan, 2024)[(t.vid("A"), PRESCHOOL)] == "KA"
+    assert assigned(plan, 2025)[(t.vid("A"), PRESCHOOL)] == "KN"
+    assert school_row(plan, "KA", 2025)["status"] == "closed" and school_row(plan, "KN", 2025)["status"] == "new"
     assert_clean(t, plan)

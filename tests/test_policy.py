@@ -37,6 +37,12 @@ def test_mengjin_targets_are_read_from_the_data(mengjin):
     assert policy.relocation_of("孟津一高").site_name == "原一高校址"
     assert policy.relocation_of("孟津一中").site_name == "孟津一中校址"
     assert policy.relocation_of("权庄小学") is None
+    # 四(一) 学前教育增容普惠: 7096万元, 新增幼儿学位1800个; 每个镇区…现代化幼儿园1所
+    assert (policy.kindergarten_places, policy.kindergarten_build_yuan, policy.public_kindergartens_per_town) == (
+        1800,
+        70_960_000.0,
+        1,
+    )
     # a study of part of the district does not inherit the whole district's targets
     assert mengjin.subset(["麻屯镇"]).policy is None
 
@@ -49,6 +55,7 @@ def test_optional_keys_may_be_left_out(tmp_path):
     text = 'document = "某区文件"\nend_year = 2030\nclosures = 5\ncompulsory_seats = 0\ncompulsory_build_yuan = 1.5e7\n'
     policy = read_policy(_folder(tmp_path, text))
     assert (policy.closures, policy.compulsory_build_yuan, policy.senior_relocation) == (5, 1.5e7, ())
+    assert (policy.kindergarten_places, policy.kindergarten_build_yuan) == (None, None)
 
 
 # id, text replacing part of Mengjin's file (old -> new), record, field, words of the message
@@ -57,6 +64,13 @@ CASES = [
     ("text for a number", ("compulsory_seats = 5540", 'compulsory_seats = "5540"'), "-", "compulsory_seats", "whole"),
     ("year out of range", ("end_year = 2026", "end_year = 1826"), "-", "end_year", "year"),
     ("missing key", ("closures = 70\n", ""), "-", "closures", "missing"),
+    (
+        "negative kindergarten places",
+        ("kindergarten_places = 1800", "kindergarten_places = -1800"),
+        "-",
+        "kindergarten_places",
+        "at least 0",
+    ),
     ("unknown key", ("closures = 70", "closures = 70\nclosure = 70"), "-", "closure", "unknown field"),
     (
         "unknown outcome",

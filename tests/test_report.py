@@ -124,7 +124,8 @@ def test_the_fixture_exercises_every_part(plan):
 
 
 def test_tables_have_the_documented_columns(tables):
-    assert list(tables) == ["additions", "towns", "policy", "projects", "stranded", "senior"]
+    assert list(tables) == ["additions", "towns", "policy", "projects", "stranded", "senior", "kindergartens"]
+    assert list(tables["kindergartens"].columns) == report.KINDERGARTEN_TOWN_COLUMNS
     assert list(tables["additions"].columns) == report.ADDITION_COLUMNS
     assert list(tables["towns"].columns) == report.TOWN_COLUMNS
     assert list(tables["policy"].columns) == report.POLICY_COLUMNS
@@ -348,7 +349,8 @@ def test_senior_table_follows_the_closed_high_school(plan, tables):
 
 def test_workbook_sheets_are_chinese(plan):
     sheets = report.workbook_sheets(plan, POLICY_PROJECTS, forecast=horizon_forecast(plan, 0.5))
-    expected = [n for k, n in report.SHEET_NAMES.items() if k != "sensitivity"]  # no sensitivity rows
+    # no sensitivity rows, and the test district has no kindergartens
+    expected = [n for k, n in report.SHEET_NAMES.items() if k not in ("sensitivity", "kindergartens")]
     assert list(sheets) == expected
     for name, table in sheets.items():
         assert len(name) <= 31 and CJK.search(name), name
@@ -613,3 +615,40 @@ def test_geopackage_has_chinese_labels(plan, tmp_path):
     assert (schools.loc[schools["status"] == "open", "状态"] == "保留").all()
     lines = gpd.read_file(tmp_path / "plan.gpkg", layer="assignment_lines")
     assert set(lines["走读寄宿"]) <= {"走读", "寄宿"} and lines["学段"].str.contains("年级|初中|高中").all()
+
+
+def test_the_report_compares_kindergartens_with_the_policy():
+    """The tiny town of kindergartens: KF adds a classroom (30 places, 1,182,000 yuan)
+    against a policy of 100 places and 2 M yuan; KA is the town's public kindergarten."""
+    from layout_opt.policy import Policy
+
+    from .test_model import KINDERGARTENS, kindergarten_trip_limit
+    from .tiny import ROOM_KINDERGARTEN
+
+    t = kindergarten_trip_limit()
+    plan = t.solve(KINDERGARTENS)
+    policy = Policy(
+        document="测试",
+        end_year=2024,
+        closures=0,
+        compulsory_seats=0,
+        compulsory_build_yuan=0.0,
+        kindergarten_places=100,
+        kindergarten_build_yuan=2_000_000.0,
+        public_kindergartens_per_town=1,
+    )
+    projects = pd.DataFrame(
+        {"project": ["KF扩建", "KA扩建"], "school_id": ["KF", "KA"], "type": "expansion", "seats": [30, 30]}
+    )
+    pol = report.policy_table(plan, projects, policy).set_index("item")
+    assert pol.loc["kindergarten_places", ["policy", "plan", "difference"]].tolist() == [100, 30, -70]
+    assert pol.loc["kindergarten_build_yuan", "plan"] == pytest.approx(ROOM_KINDERGARTEN)
+    assert pol.loc["kindergarten_projects", ["policy", "plan"]].tolist() == [2, 1]
+    assert "未实施: KA扩建" in pol.loc["kindergarten_projects", "note"]
+    assert pol.loc["public_kindergarten_towns", ["policy", "plan"]].tolist() == [1, 1]
+    kt = report.kindergarten_towns_table(plan).iloc[0]
+    assert (kt["public_open"], kt["private_open"], kt["children"], kt["added_places"]) == (1, 1, 26, 30)
+    page = report.render_html(plan, projects, policy=policy)
+    assert "小结: 在园幼儿2024年26人" in page and "新增幼儿学位30个(改扩建30个, 新址0个), 政策目标100个" in page
+    sheets = report.workbook_sheets(plan, projects, policy=policy)
+    assert sheets["幼儿园(镇街)"]["每镇至少1所公办幼儿园"].tolist() == ["是"]

@@ -291,7 +291,13 @@ def test_route_from_matrix_core():
 
 def test_params_from_scenario_and_validation():
     p = RoutingParams.from_scenario(Scenario().replace(day_limit_lower_primary_min=25), stop_min=0.5)
-    assert dict(p.ride_limit_min) == {"lower_primary": 25.0, "upper_primary": 40.0, "junior": 45.0, "senior": 60.0}
+    assert dict(p.ride_limit_min) == {
+        "lower_primary": 25.0,
+        "upper_primary": 40.0,
+        "junior": 45.0,
+        "senior": 60.0,
+        "preschool": 15.0,
+    }
     assert p.stop_min == 0.5
     assert RoutingParams(vehicles=[56, (35, 2)]).vehicles == (VehicleType(56), VehicleType(35, 2))
     with pytest.raises(ValueError, match="unknown band"):

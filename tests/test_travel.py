@@ -332,7 +332,7 @@ def test_mengjin_north_bank_crosses_only_at_bridges(mengjin):
 def test_mengjin_matrix(mengjin):
     v, s = mengjin.villages, mengjin.schools
     tm = travel_time_matrix(mengjin.roads, v, s, cutoff_min=90)
-    assert tm.minutes.shape == (270, 223)
+    assert tm.minutes.shape == (270, 383)  # 223 schools and 160 kindergartens
     assert list(tm.origin_ids) == list(v["village_id"]) and list(tm.destination_ids) == list(s["school_id"])
     assert tm.far_points.empty and tm.disconnected.empty
     finite = np.isfinite(tm.minutes)

@@ -184,11 +184,11 @@ CASES = [
     ),
     (
         "unknown kind",
-        _set("schools.geojson", "school_id", PRIMARY, "kind", "kindergarten"),
+        _set("schools.geojson", "school_id", PRIMARY, "kind", "creche"),
         "schools.geojson",
         PRIMARY,
         "kind",
-        "kindergarten",
+        "creche",
     ),
     (
         "grades not matching kind",
@@ -204,7 +204,7 @@ CASES = [
         "schools.geojson",
         PRIMARY,
         "g8",
-        "does not teach grade 8",
+        "does not teach g8",
     ),
     (
         "planned project without open_year",
@@ -419,12 +419,52 @@ CASES = [
         "whole number",
     ),
     (
-        "attendance: grade 13",
-        _set_enrolment(4, "grade", lambda old: "13"),
+        "attendance: grade 16",
+        _set_enrolment(4, "grade", lambda old: "16"),
         "enrolment.csv",
         "line 4",
         "grade",
-        "1 to 12",
+        "1 to 15",
+    ),
+    (
+        "a school moving to a project of another kind",
+        _set("schools.geojson", "school_id", PRIMARY, "moves_to", "S0030"),
+        "schools.geojson",
+        PRIMARY,
+        "moves_to",
+        "is a junior, this school a primary",
+    ),
+    (
+        "a school moving to an open school",
+        _set("schools.geojson", "school_id", PRIMARY, "moves_to", JUNIOR),
+        "schools.geojson",
+        PRIMARY,
+        "moves_to",
+        "not a planned project",
+    ),
+    (
+        "unknown ownership",
+        _set("schools.geojson", "school_id", PRIMARY, "ownership", "church"),
+        "schools.geojson",
+        PRIMARY,
+        "ownership",
+        "church",
+    ),
+    (
+        "kindergarten children in a primary",
+        _set("schools.geojson", "school_id", PRIMARY, "k2", 12),
+        "schools.geojson",
+        PRIMARY,
+        "k2",
+        "does not teach k2",
+    ),
+    (
+        "a school moving to an unknown school",
+        _set("schools.geojson", "school_id", PRIMARY, "moves_to", "S9999"),
+        "schools.geojson",
+        PRIMARY,
+        "moves_to",
+        "no school 'S9999'",
     ),
     (
         "pupils but no classes",
@@ -605,7 +645,10 @@ def test_policy_projects_are_read_typed(mengjin):
 
     table = read_policy_projects(DATA, school_ids=mengjin.schools["school_id"])
     assert list(table.columns) == ["project", "school_id", "type", "seats", "policy_text"]
-    assert table["seats"].dtype == "int64" and table["seats"].sum() == 1620 + 1620 + 1080 + 150
+    school = ~table["project"].str.contains("幼")
+    assert table["seats"].dtype == "int64" and table.loc[school, "seats"].sum() == 1620 + 1620 + 1080 + 150
+    # the eight kindergarten projects share the policy's 1,800 places (新增幼儿学位1800个)
+    assert (~school).sum() == 8 and table.loc[~school, "seats"].sum() == 1800
     assert read_policy_projects(DATA / "nowhere") is None
 
 

@@ -23,7 +23,8 @@ appraisal years, no discounting; running, teacher and bus prices set to 0):
   10/60 yuan x 10 years = 6,333.33 yuan (:data:`DAY_MIN`);
 * one pupil-minute of a weekly boarding trip: 2 x 38 x 10/60 x 10 = 1,266.67 yuan
   (:data:`BOARD_MIN`), plus 2,000 x 10 = 20,000 yuan a boarder (:data:`BOARDER`);
-* a primary classroom: 45 seats x 18,000 = 810,000 yuan; junior and senior: 900,000;
+* a primary classroom: 45 seats x 18,000 = 810,000 yuan; junior and senior: 900,000; a
+  kindergarten's: 30 places (a 中班) x 39,400 = 1,182,000;
 * a bed: 12,000 yuan.
 """
 
@@ -41,7 +42,9 @@ import layout_opt as lo
 from layout_opt import Scenario
 from layout_opt.check import check_plan
 from layout_opt.examples import METRIC_CRS
+from layout_opt.schema import N_GRADES, grade_column
 from layout_opt.travel import TravelMatrix
+from layout_opt.validate.tables import grades_text
 
 TOWN_CODE = "410322100"
 X0, Y0 = 600_000.0, 3_850_000.0
@@ -49,10 +52,11 @@ X0, Y0 = 600_000.0, 3_850_000.0
 #: (30 km/h): a 1-minute trip is a 0.5-km walk, 5 minutes a 2.5-km bus ride.
 KM_PER_MIN = 0.5
 
-LOWER, UPPER, JUNIOR, SENIOR = "lower_primary", "upper_primary", "junior", "senior"
+LOWER, UPPER, JUNIOR, SENIOR, PRESCHOOL = "lower_primary", "upper_primary", "junior", "senior", "preschool"
 
 #: The grades each kind of school teaches, restated from the policy's school types
-#: (教学点 grades 1-3, 小学 1-6, 初中 7-9, 九年一贯制 1-9, 高中 10-12).
+#: (教学点 grades 1-3, 小学 1-6, 初中 7-9, 九年一贯制 1-9, 高中 10-12; a kindergarten's
+#: 小班, 中班 and 大班 are grades 13-15).
 KIND_GRADES: dict[str, range] = {
     "teaching_point": range(1, 4),
     "primary": range(1, 7),
@@ -60,12 +64,14 @@ KIND_GRADES: dict[str, range] = {
     "junior": range(7, 10),
     "nine_year": range(1, 10),
     "high": range(10, 13),
+    "kindergarten": range(13, 16),
 }
 BAND_GRADES: dict[str, tuple[int, ...]] = {
     LOWER: (1, 2, 3),
     UPPER: (4, 5, 6),
     JUNIOR: (7, 8, 9),
     SENIOR: (10, 11, 12),
+    PRESCHOOL: (13, 14, 15),
 }
 
 #: Travel, boarding and capital only: the yearly running, teacher and bus prices are 0,
@@ -102,6 +108,8 @@ BOARD_MIN = 2 * 38 * 10 / 60 * 10
 BOARDER = 2_000 * 10
 ROOM_PRIMARY = 45 * 18_000
 ROOM_JUNIOR = 50 * 18_000
+#: A kindergarten classroom: a 中班 of 30 places x 39,400 yuan.
+ROOM_KINDERGARTEN = 30 * 39_400
 BED = 12_000
 #: A bus a year: 500,000 / 15 years + driver 60,000 + attendant 40,000 + upkeep 20,000.
 BUS_YEAR = 500_000 / 15 + 60_000 + 40_000 + 20_000
@@ -109,10 +117,13 @@ BUS_YEAR = 500_000 / 15 + 60_000 + 40_000 + 20_000
 PUPILS_PER_BUS = 56 * 0.85
 
 
-def grades(lower: tuple = (), upper: tuple = (), junior: tuple = (), senior: tuple = ()) -> list[int]:
-    """Pupils of grades 1-12 from per-band triples (missing bands are 0)."""
+def grades(
+    lower: tuple = (), upper: tuple = (), junior: tuple = (), senior: tuple = (), preschool: tuple = ()
+) -> list[int]:
+    """Pupils of grades 1-15 from per-band triples (missing bands are 0; ``preschool`` are
+    the kindergarten's 小班, 中班 and 大班)."""
     out: list[int] = []
-    for part in (lower, upper, junior, senior):
+    for part in (lower, upper, junior, senior, preschool):
         out += list(part) + [0] * (3 - len(part))
     return out
 
@@ -150,6 +161,8 @@ class S:
     open_year: int = 0
     planned_seats: int = 0
     classes: int | None = None
+    ownership: str = "public"
+    moves_to: str = ""
 
 
 @dataclass
@@ -206,13 +219,14 @@ class Tiny:
         )
 
     def demand(self, years: tuple[int, ...]) -> np.ndarray:
-        """``(K, V, 12)``: the villages' pupils every year, or ``demand_by_year``."""
+        """``(K, V, 15)``: the villages' pupils every year, or ``demand_by_year`` (lists of
+        12 school grades are read with no kindergarten children)."""
         if self.demand_by_year is None:
-            base = np.array([v.pupils for v in self.villages], dtype=np.int64)
+            base = np.array([_full(v.pupils) for v in self.villages], dtype=np.int64)
             return np.repeat(base[None], len(years), axis=0)
         assert len(self.demand_by_year) == len(years), "one demand per plan year"
         return np.array(
-            [[yr.get(v.key, v.pupils) for v in self.villages] for yr in self.demand_by_year], dtype=np.int64
+            [[_full(yr.get(v.key, v.pupils)) for v in self.villages] for yr in self.demand_by_year], dtype=np.int64
         )
 
     def scenario(self, scenario: Scenario = EXACT, **changes) -> Scenario:
@@ -232,14 +246,19 @@ class Tiny:
         return brute_force(self, sc, allow_reopen=allow_reopen)
 
 
+def _full(pupils: list[int]) -> list[int]:
+    """``pupils`` by grade padded with zeros to all 15 grades."""
+    return list(pupils) + [0] * (N_GRADES - len(pupils))
+
+
 def village_id(key: str, villages: list[V]) -> str:
     return f"4103221{[v.key for v in villages].index(key):05d}"
 
 
 def _today(t: Tiny) -> tuple[dict[str, list[int]], dict[str, list[int]], pd.DataFrame | None]:
     """Base-year pupils by grade of each village and school, and the attendance frame."""
-    v_today = {v.key: [0] * 12 for v in t.villages}
-    s_today = {s.sid: [0] * 12 for s in t.schools}
+    v_today = {v.key: [0] * N_GRADES for v in t.villages}
+    s_today = {s.sid: [0] * N_GRADES for s in t.schools}
     if t.attendance is None:
         for s in t.schools:
             if s.status != "open":
@@ -272,7 +291,7 @@ def make_district(t: Tiny) -> lo.District:
             "population": 5_000,
             "coord_source": "synthetic",
         }
-        row |= {f"g{g}": int(n) for g, n in zip(range(1, 13), v_today[v.key])}
+        row |= {grade_column(g): int(n) for g, n in zip(range(1, N_GRADES + 1), v_today[v.key])}
         row |= {f"a{a}": 0 for a in range(6)}
         vrows.append((row, Point(X0 + 500.0 * k, Y0)))
     villages = gpd.GeoDataFrame([r for r, _ in vrows], geometry=[p for _, p in vrows], crs=METRIC_CRS)
@@ -280,7 +299,6 @@ def make_district(t: Tiny) -> lo.District:
     srows = []
     for k, s in enumerate(t.schools):
         h = host[s.host]
-        gr = list(KIND_GRADES[s.kind])
         enrol = s_today[s.sid]
         n = sum(enrol)
         classes = s.classes
@@ -292,7 +310,7 @@ def make_district(t: Tiny) -> lo.District:
             "town_code": h.town,
             "kind": s.kind,
             "ur_code": h.ur,
-            "grades": f"{gr[0]}-{gr[-1]}",
+            "grades": grades_text(s.kind),
             "classrooms": s.classrooms,
             "classes": classes,
             "beds": s.beds,
@@ -301,8 +319,10 @@ def make_district(t: Tiny) -> lo.District:
             "open_year": s.open_year,
             "planned_seats": s.planned_seats,
             "village_id": t.vid(s.host),
+            "ownership": s.ownership,
+            "moves_to": s.moves_to,
         }
-        row |= {f"g{g}": enrol[g - 1] for g in range(1, 13)}
+        row |= {grade_column(g): enrol[g - 1] for g in range(1, N_GRADES + 1)}
         srows.append((row, Point(X0 + 500.0 * [v.key for v in t.villages].index(s.host) + 100.0, Y0 + 50.0 * k)))
     schools = gpd.GeoDataFrame([r for r, _ in srows], geometry=[p for _, p in srows], crs=METRIC_CRS)
     towns = gpd.GeoDataFrame(

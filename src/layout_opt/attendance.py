@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from ortools.graph.python import min_cost_flow
 
-from .schema import ALL_GRADES, BANDS_OF_KIND, band_of_grade
+from .schema import ALL_GRADES, BANDS_OF_KIND, band_of_grade, grade_column
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +71,10 @@ def infer_attendance(villages: pd.DataFrame, schools: pd.DataFrame, travel) -> p
     sid = open_s["school_id"].astype(str).to_numpy()
     frames = []
     for g in ALL_GRADES:
-        supply = villages[f"g{g}"].to_numpy(np.int64)
+        supply = villages[grade_column(g)].to_numpy(np.int64)
         band = band_of_grade(g)
         teaches = np.array([band in BANDS_OF_KIND[k] for k in open_s["kind"]])
-        capacity = np.where(teaches, open_s[f"g{g}"].to_numpy(np.int64), 0)
+        capacity = np.where(teaches, open_s[grade_column(g)].to_numpy(np.int64), 0)
         flows = _transport(supply, capacity, cost)
         if flows.sum() < min(supply.sum(), capacity.sum()):
             raise RuntimeError(f"could not match the pupils of grade {g} to schools")  # pragma: no cover
@@ -92,7 +92,7 @@ def infer_attendance(villages: pd.DataFrame, schools: pd.DataFrame, travel) -> p
     att["boarders"] = 0
     beds = dict(zip(sid, open_s["beds"].to_numpy(np.int64)))
     t_of = pd.Series(tm[pd.Index(vid).get_indexer(att["village_id"]), pd.Index(sid).get_indexer(att["school_id"])])
-    boards = att["grade"].map(lambda g: band_of_grade(g) != "lower_primary").to_numpy()
+    boards = att["grade"].map(lambda g: band_of_grade(g) not in ("lower_primary", "preschool")).to_numpy()
     order = np.lexsort((att["village_id"].to_numpy(), -np.nan_to_num(t_of.to_numpy(), posinf=1e9)))
     left = dict(beds)
     boarders = np.zeros(len(att), dtype=np.int64)

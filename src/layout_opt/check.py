@@ -23,7 +23,18 @@ import numpy as np
 import pandas as pd
 
 from .scenario import Scenario
-from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND, SIZE_CAP_CLASS_OF_KIND, band_of_grade
+from .schema import (
+    ALL_GRADES,
+    BANDS,
+    BANDS_OF_KIND,
+    GRADES_OF_BAND,
+    LEVEL_OF_BAND,
+    N_GRADES,
+    SCHOOL_GRADES,
+    SIZE_CAP_CLASS_OF_KIND,
+    band_of_grade,
+    grade_column,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .district import District
@@ -31,8 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 VIOLATION_COLUMNS = ["rule", "year", "record", "message"]
 
-#: The first grade of each school level: its pupils are all new entrants.
-ENTRY_GRADES: tuple[int, ...] = (1, 7, 10)
+#: The first grade of each level: its pupils are all new entrants.
+ENTRY_GRADES: tuple[int, ...] = (1, 7, 10, 13)
 
 
 @dataclass
@@ -59,6 +70,7 @@ class _Inputs:
     village_zone: dict[str, str]
     school_zone: dict[str, str]
     today: set[tuple[str, str, int]]
+    bands: tuple[str, ...] = ()
     records: dict[str, dict] = field(default_factory=dict)
     candidate: dict[str, bool] = field(default_factory=dict)
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -92,7 +104,7 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
     travel : layout_opt.travel.TravelMatrix
         Minutes (and kilometres) from villages to schools.
     demand : numpy.ndarray
-        Pupils ``(years, villages, 12)`` in the district's village order.
+        Pupils ``(years, villages, 15)`` in the district's village order.
 
     Returns
     -------
@@ -131,6 +143,7 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
         school_zone=school_zone,
         today=today,
         records=s.to_dict("index"),
+        bands=district.planned_bands(scenario),
     )
     ctx.candidate = {sid: _is_candidate(rec, scenario) for sid, rec in ctx.records.items()}
     _check_schools_table(ctx)
@@ -147,6 +160,7 @@ def check_plan(plan, district, scenario: Scenario, travel: TravelMatrix, demand:
     _check_closures(ctx)
     _check_closures_table(ctx)
     _check_boarding_towns(ctx)
+    _check_public_kindergartens(ctx)
     _check_costs(ctx)
     return pd.DataFrame(ctx.out, columns=VIOLATION_COLUMNS)
 
@@ -192,7 +206,7 @@ def _check_pupils_conserved(ctx: _Inputs) -> None:
     table sums the pupils table."""
     p, v = ctx.plan.pupils, ctx.villages
     got = p.groupby(["year", "village_id", "grade"])["pupils"].sum()
-    grades = [g for b in ctx.scenario.bands for g in GRADES_OF_BAND[b]]
+    grades = [g for b in ctx.bands for g in GRADES_OF_BAND[b]]
     for k, y in enumerate(ctx.years):
         for g in grades:
             need = ctx.demand[k][:, g - 1]
@@ -232,7 +246,7 @@ def _check_pupils(ctx: _Inputs) -> list:
         if r.school_id not in s.index:
             ctx.bad("known school", r.year, r.school_id, "school not in the district")
             continue
-        if not 1 <= int(r.grade) <= 12 or band_of_grade(int(r.grade)) != r.band:
+        if not 1 <= int(r.grade) <= N_GRADES or band_of_grade(int(r.grade)) != r.band:
             ctx.bad("grade and band", r.year, f"{r.village_id}/g{r.grade}", f"grade {r.grade} is not in band {r.band}")
             continue
         known.append(r)
@@ -372,8 +386,10 @@ def _check_enrolled_stay(ctx: _Inputs) -> None:
             if yy != y0:
                 continue
             g = g0 + (y - y0)
+            if g > N_GRADES:
+                continue
             now = int(pupils.get((y, vid, g), 0))
-            if now == 0 or g > 12 or band_of_grade(g) not in ctx.scenario.bands:
+            if now == 0 or band_of_grade(g) not in ctx.bands:
                 continue
             if LEVEL_OF_BAND[band_of_grade(g)] != LEVEL_OF_BAND[band_of_grade(g0)]:
                 continue
@@ -416,7 +432,7 @@ def _school_year_pupils(known: list) -> tuple[dict[tuple, np.ndarray], dict[tupl
     board: dict[tuple, dict[str, int]] = {}
     for r in known:
         key = (r.school_id, int(r.year))
-        grade_pupils.setdefault(key, np.zeros(12))[int(r.grade) - 1] += int(r.pupils)
+        grade_pupils.setdefault(key, np.zeros(N_GRADES))[int(r.grade) - 1] += int(r.pupils)
         if r.mode == "boarding":
             lv = board.setdefault(key, {})
             lv[LEVEL_OF_BAND[r.band]] = lv.get(LEVEL_OF_BAND[r.band], 0) + int(r.pupils)
@@ -433,8 +449,9 @@ def _classes_needed(kind: str, pupils: np.ndarray, scenario: Scenario, today_per
             cap = max(scenario.class_cap_teaching_point, today_per_class)
             need += math.ceil(pupils[grades].sum() / cap - 1e-9)
         else:
-            cap = max(scenario.class_cap(band), today_per_class)
-            need += sum(math.ceil(pupils[g] / cap - 1e-9) for g in grades)
+            need += sum(
+                math.ceil(pupils[g] / max(scenario.class_cap_of_grade(g + 1), today_per_class) - 1e-9) for g in grades
+            )
     return need
 
 
@@ -449,12 +466,12 @@ def _check_capacity(ctx: _Inputs, known: list) -> None:
     for r in ctx.table.sort_values(["school_id", "year"]).itertuples(index=False):
         rec = ctx.records[r.school_id]
         key = (r.school_id, int(r.year))
-        pupils = grade_pupils.get(key, np.zeros(12))
+        pupils = grade_pupils.get(key, np.zeros(N_GRADES))
         if int(pupils.sum()) != r.enrolment:
             ctx.bad(
                 "enrolment reported", r.year, r.school_id, f"table says {r.enrolment}, pupils give {int(pupils.sum())}"
             )
-        today = sum(int(rec[f"g{g}"]) for g in range(1, 13))
+        today = sum(int(rec[grade_column(g)]) for g in ALL_GRADES)
         early = r.year < sc.caps_from_year
         per_class = math.ceil(today / max(int(rec.get("classes", 0) or 0), 1)) if early else 0
         need = _classes_needed(rec["kind"], pupils, sc, per_class)
@@ -541,6 +558,15 @@ def _first_closed(ctx: _Inputs) -> dict[str, int]:
     return out
 
 
+def _moves_in(ctx: _Inputs, rec: pd.Series) -> int:
+    """The year a school moves to the new site its ``moves_to`` names (迁建: the planned
+    project's opening year), 9999 if it does not move."""
+    target = str(rec.get("moves_to", "") or "")
+    if target in ctx.records and ctx.records[target]["status"] == "planned":
+        return int(ctx.records[target]["open_year"])
+    return 9999
+
+
 def _outside_main_urban(rec: pd.Series, scenario: Scenario) -> bool:
     """A high school outside the main urban area (must close by the relocation year)."""
     return rec["kind"] == "high" and int(rec["ur_code"]) not in scenario.senior_urban_ur_codes
@@ -551,9 +577,10 @@ def _teaches_planned(rec: pd.Series, scenario: Scenario) -> bool:
 
 
 def _check_closures(ctx: _Inputs) -> None:
-    """Only closure candidates (or relocated high schools) close, a closed school stays
-    closed, high schools outside the main urban area close, and the closure target is met
-    by candidates that teach a planned band."""
+    """Only closure candidates (or relocated high schools, or schools moving to a new site)
+    close, a closed school stays closed, high schools outside the main urban area close, a
+    school that moves to a new site (``moves_to``) is closed from the year that site opens,
+    and the closure target is met by candidates that teach a planned band."""
     sc, s, years = ctx.scenario, ctx.schools, ctx.years
     status = ctx.table.pivot(index="school_id", columns="year", values="status")
     for sid in status.index:
@@ -564,7 +591,9 @@ def _check_closures(ctx: _Inputs) -> None:
             first = closed_years[0]
             if any(x in ("open", "new") for y, x in zip(years, seq) if y > first):
                 ctx.bad("closed stays closed", first, sid, f"{rec['name']} reopens after closing in {first}")
-            forced = _outside_main_urban(rec, sc) and first >= sc.senior_relocation_year
+            forced = (_outside_main_urban(rec, sc) and first >= sc.senior_relocation_year) or (
+                first >= _moves_in(ctx, rec)
+            )
             if not ((_is_candidate(rec, sc) and _teaches_planned(rec, sc)) or forced):
                 ctx.bad(
                     "closure candidate",
@@ -572,6 +601,11 @@ def _check_closures(ctx: _Inputs) -> None:
                     sid,
                     f"{rec['name']} closes but is neither a teaching point nor a small school",
                 )
+        moved = _moves_in(ctx, rec)
+        for y, x in zip(years, seq):
+            if y >= moved and x not in ("closed", "missing"):
+                target = ctx.records[str(rec["moves_to"])]["name"]
+                ctx.bad("moved site closes", y, sid, f"{rec['name']} moves to {target} in {moved} but is {x} in {y}")
         if _outside_main_urban(rec, sc) and rec["status"] == "open" and "senior" in sc.bands:
             for y, x in zip(years, seq):
                 if y >= sc.senior_relocation_year and x != "closed":
@@ -647,6 +681,21 @@ def _check_boarding_towns(ctx: _Inputs) -> None:
                     )
 
 
+def _check_public_kindergartens(ctx: _Inputs) -> None:
+    """At least ``public_kindergartens_per_town`` open public kindergartens per town."""
+    sc, s = ctx.scenario, ctx.schools
+    if sc.public_kindergartens_per_town <= 0 or "preschool" not in ctx.bands:
+        return
+    public = s[(s["kind"] == "kindergarten") & (s.get("ownership", "public") == "public")]
+    towns = ctx.district.towns
+    for t in towns[towns["town_kind"] == "town"].itertuples():
+        mine = public.index[public["town_code"].astype(str) == str(t.town_code)]
+        for y in ctx.years:
+            n = sum(1 for sid in mine if ctx.open_in(sid, y))
+            if n < sc.public_kindergartens_per_town:
+                ctx.bad("public kindergarten per town", y, t.town_code, f"{t.town} has {n} open public kindergarten(s)")
+
+
 #: The class cap that sizes (and prices) a classroom of each kind of school: a nine-year
 #: school's classrooms are built at the primary cap (the policy's 班额: 45 primary, 50
 #: junior and senior).  Stated here for the cost check, apart from the model's tables.
@@ -657,10 +706,12 @@ ROOM_LEVEL_OF_KIND: dict[str, str] = {
     "junior": "junior",
     "nine_year": "primary",
     "high": "senior",
+    "kindergarten": "preschool",
 }
-#: Pupils per teacher of each school level (scenario parameters ``pupils_per_teacher_<level>``).
+#: Pupils per teacher of each level (scenario parameters ``pupils_per_teacher_<level>``);
+#: grades 13-15 are the kindergarten's 小班, 中班 and 大班.
 TEACHER_LEVEL_OF_GRADE: dict[int, str] = {
-    g: "primary" if g <= 6 else "junior" if g <= 9 else "senior" for g in range(1, 13)
+    g: "primary" if g <= 6 else "junior" if g <= 9 else "senior" if g <= 12 else "preschool" for g in range(1, 16)
 }
 #: The objective's terms, in ``summary["costs_yuan"]``.
 COST_TERMS: tuple[str, ...] = ("capital", "running", "buses", "boarding", "travel", "reassignment")
@@ -740,7 +791,9 @@ def _check_costs(ctx: _Inputs) -> None:
     ):
         rec = ctx.records[r.school_id]
         y = int(r.year)
-        price_room = getattr(sc, f"class_cap_{ROOM_LEVEL_OF_KIND[rec['kind']]}") * sc.cost_per_added_seat_yuan
+        level = ROOM_LEVEL_OF_KIND[rec["kind"]]
+        price = sc.cost_per_added_kindergarten_place_yuan if level == "preschool" else sc.cost_per_added_seat_yuan
+        price_room = sc.class_cap(level) * price
         capital = r.added_classrooms * price_room + r.added_beds * sc.cost_per_added_bed_yuan
         if not _close(capital, r.capital_cost_yuan, floor=0.5):
             ctx.bad(
@@ -862,7 +915,7 @@ def _is_candidate(rec: pd.Series, scenario: Scenario) -> bool:
         return False
     if rec["kind"] == "teaching_point":
         return True
-    enrol = sum(int(rec[f"g{g}"]) for g in range(1, 13))
+    enrol = sum(int(rec[grade_column(g)]) for g in SCHOOL_GRADES)
     return rec["kind"] in ("primary", "central_primary", "junior", "nine_year") and enrol < scenario.small_school_pupils
 
 

@@ -193,6 +193,26 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
                     timings=timings,
                 )
         s = plan.summary
+        if "preschool" in district.planned_bands(plan.scenario):
+            from .report import kindergarten_places
+
+            kp = kindergarten_places(plan)
+            policy = district.policy
+            logger.info(
+                "kindergartens: %d open in the last plan year (%d public), %d children; %d places added "
+                "(%d on sites, %d at new sites) for %.2f M yuan%s",
+                kp["kindergartens"],
+                kp["public"],
+                kp["children"],
+                kp["total"],
+                kp["expansion"],
+                kp["new_sites"],
+                kp["cost_yuan"] / 1e6,
+                ""
+                if policy is None or policy.kindergarten_places is None
+                else f"; the policy: {policy.kindergarten_places:,} places, "
+                f"{(policy.kindergarten_build_yuan or 0) / 1e6:.2f} M yuan",
+            )
         logger.info(
             "plan written to %s in %.1f s: %d closures, %d classrooms, %d beds, capital %.1f M yuan; solver %s, gap %s",
             written,

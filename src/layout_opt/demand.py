@@ -50,7 +50,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .schema import AGE_COLUMNS, BANDS, GRADE_COLUMNS, GRADES_OF_BAND
+from .schema import (
+    AGE_COLUMNS,
+    BANDS,
+    GRADE_COLUMNS,
+    GRADES_OF_BAND,
+    N_GRADES,
+    OPTIONAL_GRADE_COLUMNS,
+    PRESCHOOL_GRADES,
+    SCHOOL_GRADES,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +104,7 @@ FORECAST_PARAMETERS: dict[str, _Range] = {
     "horizon_year": _Range("school year (autumn)", 2000, 2100),
     "enrolment_age": _Range("years of age at entry to grade 1", 6, 7),
     "enrolment_factor": _Range("grade-1 entrants per child of the cohort", 0.0, 1.5, low_open=True),
+    "preschool_enrolment_rate": _Range("kindergarten children per child aged 3-5", 0.0, 1.5),
     "retention": _Range("pupils next grade next year per pupil", 0.5, 1.2),
     "senior_entry_share": _Range("grade-10 pupils per grade-9 pupil of the year before", 0.0, 1.0),
     "urban_drift_per_year": _Range("share of village pupils per year", 0.0, 0.5),
@@ -124,6 +134,11 @@ class ForecastParams:
         (dimensionless, > 0).  Default 1.0: enrolment in compulsory education is
         universal; values below 1 stand for children who enrol elsewhere (following
         migrant parents), above 1 for net arrivals.
+    preschool_enrolment_rate : float
+        Children in a kindergarten's 小班, 中班 and 大班 per child aged 3, 4 and 5 living in
+        the village (the gross enrolment rate, 毛入园率), for the forecast years; the base
+        year keeps the table's ``k1``..``k3``.  Default 0.911, the national rate of 2023
+        (2023年全国教育事业发展统计公报: 学前教育毛入园率 91.1%).
     retention : float
         Pupils in grade ``g + 1`` next year per pupil in grade ``g`` this year, for every
         transition except 9 -> 10 (dimensionless).  Default 0.995: a nine-year completion
@@ -170,6 +185,7 @@ class ForecastParams:
     horizon_year: int = 2030
     enrolment_age: int = 6
     enrolment_factor: float = 1.0
+    preschool_enrolment_rate: float = 0.911
     retention: float = 0.995
     senior_entry_share: float = 0.5
     urban_drift_per_year: float = 0.02
@@ -215,7 +231,8 @@ class Forecast:
     village_ids : numpy.ndarray
         ``(n_villages,)`` str, in the order of the input table.
     pupils : numpy.ndarray
-        ``(n_years, n_villages, 12)`` int64 pupils of grades 1-12 (rounded, see
+        ``(n_years, n_villages, 15)`` int64 pupils of grades 1-12 and kindergarten
+        children of grades 13-15 (小班, 中班, 大班) (rounded, see
         :func:`round_preserving_totals`).  ``pupils[0]`` is the base-year table.
     expected : numpy.ndarray
         The same before rounding (float64, expected pupils).
@@ -248,7 +265,7 @@ class Forecast:
         return [index[int(y)] for y in years]
 
     def for_years(self, years: Iterable[int]) -> np.ndarray:
-        """Pupils for the model: ``(K, n_villages, 12)`` int64, in village order.
+        """Pupils for the model: ``(K, n_villages, 15)`` int64, in village order.
 
         Parameters
         ----------
@@ -276,7 +293,7 @@ class Forecast:
         )
 
     def band_array(self) -> np.ndarray:
-        """Pupils by band: ``(n_years, n_villages, 4)`` int64, bands in :data:`~layout_opt.schema.BANDS` order."""
+        """Pupils by band: ``(n_years, n_villages, n_bands)`` int64, bands in :data:`~layout_opt.schema.BANDS` order."""
         return np.stack([self.pupils[:, :, [g - 1 for g in GRADES_OF_BAND[b]]].sum(axis=2) for b in BANDS], axis=2)
 
     def by_band(self) -> pd.DataFrame:
@@ -310,8 +327,9 @@ def forecast(villages: pd.DataFrame, base_year: int, params: ForecastParams = Fo
     ----------
     villages : pandas.DataFrame
         One row per village-level unit with ``village_id``, ``town_code``, ``ur_code``,
-        ``population`` (residents), ``g1``..``g12`` (pupils by grade in ``base_year``)
-        and ``a0``..``a5`` (children by age in ``base_year``; ``a0`` born in
+        ``population`` (residents), ``g1``..``g12`` (pupils by grade in ``base_year``),
+        optionally ``k1``..``k3`` (kindergarten children in 小班, 中班, 大班; zero if
+        absent) and ``a0``..``a5`` (children by age in ``base_year``; ``a0`` born in
         ``base_year``).  An ``a6`` column, if present, is used with enrolment age 7.
         Not modified.
     base_year : int
@@ -333,6 +351,9 @@ def forecast(villages: pd.DataFrame, base_year: int, params: ForecastParams = Fo
     base_year = int(base_year)
     if params.horizon_year < base_year:
         raise ValueError(f"horizon_year = {params.horizon_year} is before the base year {base_year}")
+    missing = [c for c in OPTIONAL_GRADE_COLUMNS if c not in villages.columns]
+    if missing:  # a table without kindergarten children: none today
+        villages = villages.assign(**dict.fromkeys(missing, 0))
     _check_table(villages, params)
     ids = villages["village_id"].astype(str).to_numpy()
     grades0 = villages[list(GRADE_COLUMNS)].to_numpy(dtype=np.float64)
@@ -342,16 +363,19 @@ def forecast(villages: pd.DataFrame, base_year: int, params: ForecastParams = Fo
     n_villages = len(villages)
     transfer = _drift_pairs(villages, params)
 
-    expected = np.zeros((n_years, n_villages, 12), dtype=np.float64)
+    expected = np.zeros((n_years, n_villages, N_GRADES), dtype=np.float64)
     expected[0] = grades0
     last = params.drift_last_grade
+    school = len(SCHOOL_GRADES)
     for i in range(1, n_years):
         year = base_year + i
         prev = expected[i - 1]
         cur = np.empty_like(prev)
-        cur[:, 1:] = prev[:, :-1] * params.retention
+        cur[:, 1:school] = prev[:, : school - 1] * params.retention
         cur[:, 9] = prev[:, 8] * params.senior_entry_share
         cur[:, 0] = _cohort(year - params.enrolment_age, base_year, ages0, a6, params) * params.enrolment_factor
+        for j, g in enumerate(PRESCHOOL_GRADES):  # aged 3, 4, 5
+            cur[:, g - 1] = _cohort(year - 3 - j, base_year, ages0, a6, params) * params.preschool_enrolment_rate
         if transfer is not None:
             src, dst, share = transfer
             moved = np.zeros((n_villages, last))

@@ -22,7 +22,7 @@ from .errors import InfeasibleError
 from .model.mip import MipArrays
 from .model.positions import Positions
 from .model.problem import PlanningProblem
-from .schema import BANDS
+from .schema import BANDS, N_GRADES
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 UNPLACED_PENALTY = 1000.0
 
 _BAND_ZH = {
+    "preschool": "kindergarten (小班-大班)",
     "lower_primary": "grades 1-3",
     "upper_primary": "grades 4-6",
     "junior": "grades 7-9",
@@ -119,6 +120,19 @@ def presolve_checks(problem: PlanningProblem, positions: Positions | None = None
                 )
                 entry = {"town": str(problem.town_names[t]), "level": level}
                 details["towns_without_boarding"] += [entry] if not when else [entry | {"year": y} for y in short]
+    # --- towns without a public kindergarten
+    kind_kg = problem.teaches[:, BANDS.index("preschool")] & ~problem.teaches[:, : BANDS.index("preschool")].any(axis=1)
+    if problem.public_kindergartens_per_town > 0 and problem.planned_bands[BANDS.index("preschool")]:
+        public_kg = kind_kg & problem.public
+        for t in np.flatnonzero(problem.town_needs_boarding):
+            n_open = (public_kg[None, :] & (problem.school_town == t)[None, :] & avail).sum(axis=1)
+            short = [int(y) for y, n in zip(problem.years, n_open) if n < problem.public_kindergartens_per_town]
+            if short:
+                reasons.append(
+                    f"Town {problem.town_names[t]} has no public kindergarten open in {', '.join(map(str, short))} "
+                    "(每个镇区至少…现代化幼儿园1所): add one as a planned project in schools.geojson."
+                )
+                details.setdefault("towns_without_public_kindergarten", []).append(str(problem.town_names[t]))
     # --- enrolled pupils who must stay where there is no room for them
     if not problem.allow_reassignment:
         _fixed_capacity(problem, positions, reasons, details)
@@ -145,7 +159,7 @@ def _fixed_capacity(problem: PlanningProblem, positions: Positions, reasons: lis
         q: int(np.flatnonzero(co.pupils[q] > 0)[0])
         for q in np.flatnonzero((co.origin_school >= 0) & (co.pupils.sum(axis=1) > 0))
     }
-    load = np.zeros((S, K, 12))
+    load = np.zeros((S, K, N_GRADES))
     for q, k0 in first.items():
         s0 = int(co.origin_school[q])
         if problem.candidate[s0]:

@@ -14,14 +14,17 @@ from .policy import Policy
 from .scenario import Scenario
 from .schema import (
     AGE_COLUMNS,
+    ALL_GRADES,
     BANDS,
     ENROLMENT_COLUMNS,
     GRADE_COLUMNS,
     GRADES_OF_BAND,
     LEVEL_OF_KIND,
     METRIC_CRS,
+    OPTIONAL_GRADE_COLUMNS,
     SIZE_CAP_CLASS_OF_KIND,
     band_of_grade,
+    grade_column,
 )
 from .validate import validate_tables
 
@@ -116,6 +119,7 @@ class District:
         layout_opt.errors.ValidationError
             Naming file, record and field of every problem.
         """
+        villages, schools = _with_optional_columns(villages), _with_optional_columns(schools)
         validate_tables(villages, schools, roads, towns, base_year, files=files, enrolment=enrolment)
         v = _normalise(villages, "village_id", _INT_VILLAGE, crs)
         v["central_village"] = v["central_village"].map(lambda x: str(x).lower() in ("true", "1"))
@@ -225,9 +229,15 @@ class District:
         """The metric CRS of every table."""
         return self.villages.crs
 
+    def planned_bands(self, scenario: Scenario) -> tuple[str, ...]:
+        """The scenario's bands this district can plan: kindergartens only where it has
+        any (a district without them plans its schools alone)."""
+        has_kindergartens = bool((self.schools["kind"] == "kindergarten").any())
+        return tuple(b for b in scenario.bands if b != "preschool" or has_kindergartens)
+
     def pupils(self, band: str) -> pd.Series:
         """Base-year pupils of ``band`` per village, indexed by ``village_id``."""
-        cols = [f"g{g}" for g in GRADES_OF_BAND[band]]
+        cols = [grade_column(g) for g in GRADES_OF_BAND[band]]
         return self.villages.set_index("village_id")[cols].sum(axis=1)
 
     def travel_matrix(self, scenario: Scenario | None = None) -> travel.TravelMatrix:
@@ -311,16 +321,16 @@ class District:
             by band from the attendance table, or ``None`` without one) and the roads
             (km by class and by source, bridges; ``None`` without roads).
         """
-        caps = class_caps or {"primary": 45, "junior": 50, "senior": 50}
+        caps = class_caps or {"primary": 45, "junior": 50, "senior": 50, "preschool": 35}
         v, s = self.villages, self.schools
         open_s = s[s["status"] == "open"]
-        pupils_by_band = {b: int(v[[f"g{g}" for g in GRADES_OF_BAND[b]]].to_numpy().sum()) for b in BANDS}
+        pupils_by_band = {b: int(v[[grade_column(g) for g in GRADES_OF_BAND[b]]].to_numpy().sum()) for b in BANDS}
         over = []
         for _, row in open_s.iterrows():
             if row["kind"] == "teaching_point" or row["classes"] == 0:
                 continue
             level = LEVEL_OF_KIND[row["kind"]]
-            enrol = int(sum(row[f"g{g}"] for g in range(1, 13)))
+            enrol = int(sum(row[grade_column(g)] for g in ALL_GRADES))
             size = enrol / row["classes"]
             if size > caps[level]:
                 over.append(
@@ -393,6 +403,17 @@ class District:
         }
 
 
+def _with_optional_columns(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``table`` with the optional columns it lacks: kindergarten children ``k1``..``k3``
+    (none) and, for schools, ``ownership`` (public) and ``moves_to`` (no move)."""
+    missing = {c: 0 for c in OPTIONAL_GRADE_COLUMNS if c not in table.columns}
+    if "school_id" in table.columns and "ownership" not in table.columns:
+        missing["ownership"] = "public"
+    if "school_id" in table.columns and "moves_to" not in table.columns:
+        missing["moves_to"] = ""
+    return table.assign(**missing) if missing else table
+
+
 def _normalise_enrolment(enrolment: pd.DataFrame) -> pd.DataFrame:
     """The attendance columns with text ids and int64 counts, rows in their given order."""
     out = enrolment[list(ENROLMENT_COLUMNS)].reset_index(drop=True).copy()
@@ -404,12 +425,13 @@ def _normalise_enrolment(enrolment: pd.DataFrame) -> pd.DataFrame:
 
 
 def _counts_from(table: gpd.GeoDataFrame, enrolment: pd.DataFrame, id_col: str) -> gpd.GeoDataFrame:
-    """``table`` with ``g1``..``g12`` recounted from the attendance rows of each record."""
+    """``table`` with the pupils by grade (``g1``..``g12``, ``k1``..``k3``) recounted from
+    the attendance rows of each record."""
     sums = enrolment.pivot_table(index=id_col, columns="grade", values="pupils", aggfunc="sum", fill_value=0)
-    sums = sums.reindex(index=table[id_col].astype(str), columns=range(1, 13), fill_value=0)
+    sums = sums.reindex(index=table[id_col].astype(str), columns=list(ALL_GRADES), fill_value=0)
     out = table.copy()
-    for g in range(1, 13):
-        out[f"g{g}"] = sums[g].to_numpy(np.int64)
+    for g in ALL_GRADES:
+        out[grade_column(g)] = sums[g].to_numpy(np.int64)
     return out
 
 

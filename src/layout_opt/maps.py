@@ -99,6 +99,7 @@ BAND_COLORS: dict[str, str] = {
     "upper_primary": "#54a24b",
     "junior": "#f58518",
     "senior": "#b279a2",
+    "preschool": "#e45756",
 }
 
 
@@ -249,7 +250,7 @@ def _draw_lines(ax: Axes, lines: pd.DataFrame, by: str = "mode") -> None:
 def _draw_villages(ax: Axes, plan: Plan, year: int | None) -> None:
     v = plan.district.villages
     if year is None:
-        pupils = v[[f"g{g}" for g in range(1, 13)]].sum(axis=1).to_numpy(float)
+        pupils = v[[f"g{g}" for g in range(1, 13)]].sum(axis=1).to_numpy(float)  # school pupils
     else:
         a = plan.assignments[plan.assignments["year"] == year]
         pupils = v["village_id"].map(a.groupby("village_id")["pupils"].sum()).fillna(0).to_numpy(float)

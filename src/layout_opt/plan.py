@@ -22,7 +22,7 @@ import pandas as pd
 from .check import check_plan
 from .kpis import plan_kpis
 from .maps import explore_plan, plot_plan
-from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, SIZE_CAP_CLASS_OF_KIND, band_of_grade
+from .schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, N_GRADES, SIZE_CAP_CLASS_OF_KIND, band_of_grade
 
 if TYPE_CHECKING:  # pragma: no cover
     from .district import District
@@ -400,8 +400,8 @@ class Plan:
         ``school_id`` in year ``y``."""
         p = self.pupils[(self.pupils["year"] == y) & (self.pupils["school_id"] == school_id)]
         closed_keys = context["closed_keys"]
-        grade_pupils = np.zeros(12)
-        grade_own = np.zeros(12)
+        grade_pupils = np.zeros(N_GRADES)
+        grade_own = np.zeros(N_GRADES)
         from_cl = 0
         for x in p.itertuples(index=False):
             grade_pupils[x.grade - 1] += x.pupils
@@ -572,7 +572,7 @@ def _classes_needed(kind: str, pupils: np.ndarray, scenario: Scenario) -> int:
         if kind == "teaching_point":
             need += int(np.ceil(pupils[grades].sum() / scenario.class_cap_teaching_point - 1e-9))
         else:
-            need += int(sum(np.ceil(pupils[g] / scenario.class_cap(band) - 1e-9) for g in grades))
+            need += int(sum(np.ceil(pupils[g] / scenario.class_cap_of_grade(g + 1) - 1e-9) for g in grades))
     return need
 
 

@@ -17,6 +17,9 @@ The file (every key but ``document``, ``end_year``, ``closures``, ``compulsory_s
     compulsory_build_yuan = 327000000 # estimated investment in compulsory schools, yuan
     compulsory_build_covers = "..."   # what that estimate covers beyond seats and beds
     boarding_schools_today = 34       # boarding primary and junior schools the policy counts today
+    kindergarten_places = 1800        # kindergarten places to add by end_year
+    kindergarten_build_yuan = 70960000 # investment in the kindergarten projects, yuan
+    public_kindergartens_per_town = 1 # public kindergartens every town (镇) has at least
 
     [senior_relocation]
     summary = "..."                   # the relocation in one sentence
@@ -95,6 +98,12 @@ class Policy:
         What that estimate covers beyond seats and beds (Chinese, for the report's note).
     boarding_schools_today : int or None
         Boarding primary and junior schools the policy counts today (None if it does not say).
+    kindergarten_places : int or None
+        Kindergarten places to add by :attr:`end_year` (None if the policy does not say).
+    kindergarten_build_yuan : float or None
+        The policy's investment in its kindergarten projects, yuan.
+    public_kindergartens_per_town : int or None
+        Public kindergartens the policy wants in every town (镇).
     senior_summary : str
         The senior-high relocation in one sentence (Chinese, for the report).
     senior_relocation : tuple of SeniorRelocation
@@ -108,6 +117,9 @@ class Policy:
     compulsory_build_yuan: float
     compulsory_build_covers: str = ""
     boarding_schools_today: int | None = None
+    kindergarten_places: int | None = None
+    kindergarten_build_yuan: float | None = None
+    public_kindergartens_per_town: int | None = None
     senior_summary: str = ""
     senior_relocation: tuple[SeniorRelocation, ...] = ()
 
@@ -126,6 +138,9 @@ class Policy:
             boarding_schools_today=(
                 int(data["boarding_schools_today"]) if data.get("boarding_schools_today") is not None else None
             ),
+            kindergarten_places=_optional(data, "kindergarten_places", int),
+            kindergarten_build_yuan=_optional(data, "kindergarten_build_yuan", float),
+            public_kindergartens_per_town=_optional(data, "public_kindergartens_per_town", int),
             senior_summary=str(senior.get("summary", "")),
             senior_relocation=tuple(
                 SeniorRelocation(
@@ -142,3 +157,8 @@ class Policy:
     def relocation_of(self, name: str) -> SeniorRelocation | None:
         """What the policy does with the high school called ``name`` (None if it says nothing)."""
         return next((r for r in self.senior_relocation if r.name == name), None)
+
+
+def _optional(data: Mapping[str, Any], key: str, kind: type) -> Any:
+    """``kind(data[key])``, or None where the key is absent."""
+    return kind(data[key]) if data.get(key) is not None else None

@@ -44,7 +44,7 @@ import numpy as np
 
 from .demand import ForecastParams
 from .errors import encoding_message
-from .schema import BANDS, LEVEL_OF_BAND, MAX_PLANNING_YEARS, UR_CODES
+from .schema import BANDS, LEVEL_OF_BAND, MAX_PLANNING_YEARS, PRESCHOOL_GRADES, UR_CODES, band_of_grade
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -122,6 +122,9 @@ PARAMETERS: dict[str, Param] = {
         80,
         "pupils per mixed-grade class of a teaching point (grades 1-3 taught together)",
     ),
+    "class_cap_preschool_k1": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 小班25人", 5, 60),
+    "class_cap_preschool_k2": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 中班30人", 5, 60),
+    "class_cap_preschool_k3": Param("children per class", "幼儿园工作规程 (2016) 第十一条: 大班35人", 5, 60),
     "caps_from_year": Param(
         "year",
         "policy document, annex 4: 确保到2026年，小学、初中班额不超过45人、50人，办学规模不超过2000人、2000人、2500人",
@@ -133,13 +136,26 @@ PARAMETERS: dict[str, Param] = {
     "school_cap_junior": Param("pupils per school", "policy document", 100, 10_000),
     "school_cap_nine_year": Param("pupils per school", "policy document", 100, 10_000),
     "school_cap_senior": Param("pupils per school", "national guidance default", 100, 10_000),
+    "school_cap_kindergarten": Param(
+        "children per kindergarten",
+        "幼儿园建设标准 (建标175-2016): at most 12 classes (12 x 30)",
+        30,
+        2_000,
+    ),
     "day_limit_lower_primary_min": Param("minutes one way", "国办发〔2018〕27号", 5, 180),
     "day_limit_upper_primary_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_junior_min": Param("minutes one way", "scenario default", 5, 180),
     "day_limit_senior_min": Param("minutes one way", "scenario default", 5, 180),
+    "day_limit_preschool_min": Param(
+        "minutes one way",
+        "scenario default; policy document: 幼儿园就近就便 (a kindergarten near home: about a 2.5-km village-road trip, the reach the data gives every village)",
+        5,
+        180,
+        "longest one-way trip of a kindergarten child (never boarding, never bused: parents bring the children)",
+    ),
     "boarding_limit_min": Param("minutes one way (weekly trip)", "scenario default", 5, 300),
     "boarding_bands": Param(
-        "bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:]
+        "bands", "国办发〔2018〕27号: grades 1-3 do not board", help="bands allowed to board", choices=BANDS[1:4]
     ),
     "boarding_min_km": Param(
         "km (road distance)",
@@ -196,7 +212,20 @@ PARAMETERS: dict[str, Param] = {
     "expand_ur_codes_primary": Param(
         "ur_code", "三个集中", help="sites that may receive primary capacity (and central villages)", choices=_UR
     ),
+    "expand_ur_codes_preschool": Param(
+        "ur_code",
+        "policy document: 每个镇区…现代化幼儿园1所 (and central villages, as for primary schools)",
+        help="sites that may receive kindergarten places (and central villages)",
+        choices=_UR,
+    ),
     "boarding_schools_per_town": Param("schools", "policy document: 每镇至少1所寄宿制初中、小学", 0, 10),
+    "public_kindergartens_per_town": Param(
+        "kindergartens",
+        "policy document: 每个镇区至少建成…现代化幼儿园1所",
+        0,
+        10,
+        "open public kindergartens each town keeps",
+    ),
     "min_boarding_beds": Param(
         "beds", "scenario default", 1, 5000, "beds a school needs to count as a boarding school"
     ),
@@ -204,6 +233,13 @@ PARAMETERS: dict[str, Param] = {
         "pupils", "scenario default", 0, 5000, "boarders a school needs to count as a town's boarding school"
     ),
     "cost_per_added_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
+    "cost_per_added_kindergarten_place_yuan": Param(
+        "yuan per place",
+        "policy document, 四(一) 学前教育增容普惠: 计划投入资金7096万元 … 8所幼儿园建设任务，新增幼儿学位1800个 (70,960,000 / 1,800 = 39,422, rounded)",
+        0,
+        1e6,
+        "capital cost of a kindergarten place added on a site (a kindergarten classroom holds a 中班 of class_cap_preschool_k2 places)",
+    ),
     "cost_per_new_school_seat_yuan": Param("yuan per seat", "Henan county projects, 2024", 0, 1e6),
     "cost_per_added_bed_yuan": Param("yuan per bed", "scenario default", 0, 1e6),
     "value_of_time_yuan_per_hour": Param(
@@ -244,6 +280,12 @@ PARAMETERS: dict[str, Param] = {
     "pupils_per_teacher_senior": Param(
         "pupils per teacher", "中央编办发〔2014〕72号 城乡统一编制标准 (1:12.5)", 1, 100
     ),
+    "pupils_per_teacher_preschool": Param(
+        "children per teacher",
+        "幼儿园教职工配备标准（暂行）(教师〔2013〕1号): 保教人员与幼儿 1:7-1:9 (full-day)",
+        1,
+        100,
+    ),
     "min_teachers_per_class": Param(
         "teachers per class",
         "中央编办发〔2014〕72号: village schools and teaching points staffed by pupils and by classes (生师比与班师比相结合); value: scenario default",
@@ -267,7 +309,7 @@ PARAMETERS: dict[str, Param] = {
     ),
     "bus_bands": Param(
         "bands",
-        "校车安全管理条例 第二条: school buses carry pupils of compulsory education (and kindergartens)",
+        "校车安全管理条例 第二条: school buses carry pupils of compulsory education; kindergartens left out: the same regulation asks that young children go to a kindergarten near home (就近入园) and be brought by their guardians, a 幼儿专用校车 only where that cannot be; policy document: 幼儿园就近就便",
         help="bands whose day pupils beyond the walking threshold ride a school bus; the others travel at their own cost (their time is still valued)",
         choices=BANDS,
     ),
@@ -305,6 +347,13 @@ PARAMETERS: dict[str, Param] = {
     ),
     "enrolment_age": Param("years", "义务教育法: school starts at 6", 6, 7),
     "enrolment_factor": Param("grade-1 entrants per child", "scenario default", 0.01, 1.5),
+    "preschool_enrolment_rate": Param(
+        "kindergarten children per child aged 3-5",
+        "2023年全国教育事业发展统计公报: 学前教育毛入园率 91.1%",
+        0,
+        1.5,
+        "the children aged 3, 4 and 5 in a kindergarten (小班, 中班, 大班) in forecast years",
+    ),
     "retention": Param("pupils next grade per pupil", "scenario default (九年义务教育巩固率 about 96%)", 0.5, 1.2),
     "senior_entry_share": Param("grade-10 per grade-9 pupil", "普职比大体相当", 0, 1),
     "urban_drift_per_year": Param("share of village pupils per year", "scenario default (进城上学)", 0, 0.5),
@@ -341,14 +390,24 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "class_cap_junior",
         "class_cap_senior",
         "class_cap_teaching_point",
+        "class_cap_preschool_k1",
+        "class_cap_preschool_k2",
+        "class_cap_preschool_k3",
         "caps_from_year",
     ),
-    "school_caps": ("school_cap_primary", "school_cap_junior", "school_cap_nine_year", "school_cap_senior"),
+    "school_caps": (
+        "school_cap_primary",
+        "school_cap_junior",
+        "school_cap_nine_year",
+        "school_cap_senior",
+        "school_cap_kindergarten",
+    ),
     "travel_limits": (
         "day_limit_lower_primary_min",
         "day_limit_upper_primary_min",
         "day_limit_junior_min",
         "day_limit_senior_min",
+        "day_limit_preschool_min",
         "boarding_limit_min",
         "boarding_bands",
         "boarding_min_km",
@@ -363,12 +422,15 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "expand_ur_codes_senior",
         "expand_ur_codes_junior",
         "expand_ur_codes_primary",
+        "expand_ur_codes_preschool",
         "boarding_schools_per_town",
+        "public_kindergartens_per_town",
         "min_boarding_beds",
         "min_boarders",
     ),
     "costs": (
         "cost_per_added_seat_yuan",
+        "cost_per_added_kindergarten_place_yuan",
         "cost_per_new_school_seat_yuan",
         "cost_per_added_bed_yuan",
         "value_of_time_yuan_per_hour",
@@ -380,6 +442,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "pupils_per_teacher_primary",
         "pupils_per_teacher_junior",
         "pupils_per_teacher_senior",
+        "pupils_per_teacher_preschool",
         "min_teachers_per_class",
         "appraisal_years",
         "discount_rate",
@@ -402,6 +465,7 @@ TOML_SECTIONS: dict[str, tuple[str, ...]] = {
         "horizon_year",
         "enrolment_age",
         "enrolment_factor",
+        "preschool_enrolment_rate",
         "retention",
         "senior_entry_share",
         "urban_drift_per_year",
@@ -463,21 +527,26 @@ class Scenario:
 
     name: str = "default"
     years: tuple[int, ...] = (2024, 2025, 2026)
-    bands: tuple[str, ...] = ("lower_primary", "upper_primary", "junior", "senior")
+    bands: tuple[str, ...] = ("lower_primary", "upper_primary", "junior", "senior", "preschool")
     catchment_zones: str = "town"
     class_cap_primary: int = 45
     class_cap_junior: int = 50
     class_cap_senior: int = 50
     class_cap_teaching_point: int = 25
+    class_cap_preschool_k1: int = 25
+    class_cap_preschool_k2: int = 30
+    class_cap_preschool_k3: int = 35
     caps_from_year: int = 2026
     school_cap_primary: int = 2000
     school_cap_junior: int = 2000
     school_cap_nine_year: int = 2500
     school_cap_senior: int = 3000
+    school_cap_kindergarten: int = 360
     day_limit_lower_primary_min: float = 30.0
     day_limit_upper_primary_min: float = 40.0
     day_limit_junior_min: float = 45.0
     day_limit_senior_min: float = 60.0
+    day_limit_preschool_min: float = 15.0
     boarding_limit_min: float = 90.0
     boarding_bands: tuple[str, ...] = ("upper_primary", "junior", "senior")
     boarding_min_km: float = 3.0
@@ -492,10 +561,13 @@ class Scenario:
     expand_ur_codes_senior: tuple[int, ...] = (111, 112)
     expand_ur_codes_junior: tuple[int, ...] = (111, 112, 121, 122)
     expand_ur_codes_primary: tuple[int, ...] = (111, 112, 121, 122)
+    expand_ur_codes_preschool: tuple[int, ...] = (111, 112, 121, 122)
     boarding_schools_per_town: int = 1
+    public_kindergartens_per_town: int = 1
     min_boarding_beds: int = 50
     min_boarders: int = 20
     cost_per_added_seat_yuan: float = 18_000.0
+    cost_per_added_kindergarten_place_yuan: float = 39_400.0
     cost_per_new_school_seat_yuan: float = 35_000.0
     cost_per_added_bed_yuan: float = 12_000.0
     value_of_time_yuan_per_hour: float = 10.0
@@ -507,6 +579,7 @@ class Scenario:
     pupils_per_teacher_primary: float = 19.0
     pupils_per_teacher_junior: float = 13.5
     pupils_per_teacher_senior: float = 12.5
+    pupils_per_teacher_preschool: float = 9.0
     min_teachers_per_class: float = 1.5
     appraisal_years: int = 10
     discount_rate: float = 0.0
@@ -526,6 +599,7 @@ class Scenario:
     horizon_year: int = ForecastParams.horizon_year
     enrolment_age: int = ForecastParams.enrolment_age
     enrolment_factor: float = ForecastParams.enrolment_factor
+    preschool_enrolment_rate: float = ForecastParams.preschool_enrolment_rate
     retention: float = ForecastParams.retention
     senior_entry_share: float = ForecastParams.senior_entry_share
     urban_drift_per_year: float = ForecastParams.urban_drift_per_year
@@ -615,9 +689,26 @@ class Scenario:
     # ---------------------------------------------------------------- accessors
 
     def class_cap(self, level_or_band: str) -> int:
-        """Pupils per class for a level (``primary``, ``junior``, ``senior``) or band."""
+        """Pupils per class for a level (``primary``, ``junior``, ``senior``) or band; for
+        kindergartens, the middle class's (中班) — see :meth:`class_cap_of_grade`."""
         level = LEVEL_OF_BAND.get(level_or_band, level_or_band)
+        if level == "preschool":
+            return int(self.class_cap_preschool_k2)
         return int(getattr(self, f"class_cap_{level}"))
+
+    def room_price_yuan(self, level: str) -> float:
+        """Capital cost of a classroom added at a school of ``level``: its class cap's seats
+        (a kindergarten's: the 中班's places) at ``cost_per_added_seat_yuan`` per seat, or
+        ``cost_per_added_kindergarten_place_yuan`` per kindergarten place."""
+        if level == "preschool":
+            return self.class_cap(level) * float(self.cost_per_added_kindergarten_place_yuan)
+        return self.class_cap(level) * float(self.cost_per_added_seat_yuan)
+
+    def class_cap_of_grade(self, grade: int) -> int:
+        """Pupils per class of ``grade`` (1-15; the kindergarten's 13-15 have their own caps)."""
+        if grade in PRESCHOOL_GRADES:
+            return int(getattr(self, f"class_cap_preschool_k{grade - 12}"))
+        return self.class_cap(band_of_grade(grade))
 
     def day_limit(self, band: str) -> float:
         """Longest one-way day trip for ``band``, minutes."""
@@ -672,6 +763,7 @@ class Scenario:
             horizon_year=max(self.horizon_year, self.years[-1]),
             enrolment_age=self.enrolment_age,
             enrolment_factor=self.enrolment_factor,
+            preschool_enrolment_rate=self.preschool_enrolment_rate,
             retention=self.retention,
             senior_entry_share=self.senior_entry_share,
             urban_drift_per_year=self.urban_drift_per_year,

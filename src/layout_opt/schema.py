@@ -11,27 +11,50 @@ from __future__ import annotations
 
 from typing import Final
 
-#: Grade bands used throughout, in school order.
-BANDS: Final[tuple[str, ...]] = ("lower_primary", "upper_primary", "junior", "senior")
+#: Grade bands used throughout: the school bands in school order, then kindergarten.
+BANDS: Final[tuple[str, ...]] = ("lower_primary", "upper_primary", "junior", "senior", "preschool")
 
-#: Grades (1-12) that make up each band.
+#: Grades that make up each band.  School grades are 1-12; the kindergarten's three
+#: years (小班, 中班, 大班, children aged 3, 4 and 5) are numbered 13, 14 and 15 so that
+#: every grade has one index ``g - 1`` (their columns are ``k1``..``k3``).
 GRADES_OF_BAND: Final[dict[str, tuple[int, ...]]] = {
     "lower_primary": (1, 2, 3),
     "upper_primary": (4, 5, 6),
     "junior": (7, 8, 9),
     "senior": (10, 11, 12),
+    "preschool": (13, 14, 15),
 }
 
-#: The school level a band belongs to (class caps and site rules are per level).
+#: The level a band belongs to (class caps, staffing and site rules are per level).
 LEVEL_OF_BAND: Final[dict[str, str]] = {
     "lower_primary": "primary",
     "upper_primary": "primary",
     "junior": "junior",
     "senior": "senior",
+    "preschool": "preschool",
 }
 
-ALL_GRADES: Final[tuple[int, ...]] = tuple(range(1, 13))
-GRADE_COLUMNS: Final[tuple[str, ...]] = tuple(f"g{g}" for g in ALL_GRADES)
+#: Every grade, school grades 1-12 then the kindergarten's 13-15.
+ALL_GRADES: Final[tuple[int, ...]] = tuple(range(1, 16))
+#: School grades (1-12).
+SCHOOL_GRADES: Final[tuple[int, ...]] = tuple(range(1, 13))
+#: Kindergarten grades (小班, 中班, 大班).
+PRESCHOOL_GRADES: Final[tuple[int, ...]] = (13, 14, 15)
+#: Number of grades, the length of every by-grade array.
+N_GRADES: Final[int] = len(ALL_GRADES)
+
+
+def grade_column(grade: int) -> str:
+    """The table column of ``grade``: ``g1``..``g12`` for school grades, ``k1``..``k3``
+    for the kindergarten's (grades 13-15)."""
+    return f"k{grade - 12}" if grade > 12 else f"g{grade}"
+
+
+GRADE_COLUMNS: Final[tuple[str, ...]] = tuple(grade_column(g) for g in ALL_GRADES)
+#: Columns of the school grades (``g1``..``g12``).
+SCHOOL_GRADE_COLUMNS: Final[tuple[str, ...]] = tuple(grade_column(g) for g in SCHOOL_GRADES)
+#: Columns that may be absent from older tables (read as zeros).
+OPTIONAL_GRADE_COLUMNS: Final[tuple[str, ...]] = tuple(grade_column(g) for g in PRESCHOOL_GRADES)
 AGE_COLUMNS: Final[tuple[str, ...]] = tuple(f"a{a}" for a in range(6))
 
 #: Columns of today's attendance (``enrolment.csv``): pupils of a village-level unit in
@@ -50,6 +73,7 @@ BANDS_OF_KIND: Final[dict[str, tuple[str, ...]]] = {
     "junior": ("junior",),
     "nine_year": ("lower_primary", "upper_primary", "junior"),
     "high": ("senior",),
+    "kindergarten": ("preschool",),
 }
 SCHOOL_KINDS: Final[tuple[str, ...]] = tuple(BANDS_OF_KIND)
 
@@ -62,6 +86,7 @@ LEVEL_OF_KIND: Final[dict[str, str]] = {
     "junior": "junior",
     "nine_year": "primary",
     "high": "senior",
+    "kindergarten": "preschool",
 }
 
 #: The school-size cap (pupils per school) that applies to each kind.
@@ -72,7 +97,12 @@ SIZE_CAP_CLASS_OF_KIND: Final[dict[str, str]] = {
     "junior": "junior",
     "nine_year": "nine_year",
     "high": "senior",
+    "kindergarten": "kindergarten",
 }
+
+#: Who runs a school (the optional ``ownership`` column of ``schools.geojson``): the
+#: state (公办) or a private owner (民办); a town's public kindergarten must be public.
+OWNERSHIPS: Final[tuple[str, ...]] = ("public", "private")
 
 #: Official urban-rural settlement classes (城乡分类代码).
 UR_CODES: Final[dict[int, str]] = {
@@ -117,6 +147,7 @@ BAND_ZH: Final[dict[str, str]] = {
     "upper_primary": "小学高年级(4-6)",
     "junior": "初中(7-9)",
     "senior": "高中(10-12)",
+    "preschool": "幼儿园(小中大班)",
 }
 STATUS_ZH: Final[dict[str, str]] = {"open": "保留", "closed": "撤并", "new": "新建", "planned": "规划中"}
 MODE_ZH: Final[dict[str, str]] = {"day": "走读", "boarding": "寄宿"}
@@ -127,17 +158,18 @@ KIND_ZH: Final[dict[str, str]] = {
     "junior": "初级中学",
     "nine_year": "九年一贯制学校",
     "high": "普通高中",
+    "kindergarten": "幼儿园",
 }
 
 
 def grades_of_bands(bands: tuple[str, ...] | list[str]) -> tuple[int, ...]:
-    """Return the sorted grades (1-12) covered by ``bands``."""
+    """Return the sorted grades (1-15) covered by ``bands``."""
     return tuple(sorted(g for b in bands for g in GRADES_OF_BAND[b]))
 
 
 def band_of_grade(grade: int) -> str:
-    """Return the band that grade ``grade`` (1-12) belongs to."""
+    """Return the band that grade ``grade`` (1-15) belongs to."""
     for band, grades in GRADES_OF_BAND.items():
         if grade in grades:
             return band
-    raise ValueError(f"grade must be 1-12, got {grade}")
+    raise ValueError(f"grade must be 1-15, got {grade}")

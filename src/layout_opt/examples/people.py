@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..schema import AGE_COLUMNS, GRADE_COLUMNS
+from ..schema import AGE_COLUMNS
+from ..schema import SCHOOL_GRADE_COLUMNS as GRADE_COLUMNS
 
 logger = logging.getLogger(__name__)
 

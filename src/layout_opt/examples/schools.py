@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from ..schema import BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, GRADES_OF_BAND, band_of_grade
+from ..schema import BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADES_OF_BAND, band_of_grade
+from ..schema import SCHOOL_GRADE_COLUMNS as GRADE_COLUMNS
 from .constants import CLASS_CAP_OF_LEVEL, MIXED_CLASS_CAP
 from .people import _round_to_total
 
@@ -101,6 +102,8 @@ def current_enrolment(
     central_of_town = {s_town[k]: k for k in range(len(schools)) if kinds[k] == "central_primary" and active[k]}
     for band, gr in GRADES_OF_BAND.items():
         teaches = np.array([band in BANDS_OF_KIND[k] for k in kinds]) & active
+        if max(gr) > grades.shape[1] or not teaches.any():
+            continue  # grades the table does not hold (kindergartens), or no school teaches them
         if band == "upper_primary" or band == "lower_primary":
             complete = teaches & (kinds != "teaching_point")
         else:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..schema import BANDS
+from ..schema import BANDS, N_GRADES
 from .mip import MipArrays
 from .positions import BOARDING_RULE_BANDS, Positions, Unit
 from .problem import BOARDING, PlanningProblem
@@ -117,7 +117,7 @@ class MatrixModel(MipArrays):
         :attr:`Positions.table`), ``col`` (the variable, or -1 for a group fixed there),
         ``pupils``.
     index : dict
-        Variable blocks, ``(S, K)`` or ``(S, 12, K)`` arrays of column indices, -1 where
+        Variable blocks, ``(S, K)`` or ``(S, G, K)`` arrays of column indices, -1 where
         there is no variable: ``open``, ``classes`` (by class group), ``rooms_add``,
         ``beds_add``, ``buses``, ``board``; and ``moved`` (a frame ``q, k, col``).
     fixed_open : numpy.ndarray
@@ -501,7 +501,7 @@ def define_capacity(
     """Classes per class group, classrooms, school size and beds, every year, with
     cumulative additions of classrooms and beds."""
     K, V, S = problem.shape
-    classes_idx = np.full((S, 12, K), -1)
+    classes_idx = np.full((S, N_GRADES, K), -1)
     rooms_idx = np.full((S, K), -1)
     beds_idx = np.full((S, K), -1)
     may_board = problem.teaches[:, problem.boarding_limit_min > 0].any(axis=1)

@@ -2,13 +2,13 @@
 
 A plan places pupils in groups that move through the school years together.  A group is
 the pupils of one village-level unit and one school level (primary grades 1-6, junior
-7-9, senior 10-12) who entered that level in the same year, and, for those already
+7-9, senior 10-12, kindergarten 小班-大班) who entered that level in the same year, and, for those already
 enrolled in the base year, attend the same school in the same mode (day or boarding):
 
 * **enrolled** groups are in the level today; their base-year school and mode come
   from the attendance table, and they stay there until they finish the level or the
   school closes (or stops teaching their grade);
-* **entrant** groups enter the level within the plan (grades 1, 7 and 10 from the
+* **entrant** groups enter the level within the plan (grades 1, 7, 10 and 小班 from the
   first year after the base year on): the plan chooses their school;
 * **arrival** groups are pupils of an enrolled cohort beyond those the attendance table
   knows (families that moved into the unit, 进城上学): the plan chooses their school.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..schema import BANDS, GRADES_OF_BAND, LEVEL_OF_BAND
+from ..schema import BANDS, GRADES_OF_BAND, LEVEL_OF_BAND, N_GRADES
 
 #: School levels in order, and the grades of each.
 LEVELS: tuple[str, ...] = tuple(dict.fromkeys(LEVEL_OF_BAND[b] for b in BANDS))
@@ -64,7 +64,7 @@ class Cohorts:
     pupils : numpy.ndarray
         ``(Q, K)`` pupils of the group in each plan year (0 outside the level).
     grade : numpy.ndarray
-        ``(Q, K)`` grade (1-12) of the group in each plan year (0 outside the level).
+        ``(Q, K)`` grade (1-15) of the group in each plan year (0 outside the level).
     """
 
     village: np.ndarray
@@ -81,7 +81,7 @@ class Cohorts:
 
     def band(self) -> np.ndarray:
         """``(Q, K)`` band index (into :data:`layout_opt.schema.BANDS`) per plan year; -1 outside."""
-        lookup = np.full(13, -1)
+        lookup = np.full(N_GRADES + 1, -1)
         for b, band in enumerate(BANDS):
             for g in GRADES_OF_BAND[band]:
                 lookup[g] = b
@@ -113,7 +113,7 @@ def build_cohorts(
     base_year : int
         The year the attendance table describes.
     demand : numpy.ndarray
-        ``(K, V, 12)`` pupils by plan year, village and grade (the forecast).
+        ``(K, V, G)`` pupils by plan year, village and grade (the forecast).
     attendance : pandas.DataFrame or None
         Base-year attendance with integer columns ``v`` (village index), ``s`` (school
         index), ``grade``, ``pupils``, ``boarders``; ``None`` plans every pupil afresh

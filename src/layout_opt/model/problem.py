@@ -16,7 +16,18 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
-from ..schema import BANDS, BANDS_OF_KIND, GRADES_OF_BAND, LEVEL_OF_BAND, SIZE_CAP_CLASS_OF_KIND
+from ..schema import (
+    BANDS,
+    BANDS_OF_KIND,
+    GRADE_COLUMNS,
+    GRADES_OF_BAND,
+    LEVEL_OF_BAND,
+    LEVEL_OF_KIND,
+    N_GRADES,
+    SCHOOL_GRADES,
+    SIZE_CAP_CLASS_OF_KIND,
+    grade_column,
+)
 from .cohorts import Cohorts, build_cohorts
 
 #: Mode codes of a position.
@@ -32,7 +43,8 @@ class PlanningProblem:
     """Everything the model needs, as arrays.
 
     Shapes: ``K`` plan years, ``V`` villages, ``S`` schools, ``T`` towns, ``Z`` catchment
-    zones, 12 grades, 4 bands (:data:`layout_opt.schema.BANDS`).
+    zones, ``G`` = 15 grades (school grades 1-12, kindergarten 13-15), ``B`` = 5 bands
+    (:data:`layout_opt.schema.BANDS`).
 
     Attributes
     ----------
@@ -43,7 +55,7 @@ class PlanningProblem:
     village_ids, school_ids, village_names, school_names : numpy.ndarray
         Labels.
     demand : numpy.ndarray
-        ``(K, V, 12)`` pupils by year, village and grade (planned bands only).
+        ``(K, V, G)`` pupils by year, village and grade (planned bands only).
     cohorts : Cohorts
         The pupil groups the plan places (:mod:`layout_opt.model.cohorts`).
     travel_min : numpy.ndarray
@@ -55,17 +67,17 @@ class PlanningProblem:
     zone_names : numpy.ndarray
         ``(Z,)`` zone labels.
     zoned_band : numpy.ndarray
-        ``(4,)`` bool, the band's pupils attend schools of their own zone.
+        ``(B,)`` bool, the band's pupils attend schools of their own zone.
     teaches : numpy.ndarray
-        ``(S, 4)`` bool, school teaches band.
+        ``(S, B)`` bool, school teaches band.
     class_cap : numpy.ndarray
-        ``(S, 12)`` pupils per class for each grade (0 where not taught).
+        ``(S, G)`` pupils per class for each grade (0 where not taught).
     class_group : numpy.ndarray
-        ``(S, 12)`` the class group each grade is taught in: its own index normally; the
+        ``(S, G)`` the class group each grade is taught in: its own index normally; the
         band's first grade for mixed-grade classes (复式班, teaching points); -1 where not
         taught.
     teachers_per_pupil : numpy.ndarray
-        ``(S, 4)`` teachers each pupil of a band needs at the school (1 / pupils per
+        ``(S, B)`` teachers each pupil of a band needs at the school (1 / pupils per
         teacher of the band's level).
     min_teachers_per_class : float
         Teachers every class needs at least.
@@ -78,7 +90,7 @@ class PlanningProblem:
         before it, a school over them today may stay at today's pupils per class
         (:attr:`class_cap_today`) and today's size (:attr:`size_cap_today`), no more.
     class_cap_today : numpy.ndarray
-        ``(S, 12)`` the larger of the class cap and the school's pupils per class today.
+        ``(S, G)`` the larger of the class cap and the school's pupils per class today.
     size_cap_today : numpy.ndarray
         ``(S,)`` the larger of the school-size cap and the school's pupils today.
     size_cap, rooms, beds, max_added_rooms : numpy.ndarray
@@ -95,24 +107,30 @@ class PlanningProblem:
         ``(S,)`` bool, the school may be closed (teaching point or small school).
     open_from, close_by : numpy.ndarray
         ``(S,)`` first year the school takes pupils (planned projects); year from which it
-        must be closed (:data:`NEVER` if never).
+        must be closed (:data:`NEVER` if never): a high school outside the main urban area
+        from ``senior_relocation_year``, a school that moves to a new site (``moves_to``)
+        from the year the new site opens.
     school_town : numpy.ndarray
         ``(S,)`` town index.
     town_names, town_needs_boarding : numpy.ndarray
         ``(T,)`` names; the boarding-school rule applies (towns, not subdistricts).
+    public : numpy.ndarray
+        ``(S,)`` bool, the school is public (公办; the ``ownership`` column).
+    public_kindergartens_per_town : int
+        Open public kindergartens each town keeps.
     host_village, host_only : numpy.ndarray
         ``(S,)`` the unit the school stands in (-1 if unknown); the school may only take
         its host unit's pupils (a kept small school keeps its own village, 应留必留).
     day_limit_min, boarding_limit_min : numpy.ndarray
-        ``(4,)`` longest day trip per band; longest boarding trip (0: may not board).
+        ``(B,)`` longest day trip per band; longest boarding trip (0: may not board).
     boarding_min_km : float
         Shortest trip from which a pupil within the day limit may board.
     walk_threshold_km : float
         Pupils living farther than this from their school ride a bus.
     bus_band : numpy.ndarray
-        ``(4,)`` bool, the band's day pupils beyond the walking threshold ride a school bus.
+        ``(B,)`` bool, the band's day pupils beyond the walking threshold ride a school bus.
     planned_bands : numpy.ndarray
-        ``(4,)`` bool, the band is planned (its rules apply even without pupils).
+        ``(B,)`` bool, the band is planned (its rules apply even without pupils).
     closure_target : int
         Closures of candidates required by the last year; ``-1`` for as many as possible.
     boarding_schools_per_town, min_boarding_beds, min_boarders : int
@@ -181,6 +199,8 @@ class PlanningProblem:
     school_town: np.ndarray
     town_names: np.ndarray
     town_needs_boarding: np.ndarray
+    public: np.ndarray
+    public_kindergartens_per_town: int
     host_village: np.ndarray
     host_only: np.ndarray
     day_limit_min: np.ndarray
@@ -213,14 +233,14 @@ class PlanningProblem:
         return len(self.years), len(self.village_ids), len(self.school_ids)
 
     def band_demand(self) -> np.ndarray:
-        """``(K, V, 4)`` pupils per band."""
+        """``(K, V, B)`` pupils per band."""
         return np.stack(
             [self.demand[:, :, [g - 1 for g in GRADES_OF_BAND[b]]].sum(axis=2) for b in BANDS],
             axis=2,
         )
 
     def class_cap_in(self, k: int) -> np.ndarray:
-        """``(S, 12)`` pupils per class allowed in plan year index ``k``."""
+        """``(S, G)`` pupils per class allowed in plan year index ``k``."""
         return self.class_cap if self.years[k] >= self.caps_from_year else self.class_cap_today
 
     def size_cap_in(self, k: int) -> np.ndarray:
@@ -320,18 +340,19 @@ class PlanningProblem:
         travel : layout_opt.travel.TravelMatrix
             Minutes and road kilometres from villages to schools (matched by id).
         demand : numpy.ndarray
-            ``(K, V, 12)`` pupils per plan year in the villages' order.
+            ``(K, V, G)`` pupils per plan year in the villages' order.
         attendance : pandas.DataFrame or None
             Today's attendance (``village_id, school_id, grade, pupils, boarders``);
             ``None`` places every pupil afresh.
         """
         years = np.array(scenario.years, dtype=np.int64)
+        bands = district.planned_bands(scenario)
         v, s = district.villages, district.schools
         V, S, K = len(v), len(s), len(years)
         demand = np.asarray(demand, dtype=np.int64)
-        if demand.shape != (K, V, 12):
-            raise ValueError(f"demand must have shape {(K, V, 12)}, got {demand.shape}")
-        left_out = [g - 1 for b in BANDS if b not in scenario.bands for g in GRADES_OF_BAND[b]]
+        if demand.shape != (K, V, N_GRADES):
+            raise ValueError(f"demand must have shape {(K, V, N_GRADES)}, got {demand.shape}")
+        left_out = [g - 1 for b in BANDS if b not in bands for g in GRADES_OF_BAND[b]]
         if left_out:
             demand = demand.copy()
             demand[:, :, left_out] = 0
@@ -344,15 +365,14 @@ class PlanningProblem:
         km = sub.km.astype(float)
         kinds = s["kind"].to_numpy()
         teaches = np.array([[b in BANDS_OF_KIND[k] for b in BANDS] for k in kinds], dtype=bool)
-        class_cap = np.zeros((S, 12), dtype=np.int64)
-        class_group = np.full((S, 12), -1, dtype=np.int64)
+        class_cap = np.zeros((S, N_GRADES), dtype=np.int64)
+        class_group = np.full((S, N_GRADES), -1, dtype=np.int64)
         for j, kind in enumerate(kinds):
             for band in BANDS_OF_KIND[kind]:
                 grades = GRADES_OF_BAND[band]
                 mixed = kind == "teaching_point"
-                cap = scenario.class_cap_teaching_point if mixed else scenario.class_cap(band)
                 for g in grades:
-                    class_cap[j, g - 1] = cap
+                    class_cap[j, g - 1] = scenario.class_cap_teaching_point if mixed else scenario.class_cap_of_grade(g)
                     class_group[j, g - 1] = grades[0] - 1 if mixed else g - 1
         size_cap = np.array([scenario.school_cap(SIZE_CAP_CLASS_OF_KIND[k]) for k in kinds], dtype=np.int64)
         levels_of = [{LEVEL_OF_BAND[b] for b in BANDS_OF_KIND[k]} for k in kinds]
@@ -361,27 +381,31 @@ class PlanningProblem:
         central = np.array([central_of.get(str(h), False) for h in s["village_id"]], dtype=bool)
         may_grow = np.array(
             [
-                all((ur[j] in scenario.expand_ur_codes(lv)) or (lv == "primary" and central[j]) for lv in levels_of[j])
+                all(
+                    (ur[j] in scenario.expand_ur_codes(lv)) or (lv in ("primary", "preschool") and central[j])
+                    for lv in levels_of[j]
+                )
                 for j in range(S)
             ],
             dtype=bool,
         )
         planned = (s["status"] == "planned").to_numpy()
         max_added = np.where(may_grow & ~planned, s["max_added_classrooms"].to_numpy(np.int64), 0)
-        main_level = ["senior" if "senior" in lv else ("junior" if lv == {"junior"} else "primary") for lv in levels_of]
-        room_seats = np.array([scenario.class_cap(lv) for lv in main_level], dtype=np.int64)
-        room_cost = room_seats * scenario.cost_per_added_seat_yuan
-        enrol = s[[f"g{g}" for g in range(1, 13)]].to_numpy(np.int64).sum(axis=1)
+        room_seats = np.array([scenario.class_cap(LEVEL_OF_KIND[k]) for k in kinds], dtype=np.int64)
+        room_cost = np.array([scenario.room_price_yuan(LEVEL_OF_KIND[k]) for k in kinds], dtype=float)
+        everyone = s[list(GRADE_COLUMNS)].to_numpy(np.int64).sum(axis=1)
+        enrol = s[[grade_column(g) for g in SCHOOL_GRADES]].to_numpy(np.int64).sum(axis=1)
         classes_today = s["classes"].to_numpy(np.int64) if "classes" in s.columns else np.zeros(S, dtype=np.int64)
-        per_class_today = np.ceil(enrol / np.maximum(classes_today, 1)).astype(np.int64)
+        per_class_today = np.ceil(everyone / np.maximum(classes_today, 1)).astype(np.int64)
         small_kinds = np.isin(kinds, ["primary", "central_primary", "junior", "nine_year"])
         candidate = (s["status"] == "open").to_numpy() & (
             (kinds == "teaching_point") | ((enrol < scenario.small_school_pupils) & small_kinds)
         )
-        candidate &= teaches[:, [b in scenario.bands for b in BANDS]].any(axis=1)
+        candidate &= teaches[:, [b in bands for b in BANDS]].any(axis=1)
         open_from = np.where(planned, s["open_year"].to_numpy(np.int64), -NEVER)
         outside = (kinds == "high") & ~np.isin(ur, scenario.senior_urban_ur_codes)
         close_by = np.where(outside, scenario.senior_relocation_year, NEVER)
+        close_by = np.minimum(close_by, moved_away_year(s))
         vid_index = {x: k for k, x in enumerate(vid)}
         host = np.array([vid_index.get(str(h), -1) for h in s["village_id"]], dtype=np.int64)
         towns = district.towns.sort_values("town_code")
@@ -407,9 +431,7 @@ class PlanningProblem:
                 }
             )
             attendance_idx = attendance_idx[(attendance_idx["v"] >= 0) & (attendance_idx["s"] >= 0)]
-            attendance_idx = attendance_idx[
-                attendance_idx["grade"].map(lambda g: _band(g) in scenario.bands).astype(bool)
-            ]
+            attendance_idx = attendance_idx[attendance_idx["grade"].map(lambda g: _band(g) in bands).astype(bool)]
         cohorts = build_cohorts(years, district.base_year, demand, attendance_idx)
         seats = scenario.bus_seats * scenario.bus_load_factor
         return cls(
@@ -437,7 +459,7 @@ class PlanningProblem:
             size_cap=size_cap,
             caps_from_year=int(scenario.caps_from_year),
             class_cap_today=np.where(class_cap > 0, np.maximum(class_cap, per_class_today[:, None]), 0),
-            size_cap_today=np.maximum(size_cap, enrol),
+            size_cap_today=np.maximum(size_cap, everyone),
             rooms=s["classrooms"].to_numpy(np.int64),
             beds=s["beds"].to_numpy(np.int64),
             max_added_rooms=max_added.astype(np.int64),
@@ -451,6 +473,8 @@ class PlanningProblem:
             school_town=school_town,
             town_names=towns["town"].to_numpy(),
             town_needs_boarding=(towns["town_kind"] == "town").to_numpy(),
+            public=(s["ownership"] == "public").to_numpy() if "ownership" in s.columns else np.ones(S, dtype=bool),
+            public_kindergartens_per_town=int(scenario.public_kindergartens_per_town),
             host_village=host,
             host_only=candidate & scenario.small_schools_keep_own_village_only,
             day_limit_min=limits,
@@ -458,7 +482,7 @@ class PlanningProblem:
             boarding_min_km=float(scenario.boarding_min_km),
             walk_threshold_km=float(scenario.walk_threshold_km),
             bus_band=np.array([b in scenario.bus_bands for b in BANDS]),
-            planned_bands=np.array([b in scenario.bands for b in BANDS]),
+            planned_bands=np.array([b in bands for b in BANDS]),
             closure_target=int(scenario.closure_target),
             boarding_schools_per_town=int(scenario.boarding_schools_per_town),
             min_boarding_beds=int(scenario.min_boarding_beds),
@@ -520,3 +544,14 @@ def catchment_zones(district, rule: str) -> tuple[list[str], list[str]]:
         for h, c in zip(s.get("village_id", pd.Series([None] * len(s))), s["town_code"])
     ]
     return vz, sz
+
+
+def moved_away_year(schools: pd.DataFrame) -> np.ndarray:
+    """``(S,)`` the year each school closes because it moves to a new site (its
+    ``moves_to`` names the planned project that replaces it: 迁建), :data:`NEVER` if it
+    does not move."""
+    if "moves_to" not in schools.columns:
+        return np.full(len(schools), NEVER, dtype=np.int64)
+    opens = dict(zip(schools["school_id"].astype(str), schools["open_year"]))
+    target = schools["moves_to"].fillna("").astype(str)
+    return np.array([int(opens[t]) if t in opens else NEVER for t in target], dtype=np.int64)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..schema import N_GRADES
 from .build import COST_TERMS, MatrixModel, build_model
 from .mip import BACKENDS, SolveResult, relaxation, solve_model, to_mathopt
 from .positions import Positions, Unit, split_units
@@ -195,7 +196,7 @@ class PlanState:
         ``(v, b, k) -> (school, mode)``.
     arrays : dict
         ``open``, ``rooms_add``, ``beds_add``, ``buses``, ``teachers``, ``board``
-        (``(S, K)``) and ``classes`` (``(S, 12, K)``), NaN where the plan has no value.
+        (``(S, K)``) and ``classes`` (``(S, G, K)``), NaN where the plan has no value.
     """
 
     placements: dict
@@ -213,7 +214,7 @@ class PlanState:
         arrays = {
             name: np.full((S, K), np.nan) for name in ("open", "rooms_add", "beds_add", "buses", "teachers", "board")
         }
-        arrays["classes"] = np.full((S, 12, K), np.nan)
+        arrays["classes"] = np.full((S, N_GRADES, K), np.nan)
         for u in report.units:
             val, m = u.result.values, u.model
             if val is None:

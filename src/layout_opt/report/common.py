@@ -37,11 +37,14 @@ def district_schools(plan: Plan) -> pd.DataFrame:
         "classrooms",
         "planned_seats",
         "open_year",
+        "ownership",
     ]
     s = pd.DataFrame(plan.district.schools[[c for c in cols if c in plan.district.schools.columns]])
     for c in ("planned_seats", "open_year", "beds", "classrooms"):
         if c not in s.columns:
             s[c] = 0
+    if "ownership" not in s.columns:
+        s["ownership"] = "public"
     return s.set_index("school_id")
 
 
@@ -75,3 +78,11 @@ def district_name_zh(name: str) -> str:
     m = re.match(r"[^A-Za-z]*", str(name))
     zh = (m.group(0) if m else "").strip()
     return zh or str(name)
+
+
+def other_closures_zh(plan: Plan) -> str:
+    """What the plan's closures other than small schools are, in Chinese: 高中迁并 (high
+    schools relocated), 幼儿园迁建 (kindergartens moved to a new site), or both."""
+    kinds = set(plan.closures["school_id"].map(district_schools(plan)["kind"]))
+    words = [w for k, w in (("high", "高中迁并"), ("kindergarten", "幼儿园迁建")) if k in kinds]
+    return "、".join(words) or "高中迁并"

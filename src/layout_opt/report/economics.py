@@ -153,7 +153,7 @@ def closures_by_year(plan: Plan, policy: Policy | None = None) -> pd.DataFrame:
         small = small_by_year.get(y, 0)
         cum += small
         other = all_by_year.get(y, 0) - small
-        high = closed[(closed["year"] == y) & (closed["kind"] == "high")]
+        high = closed[(closed["year"] == y) & closed["kind"].isin(["high", "kindergarten"])]
         rows.append(
             {
                 "year": y,

@@ -20,9 +20,9 @@ from .. import maps
 from ..schema import BAND_ZH, BANDS
 from . import economics as eco
 from . import markup as mk
-from .common import district_name_zh, plan_years, policy_of
+from .common import district_name_zh, other_closures_zh, plan_years, policy_of
 from .params import scenario_table, value_zh
-from .tables import compulsory_seats
+from .tables import compulsory_seats, kindergarten_places
 from .targets import report_tables
 from .workbook import closures_zh, zh_table
 
@@ -143,6 +143,7 @@ def render_html(
     _maps(doc, plan)
     _additions(doc, plan, tables)
     _towns(doc, plan, tables)
+    _kindergartens(doc, plan, tables, policy)
     _policy(doc, tables, policy)
     _stranded(doc, plan, tables["stranded"])
     _closed_list(doc, plan)
@@ -203,7 +204,7 @@ def _key_figures(doc: _Doc, plan: Plan, policy: Policy | None) -> None:
             + "、".join(f"{y}年{n}" for y, n in by_year.items())
             + ")",
         ),
-        mk.kpi(f"{other}所", "高中迁并, 另计" + (f": {other_names}" if other_names else "")),
+        mk.kpi(f"{other}所", f"{other_closures_zh(plan)}, 另计" + (f": {other_names}" if other_names else "")),
         mk.kpi(
             f"{cs['total']:,}个",
             "新增义务教育学位" + (f", 政策{policy.compulsory_seats:,}个" if policy is not None else ""),
@@ -520,6 +521,49 @@ def _towns(doc: _Doc, plan: Plan, tables: dict[str, pd.DataFrame]) -> None:
         doc.add(mk.note("各年明细见Excel工作簿“镇街汇总”。"))
 
 
+def _kindergartens(doc: _Doc, plan: Plan, tables: dict[str, pd.DataFrame], policy: Policy | None) -> None:
+    """Kindergartens by town, and a closing note with the figures the policy sets."""
+    kt = tables["kindergartens"]
+    if kt.empty or "preschool" not in plan.district.planned_bands(plan.scenario):
+        return
+    sc = plan.scenario
+    years = plan_years(plan)
+    doc.section(f"幼儿园({years[-1]}年)")
+    doc.add(
+        mk.note(
+            f"幼儿园就近就便: 幼儿单程不超过{sc.day_limit_preschool_min:g}分钟, 不寄宿, 不乘校车(家长接送); "
+            f"班额小班{sc.class_cap_preschool_k1}人、中班{sc.class_cap_preschool_k2}人、大班{sc.class_cap_preschool_k3}人, "
+            f"每园不超过{sc.school_cap_kindergarten}人; 在园幼儿按毛入园率{sc.preschool_enrolment_rate:.1%}预测; "
+            f"每镇至少{sc.public_kindergartens_per_town}所公办幼儿园。"
+        )
+    )
+    last = kt[kt["year"] == years[-1]].drop(columns=["year"])
+    doc.add(mk.table(zh_table(last)))
+    kp = kindergarten_places(plan)
+    per_year = kt.groupby("year")["children"].sum()
+    parts = [
+        "在园幼儿" + "、".join(f"{y}年{int(n):,}人" for y, n in per_year.items()),
+        f"{years[-1]}年开办幼儿园{kp['kindergartens']}所(公办{kp['public']}所)",
+        f"新增幼儿学位{kp['total']:,}个(改扩建{kp['expansion']:,}个, 新址{kp['new_sites']:,}个)"
+        + (f", 政策目标{policy.kindergarten_places:,}个" if policy is not None and policy.kindergarten_places else ""),
+        f"建设投资{mk.yuan_wan(kp['cost_yuan'])}"
+        + (
+            f", 政策计划投入{policy.kindergarten_build_yuan / 1e4:,.0f}万元"
+            if policy is not None and policy.kindergarten_build_yuan
+            else ""
+        ),
+    ]
+    pol = tables.get("policy")
+    if pol is not None and len(pol):
+        rows = pol.set_index("item")
+        if "kindergarten_projects" in rows.index:
+            r = rows.loc["kindergarten_projects"]
+            parts.append(f"政策列名的{int(r['policy'])}所幼儿园项目中方案实施{int(r['plan'])}所({r['note']})")
+        if "public_kindergarten_towns" in rows.index:
+            parts.append(str(rows.loc["public_kindergarten_towns", "note"]).replace("全部镇达到", "每镇都有公办幼儿园"))
+    doc.add(mk.note("小结: " + "; ".join(parts) + "。"))
+
+
 def _policy(doc: _Doc, tables: dict[str, pd.DataFrame], policy: Policy | None) -> None:
     if policy is None:
         doc.section("规划项目与高中布局", page_break=True)
@@ -538,6 +582,8 @@ def _policy(doc: _Doc, tables: dict[str, pd.DataFrame], policy: Policy | None) -
     proj = tables["projects"].drop(columns=["school_id", "name"])
     doc.add(mk.table(_wan(zh_table(proj))))
     senior = tables["senior"]
+    if senior.empty:  # a district without high schools
+        return
     years = [c[len("status_") :] for c in senior.columns if c.startswith("status_")]
     doc.add("<h3>高中布局: 方案逐年</h3>")
     a = [

@@ -252,7 +252,7 @@ def compulsory_seats(plan: Plan) -> dict[str, float]:
     exp_cost = float(
         (
             comp["added_classrooms"]
-            * comp["kind"].map(lambda k: sc.class_cap(LEVEL_OF_KIND[k]) * sc.cost_per_added_seat_yuan)
+            * comp["kind"].map(lambda k: sc.class_cap(LEVEL_OF_KIND[k]) * sc.cost_per_added_seat_yuan).astype(float)
         ).sum()
     )
     new_cost = new * float(sc.cost_per_new_school_seat_yuan)
@@ -267,6 +267,118 @@ def compulsory_seats(plan: Plan) -> dict[str, float]:
         "bed_cost_yuan": bed_cost,
         "new_school_names": opened,
     }
+
+
+#: Columns of :func:`kindergarten_towns_table`.
+KINDERGARTEN_TOWN_COLUMNS: Final[list[str]] = [
+    "year",
+    "town",
+    "town_kind",
+    "public_open",
+    "private_open",
+    "children",
+    "classes",
+    "places",
+    "added_places",
+    "new_site_places",
+    "public_rule_met",
+]
+
+
+def kindergarten_places(plan: Plan) -> dict:
+    """The plan's added kindergarten places by the last plan year, and their cost.
+
+    Returns
+    -------
+    dict
+        ``expansion`` (places of the classrooms added at kindergartens: classrooms x the
+        中班 cap), ``new_sites`` (places of the kindergarten projects the plan opens),
+        ``total``; ``expansion_cost_yuan`` (the kindergartens' capital cost),
+        ``new_site_cost_yuan`` (new places at ``cost_per_new_school_seat_yuan``),
+        ``cost_yuan`` (both); ``new_site_names`` (name -> places); ``kindergartens``
+        (open in the last plan year), ``public`` (of them public), ``children`` (in them).
+    """
+    sc = plan.scenario
+    last = plan.schools[plan.schools["year"] == plan_years(plan)[-1]]
+    kg = last[last["kind"] == "kindergarten"]
+    opening = opening_years(plan)
+    opened = {str(n): new_school_seats(plan, sid) for sid, n in zip(kg["school_id"], kg["name"]) if sid in opening}
+    expansion = int(kg["added_seats"].sum())
+    new = int(sum(opened.values()))
+    exp_cost = float(kg["capital_cost_yuan"].sum())
+    new_cost = new * float(sc.cost_per_new_school_seat_yuan)
+    live = kg[kg["status"].isin(["open", "new"])]
+    owner = district_schools(plan)["ownership"]
+    return {
+        "expansion": expansion,
+        "new_sites": new,
+        "total": expansion + new,
+        "expansion_cost_yuan": exp_cost,
+        "new_site_cost_yuan": new_cost,
+        "cost_yuan": exp_cost + new_cost,
+        "new_site_names": opened,
+        "kindergartens": int(len(live)),
+        "public": int((live["school_id"].map(owner) == "public").sum()),
+        "children": int(live["enrolment"].sum()),
+    }
+
+
+def kindergarten_towns_table(plan: Plan) -> pd.DataFrame:
+    """Kindergartens per town (镇街) and year: open public and private ones, their children,
+    classes and places, and whether a town (镇) keeps its public kindergartens.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`KINDERGARTEN_TOWN_COLUMNS`: ``year, town, town_kind``;
+        ``public_open``, ``private_open`` (open or new kindergartens); ``children``;
+        ``classes``; ``places`` (classrooms with those added, x the 中班 cap);
+        ``added_places`` (cumulative, classrooms added); ``new_site_places`` (projects
+        open by then); ``public_rule_met`` (at least ``scenario.public_kindergartens_per_town``
+        public kindergartens open; empty for subdistricts, which the policy's 每个镇区 does
+        not name).  No rows without kindergartens.
+    """
+    s = plan.schools[plan.schools["kind"] == "kindergarten"].copy()
+    if s.empty:
+        return pd.DataFrame(columns=KINDERGARTEN_TOWN_COLUMNS)
+    base = district_schools(plan)
+    cap = plan.scenario.class_cap("preschool")
+    opening = opening_years(plan)
+    s["public"] = s["school_id"].map(base["ownership"]).eq("public")
+    s["live"] = s["status"].isin(["open", "new"])
+    s["places"] = np.where(s["live"], (s["classrooms"] + s["added_classrooms"]) * cap, 0)
+    s["new_site_places"] = [
+        (new_school_seats(plan, sid) if sid in opening and y >= opening[sid] else 0)
+        for sid, y in zip(s["school_id"], s["year"])
+    ]
+    towns = plan.district.towns
+    kind_of = dict(zip(towns["town"], towns.get("town_kind", pd.Series("town", index=towns.index))))
+    need = plan.scenario.public_kindergartens_per_town
+    rows = []
+    for year in plan_years(plan):
+        sy = s[s["year"] == year]
+        for town in towns["town"]:
+            t = sy[sy["town"] == town]
+            public = int((t["live"] & t["public"]).sum())
+            kind = kind_of.get(town, "town")
+            rows.append(
+                {
+                    "year": year,
+                    "town": town,
+                    "town_kind": kind,
+                    "public_open": public,
+                    "private_open": int((t["live"] & ~t["public"]).sum()),
+                    "children": int(t["enrolment"].sum()),
+                    "classes": int(t["classes"].sum()),
+                    "places": int(t["places"].sum()),
+                    "added_places": int(t["added_seats"].sum()),
+                    "new_site_places": int(t["new_site_places"].sum()),
+                    "public_rule_met": (public >= need) if kind == "town" else None,
+                }
+            )
+    out = pd.DataFrame(rows, columns=KINDERGARTEN_TOWN_COLUMNS)
+    out["public_rule_met"] = out["public_rule_met"].astype(object)
+    return out
 
 
 def projects_table(plan: Plan, policy_projects: pd.DataFrame | None = None) -> pd.DataFrame:

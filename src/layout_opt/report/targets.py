@@ -12,8 +12,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from .common import district_schools, plan_years, policy_of, yuan_wan
-from .tables import additions_table, compulsory_seats, projects_table, stranded_table, towns_table
+from .common import district_schools, other_closures_zh, plan_years, policy_of, yuan_wan
+from .tables import (
+    additions_table,
+    compulsory_seats,
+    kindergarten_places,
+    kindergarten_towns_table,
+    projects_table,
+    stranded_table,
+    towns_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..demand import Forecast
@@ -47,7 +55,13 @@ def policy_table(plan: Plan, policy_projects: pd.DataFrame | None = None, policy
     * ``boarding_towns`` — towns with a boarding primary and a boarding junior school in
       the last plan year vs all towns (subdistricts excluded);
     * ``boarding_schools`` — primary and junior schools with boarders in the last plan
-      year vs the boarding schools the policy counts today (only when the policy says).
+      year vs the boarding schools the policy counts today (only when the policy says);
+    * with kindergartens planned: ``kindergarten_places`` (places added at kindergartens
+      and at the kindergarten projects the plan opens vs the policy's places),
+      ``kindergarten_build_yuan`` (their cost vs the policy's investment),
+      ``kindergarten_projects`` (the named kindergarten projects of ``policy_projects``
+      where the plan adds places) and ``public_kindergarten_towns`` (towns with the
+      public kindergartens the policy asks for, in the last plan year).
 
     Parameters
     ----------
@@ -83,7 +97,70 @@ def policy_table(plan: Plan, policy_projects: pd.DataFrame | None = None, policy
     ]
     if policy.boarding_schools_today is not None:
         rows.append(_boarding_schools_row(plan, policy))
+    if "preschool" in plan.district.planned_bands(plan.scenario):
+        rows += _kindergarten_rows(plan, policy, policy_projects)
     return pd.DataFrame(rows, columns=POLICY_COLUMNS)
+
+
+def _kindergarten_rows(plan: Plan, policy: Policy, policy_projects: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Kindergarten places and their cost against the policy's, the named kindergarten
+    projects the plan carries out, and the towns with a public kindergarten."""
+    kp = kindergarten_places(plan)
+    rows = []
+    if policy.kindergarten_places is not None:
+        target = policy.kindergarten_places
+        d = kp["total"] - target
+        opened = "、".join(f"{n} {v:,}" for n, v in kp["new_site_names"].items()) or "无"
+        note = (
+            f"改扩建新增{kp['expansion']:,}个(新增教室 x 中班{plan.scenario.class_cap('preschool')}人), "
+            f"新址开办{kp['new_sites']:,}个({opened}); "
+            + (f"比政策少{-d:,}个" if d < 0 else f"比政策多{d:,}个" if d > 0 else "与政策相同")
+            + f"; {plan_years(plan)[-1]}年在园幼儿{kp['children']:,}人"
+        )
+        rows.append(_row("kindergarten_places", "新增幼儿学位", "个", target, kp["total"], note))
+    if policy.kindergarten_build_yuan is not None:
+        d = kp["cost_yuan"] - policy.kindergarten_build_yuan
+        note = (
+            f"改扩建{yuan_wan(kp['expansion_cost_yuan'])} + 新址{yuan_wan(kp['new_site_cost_yuan'])}; "
+            f"政策计划投入{policy.kindergarten_build_yuan / 1e4:,.0f}万元(含迁建的全部工程, 仅作量级参考); "
+            + (f"方案少{yuan_wan(-d)}" if d < 0 else f"方案多{yuan_wan(d)}")
+        )
+        rows.append(
+            _row(
+                "kindergarten_build_yuan",
+                "幼儿园建设投资",
+                "元",
+                policy.kindergarten_build_yuan,
+                round(kp["cost_yuan"], 2),
+                note,
+            )
+        )
+    if policy_projects is not None and len(policy_projects):
+        kg_ids = set(district_schools(plan).query("kind == 'kindergarten'").index)
+        mine = policy_projects[policy_projects["school_id"].astype(str).isin(kg_ids)]
+        if len(mine):
+            pt = projects_table(plan, mine)
+            done = pt[pt["plan_seats"] > 0]
+            left = "、".join(pt.loc[pt["plan_seats"] <= 0, "project"])
+            note = f"方案实施: {'、'.join(done['project']) or '无'}" + (f"; 未实施: {left}" if left else "")
+            rows.append(_row("kindergarten_projects", "政策列名的幼儿园项目", "所", len(pt), len(done), note))
+    kt = kindergarten_towns_table(plan)
+    last = kt[(kt["year"] == plan_years(plan)[-1]) & kt["public_rule_met"].notna()]
+    if len(last):
+        need = policy.public_kindergartens_per_town or plan.scenario.public_kindergartens_per_town
+        met = last["public_open"] >= need
+        missing = "、".join(last.loc[~met, "town"])
+        rows.append(
+            _row(
+                "public_kindergarten_towns",
+                f"每镇至少{need}所公办幼儿园",
+                "镇",
+                len(last),
+                int(met.sum()),
+                "全部镇达到" if met.all() else f"没有公办幼儿园的镇: {missing}",
+            )
+        )
+    return rows
 
 
 def _row(item: str, item_zh: str, unit: str, policy: float | None, plan_value: float, note: str) -> dict[str, Any]:
@@ -122,7 +199,7 @@ def _closures_row(plan: Plan, policy: Policy) -> dict[str, Any]:
     else:
         note = f"方案撤并小规模学校{n_closed}所, 比政策目标少{-d}所(情景的撤并目标为{plan.scenario.closure_target}; 规则允许的撤并有限时以规则为准)"
     if other:
-        note += f"; 另有高中迁并{other}所, 不计入"
+        note += f"; 另有{other_closures_zh(plan)}{other}所, 不计入"
     last = plan_years(plan)[-1]
     if last != policy.end_year:
         note += f"; 政策目标按{policy.end_year}年计, 方案末年为{last}年"
@@ -410,7 +487,8 @@ def report_tables(
     dict of str to pandas.DataFrame
         ``additions`` (:func:`additions_table`), ``towns`` (:func:`towns_table`),
         ``policy`` (:func:`policy_table`), ``projects`` (:func:`projects_table`),
-        ``stranded`` (:func:`stranded_table`), ``senior`` (:func:`senior_table`).
+        ``stranded`` (:func:`stranded_table`), ``senior`` (:func:`senior_table`),
+        ``kindergartens`` (:func:`kindergarten_towns_table`).
     """
     return {
         "additions": additions_table(plan),
@@ -419,4 +497,5 @@ def report_tables(
         "projects": projects_table(plan, policy_projects),
         "stranded": stranded_table(plan, forecast),
         "senior": senior_table(plan, policy),
+        "kindergartens": kindergarten_towns_table(plan),
     }

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import BAND_ZH, KIND_ZH, MODE_ZH, STATUS_ZH
-from .common import district_name_zh, district_schools, policy_of
+from .common import district_name_zh, district_schools, other_closures_zh, policy_of
 from .tables import compulsory_seats
 from .targets import report_tables
 
@@ -71,6 +71,14 @@ COLUMN_ZH: Final[dict[str, str]] = {
     "boarding_primary_schools": "寄宿制小学数",
     "boarding_junior_schools": "寄宿制初中数",
     "boarding_rule_met": "每镇寄宿制小学初中各1所",
+    "town_kind": "镇或街道",
+    "public_open": "公办幼儿园数",
+    "private_open": "民办幼儿园数",
+    "children": "在园幼儿",
+    "places": "幼儿学位",
+    "added_places": "改扩建新增幼儿学位",
+    "new_site_places": "新址幼儿学位",
+    "public_rule_met": "每镇至少1所公办幼儿园",
     "item": "指标代码",
     "item_zh": "指标",
     "unit": "单位",
@@ -213,7 +221,7 @@ def key_figures(plan: Plan, policy: Policy | None = None) -> pd.DataFrame:
     ]
     rows += [(f"  其中{y}年", int(n), "所") for y, n in small_by_year.items()]
     rows.append(("撤并目标", target if target is not None and target != -1 else "规则允许的最多", "所"))
-    rows.append(("高中迁并(另计)", int(c.get("other", 0)), "所"))
+    rows.append((f"{other_closures_zh(plan)}(另计)", int(c.get("other", 0)), "所"))
     rows.append(("撤并候选", c.get("candidates"), "所"))
     cs = compulsory_seats(plan)
     rows.append(("新增义务教育学位(含新建学校)", cs["total"], "个"))
@@ -284,7 +292,9 @@ def _zh_values(df: pd.DataFrame) -> pd.DataFrame:
         out["type"] = out["type"].map(lambda t: PROJECT_TYPE_ZH.get(t, t))
     if "reason" in out.columns:
         out["reason"] = out["reason"].map(lambda r: REASON_ZH.get(r, r))
-    for col in ("agrees", "boarding_rule_met", "main_urban", "target_met", "bused"):
+    if "town_kind" in out.columns:
+        out["town_kind"] = out["town_kind"].map(lambda t: {"town": "镇", "subdistrict": "街道"}.get(t, t))
+    for col in ("agrees", "boarding_rule_met", "public_rule_met", "main_urban", "target_met", "bused"):
         if col in out.columns:
             out[col] = out[col].map(
                 lambda x: "" if x is None or (isinstance(x, float) and np.isnan(x)) else ("是" if bool(x) else "否")
@@ -360,6 +370,7 @@ SHEET_NAMES: Final[dict[str, str]] = {
     "catchments": "划片(镇街)",
     "additions": "新增学位教室床位",
     "towns": "镇街汇总",
+    "kindergartens": "幼儿园(镇街)",
     "policy": "政策目标对比",
     "projects": "重点项目",
     "stranded": "闲置学位",
@@ -441,6 +452,7 @@ def workbook_sheets(
         "catchments": eco.catchment_table(plan),
         "additions": tables["additions"],
         "towns": tables["towns"],
+        "kindergartens": tables["kindergartens"] if len(tables["kindergartens"]) else None,
         "policy": tables["policy"].drop(columns=["item"]) if policy is not None else None,
         "projects": tables["projects"],
         "stranded": tables["stranded"],

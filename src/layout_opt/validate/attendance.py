@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from ..schema import BANDS_OF_KIND, ENROLMENT_COLUMNS, GRADE_COLUMNS, grades_of_bands
+from ..schema import (
+    ALL_GRADES,
+    BANDS_OF_KIND,
+    ENROLMENT_COLUMNS,
+    GRADE_COLUMNS,
+    N_GRADES,
+    grade_column,
+    grades_of_bands,
+)
 from .common import _ID12, _check_integer, _is_missing, _show
 
 
@@ -26,7 +34,7 @@ def check_enrolment(
     """Problems in today's attendance and in its agreement with the villages and schools.
 
     Each line: a known 12-digit ``village_id``; a known ``school_id`` of an open school
-    (not a planned project) that teaches the ``grade`` (1-12); whole ``pupils`` >= 1 and
+    (not a planned project) that teaches the ``grade`` (1-12, or 13-15 for a kindergarten's 小班-大班); whole ``pupils`` >= 1 and
     ``boarders`` from 0 to ``pupils``; no two lines for the same village, school and
     grade.  Together: per school and grade the pupils sum to the school's ``g<grade>``,
     per village and grade to the village's ``g<grade>``; per school the boarders are at
@@ -161,7 +169,7 @@ def _check_attendance_lines(
         else:
             continue
         at.bad_s.add(k)
-    problems += _check_integer(enrolment, "grade", ids, file, at.bad_n, lo=1, hi=12)
+    problems += _check_integer(enrolment, "grade", ids, file, at.bad_n, lo=1, hi=N_GRADES)
     problems += _check_integer(enrolment, "pupils", ids, file, at.bad_n, lo=1, hi=100_000)
     problems += _check_integer(enrolment, "boarders", ids, file, at.bad_b, lo=0, hi=100_000)
     grade, pupils, boarders, vid, sid = at.grade, at.pupils, at.boarders, at.vid, at.sid
@@ -228,8 +236,8 @@ def _check_attendance_sums(
             rid = str(getattr(row, id_col))
             if rid in flagged or rid in unsure or (is_school and row.status != "open"):
                 continue
-            for g in range(1, 13):
-                want = pd.to_numeric(getattr(row, f"g{g}"), errors="coerce")
+            for g in ALL_GRADES:
+                want = pd.to_numeric(getattr(row, grade_column(g), 0), errors="coerce")
                 if pd.isna(want):
                     continue
                 have = sums.get((rid, g), 0)
@@ -240,7 +248,7 @@ def _check_attendance_sums(
                             file,
                             rid,
                             "pupils",
-                            f"grade {g}: {have} pupils {what} {rid} in {file}, but {table_file} has g{g} = {int(want)}",
+                            f"grade {g}: {have} pupils {what} {rid} in {file}, but {table_file} has {grade_column(g)} = {int(want)}",
                         )
                     )
     return problems

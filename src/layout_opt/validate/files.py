@@ -165,6 +165,9 @@ POLICY_KEYS: dict[str, tuple[str, bool]] = {
     "compulsory_build_yuan": ("yuan", True),
     "compulsory_build_covers": ("text", False),
     "boarding_schools_today": ("count", False),
+    "kindergarten_places": ("count", False),
+    "kindergarten_build_yuan": ("yuan", False),
+    "public_kindergartens_per_town": ("count", False),
     "senior_relocation": ("table", False),
 }
 #: Keys of ``[senior_relocation]`` and of each of its ``[[senior_relocation.schools]]``.

@@ -14,16 +14,19 @@ from scipy.spatial import cKDTree
 from ..errors import Problem, ValidationError
 from ..schema import (
     AGE_COLUMNS,
+    ALL_GRADES,
     BANDS_OF_KIND,
     BUS_SPEED_CAP_DEFAULT_KMH,
     BUS_SPEED_CAP_KMH,
     GRADE_COLUMNS,
     MAX_PLANNING_YEARS,
+    OWNERSHIPS,
     ROAD_CLASSES,
     ROAD_SOURCES,
     SCHOOL_KINDS,
     SCHOOL_STATUSES,
     UR_CODES,
+    grade_column,
     grades_of_bands,
 )
 from .attendance import check_enrolment
@@ -295,6 +298,8 @@ def check_schools(
         ]
     )
     problems += _check_choice(schools, "kind", ids, file, SCHOOL_KINDS, bad, "kind")
+    if "ownership" in schools.columns:
+        problems += _check_choice(schools, "ownership", ids, file, OWNERSHIPS, bad, "ownership")
     for k, v in enumerate(schools["status"]):
         if v not in SCHOOL_STATUSES:
             problems.append(Problem(file, ids[k], "status", f"must be 'open' or 'planned', got {_show(v)}"))
@@ -303,6 +308,8 @@ def check_schools(
     for col in ("classrooms", "classes", "beds", "max_added_classrooms", *GRADE_COLUMNS):
         problems += _check_integer(schools, col, ids, file, bad, lo=0, hi=100_000)
     problems += _check_planned_fields(schools, ids, file, base_year, bad)
+    if "moves_to" in schools.columns:
+        problems += _check_moves(schools, ids, file)
     problems += _check_geometries(schools, ids, file, set())
     for k, row in enumerate(schools.itertuples(index=False)):
         if k in bad:
@@ -359,18 +366,56 @@ def _check_planned_fields(
     return problems
 
 
+def _check_moves(schools: pd.DataFrame, ids: list[str], file: str) -> list[Problem]:
+    """``moves_to`` (optional): empty, or the ``school_id`` of a planned project of the same
+    kind that replaces this open school on a new site (迁建; the school closes the year the
+    project opens)."""
+    problems = []
+    row_of = {str(sid): k for k, sid in enumerate(schools["school_id"])}
+    for k, target in enumerate(schools["moves_to"]):
+        if _is_missing(target) or str(target).strip() == "":
+            continue
+        t = row_of.get(str(target))
+        if t is None:
+            msg = f"no school {str(target)!r} in the table; name the planned project that replaces this school"
+        elif schools["status"].iat[t] != "planned":
+            msg = f"{target} is not a planned project (status {schools['status'].iat[t]!r})"
+        elif schools["kind"].iat[t] != schools["kind"].iat[k]:
+            msg = f"{target} is a {schools['kind'].iat[t]}, this school a {schools['kind'].iat[k]}"
+        elif schools["status"].iat[k] != "open":
+            msg = "only an open school moves to a new site"
+        else:
+            continue
+        problems.append(Problem(file, ids[k], "moves_to", msg))
+    return problems
+
+
+def grades_text(kind: str) -> str:
+    """The ``grades`` field of a school of ``kind``: ``1-3``, ``1-6``, ``7-9``, ``1-9``,
+    ``10-12``, or ``k1-k3`` for a kindergarten."""
+    offered = grades_of_bands(BANDS_OF_KIND[kind])
+    return (
+        f"{grade_column(offered[0])}-{grade_column(offered[-1])}" if offered[0] > 12 else f"{offered[0]}-{offered[-1]}"
+    )
+
+
 def _check_school_row(row, sid: str, file: str) -> list[Problem]:
     """Grades against kind, and enrolment against classes and classrooms, of one school."""
     problems = []
     offered = grades_of_bands(BANDS_OF_KIND[row.kind])
-    text = f"{offered[0]}-{offered[-1]}"
+    text = grades_text(row.kind)
     if str(row.grades) != text:
         problems.append(Problem(file, sid, "grades", f"a {row.kind} teaches grades {text}, got {row.grades!r}"))
-    enrol = {g: int(getattr(row, f"g{g}")) for g in range(1, 13)}
+    enrol = {g: int(getattr(row, grade_column(g))) for g in ALL_GRADES}
     for g, n in enrol.items():
         if g not in offered and n > 0:
             problems.append(
-                Problem(file, sid, f"g{g}", f"a {row.kind} does not teach grade {g}, but {n} pupils are enrolled")
+                Problem(
+                    file,
+                    sid,
+                    grade_column(g),
+                    f"a {row.kind} does not teach {grade_column(g)}, but {n} pupils are enrolled",
+                )
             )
     enrolled = sum(enrol.values())
     classes, classrooms = int(row.classes), int(row.classrooms)
@@ -379,7 +424,9 @@ def _check_school_row(row, sid: str, file: str) -> list[Problem]:
             problems.append(Problem(file, sid, "classrooms", "a planned project needs its planned classrooms (> 0)"))
         if enrolled > 0:
             first = next(g for g, n in enrol.items() if n > 0)
-            problems.append(Problem(file, sid, f"g{first}", f"a planned project has no pupils yet, got {enrolled}"))
+            problems.append(
+                Problem(file, sid, grade_column(first), f"a planned project has no pupils yet, got {enrolled}")
+            )
         return problems
     if classes > classrooms:
         problems.append(Problem(file, sid, "classes", f"{classes} classes in {classrooms} classrooms"))
