@@ -587,6 +587,7 @@ def test_html_is_self_contained_with_the_font(page):
 def test_html_without_optional_inputs(plan):
     bare = dataclasses.replace(plan, buses={})
     text = report.render_html(bare, forecast=horizon_forecast(plan, 0.5))
+    assert ("幼儿园布局优化方案" in text) == bool((plan.district.schools["kind"] == "kindergarten").any())
     assert "年校车线路" not in text and "政策列名的学位项目" in text and "新城小学" in text
     # without policy targets: no targets among the key figures, no comparison table
     bare = dataclasses.replace(plan, district=dataclasses.replace(plan.district, policy=None))
@@ -649,6 +650,7 @@ def test_the_report_compares_kindergartens_with_the_policy():
     kt = report.kindergarten_towns_table(plan).iloc[0]
     assert (kt["public_open"], kt["private_open"], kt["children"], kt["added_places"]) == (1, 1, 26, 30)
     page = report.render_html(plan, projects, policy=policy)
+    assert "中小学幼儿园布局优化方案(2024—2024年)</h1>" in page
     assert "小结: 在园幼儿2024年26人" in page and "新增幼儿学位30个(改扩建30个, 新址0个), 政策目标100个" in page
     sheets = report.workbook_sheets(plan, projects, policy=policy)
     assert sheets["幼儿园(镇街)"]["每镇至少1所公办幼儿园"].tolist() == ["是"]

@@ -124,7 +124,8 @@ def render_html(
     name = district_name_zh(plan.summary.get("district", ""))
     years = plan_years(plan)
     doc = _Doc()
-    title = f"{name}中小学布局优化方案({years[0]}—{years[-1]}年)"
+    schools = "中小学幼儿园" if "preschool" in plan.district.planned_bands(plan.scenario) else "中小学"
+    title = f"{name}{schools}布局优化方案({years[0]}—{years[-1]}年)"
     doc.add(f"<h1>{html.escape(title)}</h1>")
     doc.add(
         mk.note(
