@@ -3,8 +3,9 @@
 :class:`MipArrays` is the one solver input of the library (``min c x + offset`` s.t.
 ``row_lo <= A x <= row_hi``, ``lb <= x <= ub``, some ``x`` integer); the layout model
 (:class:`layout_opt.model.build.MatrixModel`) and the p-median core build one.
-:func:`solve_model` hands the arrays straight to a MathOpt ``ModelProto`` (no
-per-variable Python objects), which OR-Tools gives to the chosen backend:
+:func:`solve_model` hands the arrays straight to a MathOpt ``ModelProto`` and reads the
+plan back as an array (no per-variable Python objects either way); OR-Tools gives the
+proto to the chosen backend:
 
 * ``highs`` (default): HiGHS branch-and-cut through MathOpt; single-threaded and
   deterministic for a given model (a wall-clock limit is only the safety net).
