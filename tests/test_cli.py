@@ -573,3 +573,20 @@ def test_the_run_reports_its_own_steps_not_the_libraries_chatter(data_dir, tmp_p
     log = (out / "run.log").read_text(encoding="utf-8")
     assert "plan written to" in err and "write the plan folder" in log
     assert "Glyph IDs" not in err + log and "subsetted" not in err + log
+
+
+def test_a_solve_stopped_without_a_plan_exits_1_and_writes_nothing(data_dir, tmp_path, monkeypatch, caplog):
+    """A unit that stops at its time limit before finding any plan proves nothing about
+    the rules: the run says so (not "infeasible"), exits 1 and leaves no folder."""
+    from layout_opt import api
+    from layout_opt.errors import SolverStoppedError
+
+    def stopped(*args, **kwargs):
+        raise SolverStoppedError(["东城镇 [lower_primary, upper_primary]"], 5.0)
+
+    monkeypatch.setattr(api, "solve", stopped)
+    out = tmp_path / "plan"
+    assert _run(data_dir, out, *FAST) == cli.EXIT_ERROR
+    assert "No plan was found within the time limit (5 s per unit) for 1 unit(s): 东城镇" in caplog.text
+    assert "raise time_limit_s" in caplog.text and "No plan satisfies" not in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -319,3 +319,28 @@ def test_counties_are_seeded_and_of_varied_size():
     assert len({c["seed"] for c in sizes}) == 20
     with pytest.raises(ValueError, match="towns"):
         county_sizes(3, towns=(4, 2))
+
+
+def test_a_task_whose_solve_stops_without_a_plan_is_stopped_not_infeasible(district, monkeypatch):
+    """A scenario whose solve stops at its time limit before any plan is a ``stopped`` run
+    that says to raise the time limit; the other scenarios complete."""
+    from layout_opt.errors import SolverStoppedError
+
+    sweeps = importlib.import_module("layout_opt.sweeps")
+    real = sweeps._solve
+
+    def stops_on_small_classes(district, task):
+        if task.label == "small classes":
+            raise SolverStoppedError(["一镇 [lower_primary]"], task.scenario.time_limit_s)
+        return real(district, task)
+
+    monkeypatch.setattr(sweeps, "_solve", stops_on_small_classes)
+    with (
+        distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as in_process,
+    ):
+        result = lo.sweep(
+            district, {k: SCENARIOS[k] for k in ("base", "small classes")}, client=in_process, route_buses=False
+        )
+    assert [r.status for r in result.runs] == ["optimal", "stopped"]
+    assert "raise time_limit_s" in result["small classes"].reason and result["small classes"].plan is None

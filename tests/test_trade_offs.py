@@ -282,3 +282,34 @@ def test_a_unit_whose_model_is_unchanged_keeps_its_plan(monkeypatch):
     monkeypatch.setattr(solve_module, "solve_unit", real)
     assert reused.objective == pytest.approx(solve_module.solve_problem(other).objective)
     assert reused.objective > first.objective
+
+
+def test_a_unit_stopped_without_any_plan_is_not_called_infeasible(monkeypatch):
+    """A unit solve that stops at its time limit with no plan at all: the whole solve is
+    ``no_solution`` (nothing proven), not ``infeasible``, and ``lo.solve`` raises
+    :class:`SolverStoppedError` naming the unit, not an explanation of broken rules."""
+    import dataclasses
+
+    import numpy as np
+
+    from layout_opt import SolverStoppedError
+    from layout_opt.model import solve as solve_module
+    from layout_opt.model.problem import PlanningProblem
+
+    t = two_towns()
+    sc = ZONED.replace(closure_target=0)
+    problem = PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
+    real = solve_module.solve_unit
+
+    def no_plan_for_town_2(problem, positions, unit, *args, **kwargs):
+        model, r = real(problem, positions, unit, *args, **kwargs)
+        if "CP2" in {problem.school_ids[s] for s in unit.schools}:
+            r = dataclasses.replace(r, status="no_solution", objective=np.inf, values=None, gap=np.inf)
+        return model, r
+
+    monkeypatch.setattr(solve_module, "solve_unit", no_plan_for_town_2)
+    report = solve_module.solve_problem(problem)
+    assert (report.status, report.objective, report.bound) == ("no_solution", np.inf, -np.inf)
+    with pytest.raises(SolverStoppedError, match=r"1 unit\(s\): 二镇 \[lower_primary") as err:
+        t.solve(sc)
+    assert err.value.time_limit_s == sc.time_limit_s

@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import examples
 from .api import compare, solve, travel_matrix
 from .district import District
-from .errors import InfeasibleError, Problem, ValidationError
+from .errors import InfeasibleError, Problem, SolverStoppedError, ValidationError
 from .io import read_district as load_district
 from .plan import Plan
 from .scenario import Scenario
@@ -23,6 +23,7 @@ __all__ = [
     "Plan",
     "Problem",
     "Scenario",
+    "SolverStoppedError",
     "ValidationError",
     "batch",
     "compare",

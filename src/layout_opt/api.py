@@ -33,6 +33,7 @@ from .buses import agreement, bus_costs, calibrate, route_plan
 from .demand import Forecast
 from .diagnose import explain_infeasible, presolve_checks
 from .district import District
+from .errors import SolverStoppedError
 from .kpis import KPI_ROWS, compare, plan_kpis
 from .model.plan import extract_plan
 from .model.problem import PlanningProblem
@@ -116,6 +117,9 @@ def solve(
     ------
     layout_opt.InfeasibleError
         When no plan satisfies the rules, with the reasons in a planner's words.
+    layout_opt.SolverStoppedError
+        When a unit's solve stops at ``time_limit_s`` before it finds any plan (nothing
+        is proven about the rules then).
     ValueError
         When the scenario's years do not fit the district's base year
         (:meth:`Scenario.check_years`), before any work.
@@ -172,6 +176,10 @@ def solve(
         report = solve_problem(problem, map_tasks=run, **solve_args)
         if report.status == "infeasible":
             raise explain_infeasible(problem, report)
+        if report.status == "no_solution":
+            raise SolverStoppedError(
+                [u.unit.label(problem) for u in report.units if not u.result.has_plan], scenario.time_limit_s
+            )
         tables = extract_plan(problem, report, district, scenario)
         buses: dict = {}
         bus_rounds: list[dict] = []

@@ -136,7 +136,7 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
 
     from . import io
     from .api import demand_forecast, solve, travel_matrix
-    from .errors import InfeasibleError
+    from .errors import InfeasibleError, SolverStoppedError
     from .plan import gap_text
 
     start = time.perf_counter()
@@ -179,6 +179,9 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
                 print(exc.explanation, file=sys.stderr)
                 io.write_infeasible(exc, folder, scenario, log_text=buffer.getvalue())
                 return EXIT_INFEASIBLE
+            except SolverStoppedError as exc:
+                logger.error("%s", exc)
+                return EXIT_ERROR
             with _Step("check the plan against the rules", timings):
                 violations = plan.check()
             if len(violations):

@@ -76,6 +76,29 @@ class InfeasibleError(RuntimeError):
         return self.explanation
 
 
+class SolverStoppedError(RuntimeError):
+    """The solver stopped at its time limit before it found any plan for some units; no
+    rule is shown to be broken.
+
+    Attributes
+    ----------
+    units : list[str]
+        The units without a plan (zone and levels).
+    time_limit_s : float
+        The wall-clock limit of each unit solve, seconds.
+    """
+
+    def __init__(self, units: list[str], time_limit_s: float) -> None:
+        self.units = list(units)
+        self.time_limit_s = float(time_limit_s)
+        super().__init__(
+            f"No plan was found within the time limit ({self.time_limit_s:g} s per unit) for "
+            f"{len(self.units)} unit(s): {'; '.join(self.units[:10])}{' ...' if len(self.units) > 10 else ''}. "
+            "No rule is shown to be broken: raise time_limit_s (the scenario's [solver] table or --time-limit), "
+            "or plan fewer years at once."
+        )
+
+
 class OutputError(ValueError):
     """An output path that cannot or must not be written; nothing was written.
 

@@ -49,7 +49,7 @@ import pandas as pd
 from . import io
 from .api import solve
 from .district import District
-from .errors import InfeasibleError, OutputError, ValidationError
+from .errors import InfeasibleError, OutputError, SolverStoppedError, ValidationError
 from .kpis import KPI_ROWS, compare, plan_kpis
 from .plan import Plan
 from .scenario import Scenario
@@ -64,8 +64,9 @@ logger = logging.getLogger(__name__)
 #: Statuses of a run that has a plan that keeps every rule.
 PLANNED: tuple[str, ...] = ("optimal", "feasible")
 #: Every status of a run: the solver's (a plan), a plan that breaks a rule (a bug; see its
-#: ``violations.csv``), no plan satisfies the rules, unreadable or unfit input, any other error.
-STATUSES: tuple[str, ...] = (*PLANNED, "breaks rules", "infeasible", "bad input", "error")
+#: ``violations.csv``), no plan satisfies the rules, the solver stopped at its time limit
+#: before any plan (nothing proven), unreadable or unfit input, any other error.
+STATUSES: tuple[str, ...] = (*PLANNED, "breaks rules", "infeasible", "stopped", "bad input", "error")
 #: Tables a run writes into its folder (besides one plan folder per scenario or district).
 SWEEP_TABLE, COMPARISON_TABLE, BATCH_TABLE = "sweep.csv", "comparison.csv", "batch.csv"
 #: Columns of :attr:`SweepResult.table` after the label, status and reason, in order; the
@@ -94,7 +95,8 @@ class Run:
         The scenario's or district's label, also the name of its plan folder.
     status : str
         One of :data:`STATUSES`: ``optimal`` or ``feasible`` (a plan; see
-        :data:`PLANNED`), ``breaks rules``, ``infeasible``, ``bad input`` or ``error``.
+        :data:`PLANNED`), ``breaks rules``, ``infeasible``, ``stopped`` (no plan within the
+        time limit), ``bad input`` or ``error``.
     reason : str
         Why there is no plan (or why it breaks a rule), in one line; empty for a plan.
     summary : dict or None
@@ -428,6 +430,9 @@ def _run_task(task: _Task, district: District | None = None, projects: pd.DataFr
                 folder=written,
                 seconds=time.perf_counter() - start,
             )
+        except SolverStoppedError as exc:
+            logger.warning("%s: %s", task.label, exc)
+            return Run(task.label, "stopped", str(exc), seconds=time.perf_counter() - start)
         except ValidationError as exc:
             return Run(
                 task.label, "bad input", _reason(str(p) for p in exc.problems), seconds=time.perf_counter() - start

@@ -90,7 +90,10 @@ class SolveReport:
     """Outcome of solving a whole problem.
 
     The objective and the bound are sums over units, so the gap is the gap of the whole
-    plan against a bound proven for every combination of unit closure counts.
+    plan against a bound proven for every combination of unit closure counts.  ``status``
+    is ``optimal``, ``feasible`` (a plan, not proven within the gap), ``infeasible``
+    (proven: no plan exists) or ``no_solution`` (a unit stopped at its time limit without
+    any plan; nothing is proven).
     """
 
     status: str
@@ -510,15 +513,19 @@ def solve_problem(
     # 3. the chosen plan of each unit
     chosen: list[UnitSolution] = []
     infeasible = not np.isfinite(total)
+    stopped = False  # a unit stopped at its time limit without any plan (nothing proven)
     for u, n in enumerate(counts if not infeasible else [0] * len(units)):
         m, r = solved[(u, n) if (u, n) in solved else (u, 0)]
-        infeasible |= not r.has_plan
+        infeasible |= r.status == "infeasible"
+        stopped |= not r.has_plan and r.status != "infeasible"
         curve = {nn: (rr.objective, rr.bound) for (uu, nn), (_, rr) in solved.items() if uu == u}
         closed = closures_of(problem, m, r.values) if r.has_plan else 0
         chosen.append(UnitSolution(unit=units[u], model=m, result=r, closures=closed, curve=curve))
     notes.update({"knapsack_rounds": rounds, "unit_solves": len(solved), "closure_target": int(target)})
     if infeasible:
         status, objective, bound, gap_value = "infeasible", float("inf"), float("inf"), float("inf")
+    elif stopped:
+        status, objective, bound, gap_value = "no_solution", float("inf"), -np.inf, float("inf")
     else:
         objective = float(sum(c.result.objective for c in chosen))
         # a unit solve stopped with a plan but no bound: its plan's cost stood in for the
