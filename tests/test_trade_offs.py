@@ -222,31 +222,45 @@ def test_reassigning_enrolled_pupils_against_keeping_them(allow, price, where):
     assert_clean(t, plan)
 
 
+def _problem(t, sc):
+    """The arrays of a tiny district under ``sc``, with its enrolment."""
+    from layout_opt.model.problem import PlanningProblem
+
+    return PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
+
+
+def _alter_town_2(monkeypatch, **fields):
+    """Make every solve of town 2's unit (the one holding ``CP2``) report ``fields``
+    instead of its own status, bound, plan..., as a solve stopped at its time limit would."""
+    import dataclasses
+
+    from layout_opt.model import solve as solve_module
+
+    real = solve_module.solve_unit
+
+    def altered(problem, positions, unit, *args, **kwargs):
+        model, r = real(problem, positions, unit, *args, **kwargs)
+        if "CP2" in {problem.school_ids[s] for s in unit.schools} and r.has_plan:
+            r = dataclasses.replace(r, **fields)
+        return model, r
+
+    monkeypatch.setattr(solve_module, "solve_unit", altered)
+
+
 def test_a_unit_stopped_without_a_bound_leaves_the_plan_unproven(monkeypatch):
     """When one unit's solve stops with a plan but no bound (a time limit), its plan's
     cost may choose the closure counts, but the whole plan then has no proven bound: it is
     "feasible" with an infinite gap, never "optimal"."""
-    import dataclasses
-
     import numpy as np
 
     from layout_opt.model import solve as solve_module
-    from layout_opt.model.problem import PlanningProblem
 
     t = two_towns()
     sc = ZONED.replace(closure_target=2)
-    problem = PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
+    problem = _problem(t, sc)
     proven = solve_module.solve_problem(problem)
     assert proven.status == "optimal" and np.isfinite(proven.bound)
-    real = solve_module.solve_unit
-
-    def no_bound_for_town_2(problem, positions, unit, *args, **kwargs):
-        model, r = real(problem, positions, unit, *args, **kwargs)
-        if "CP2" in {problem.school_ids[s] for s in unit.schools} and r.has_plan:
-            r = dataclasses.replace(r, status="feasible", bound=-np.inf, gap=np.inf)
-        return model, r
-
-    monkeypatch.setattr(solve_module, "solve_unit", no_bound_for_town_2)
+    _alter_town_2(monkeypatch, status="feasible", bound=-np.inf, gap=np.inf)
     report = solve_module.solve_problem(problem)
     assert report.objective == pytest.approx(proven.objective)
     assert (report.status, report.bound, report.gap) == ("feasible", -np.inf, np.inf)
@@ -257,11 +271,10 @@ def test_a_unit_whose_model_is_unchanged_keeps_its_plan(monkeypatch):
     array: solving the same problem again calls no solver, and a problem with another
     school cost solves every unit anew (and finds its own optimum)."""
     from layout_opt.model import solve as solve_module
-    from layout_opt.model.problem import PlanningProblem
 
     t = two_towns()
     sc = ZONED.replace(closure_target=0)  # every unit at its own optimum: one model each
-    problem = PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
+    problem = _problem(t, sc)
     first = solve_module.solve_problem(problem)
     calls: list[int] = []
     real = solve_module.solve_unit
@@ -276,7 +289,7 @@ def test_a_unit_whose_model_is_unchanged_keeps_its_plan(monkeypatch):
     assert (again.status, again.objective, again.bound) == (first.status, first.objective, first.bound)
 
     dearer = sc.replace(school_cost_yuan_per_year=150_000.0)
-    other = PlanningProblem.from_district(t.district, dearer, t.travel, t.demand(sc.years), t.district.enrolment)
+    other = _problem(t, dearer)
     reused = solve_module.solve_problem(other, known=first.units)
     assert len(calls) == len(first.units)
     monkeypatch.setattr(solve_module, "solve_unit", real)
@@ -288,27 +301,15 @@ def test_a_unit_stopped_without_any_plan_is_not_called_infeasible(monkeypatch):
     """A unit solve that stops at its time limit with no plan at all: the whole solve is
     ``no_solution`` (nothing proven), not ``infeasible``, and ``lo.solve`` raises
     :class:`SolverStoppedError` naming the unit, not an explanation of broken rules."""
-    import dataclasses
-
     import numpy as np
 
     from layout_opt import SolverStoppedError
     from layout_opt.model import solve as solve_module
-    from layout_opt.model.problem import PlanningProblem
 
     t = two_towns()
     sc = ZONED.replace(closure_target=0)
-    problem = PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
-    real = solve_module.solve_unit
-
-    def no_plan_for_town_2(problem, positions, unit, *args, **kwargs):
-        model, r = real(problem, positions, unit, *args, **kwargs)
-        if "CP2" in {problem.school_ids[s] for s in unit.schools}:
-            r = dataclasses.replace(r, status="no_solution", objective=np.inf, values=None, gap=np.inf)
-        return model, r
-
-    monkeypatch.setattr(solve_module, "solve_unit", no_plan_for_town_2)
-    report = solve_module.solve_problem(problem)
+    _alter_town_2(monkeypatch, status="no_solution", objective=np.inf, values=None, gap=np.inf)
+    report = solve_module.solve_problem(_problem(t, sc))
     assert (report.status, report.objective, report.bound) == ("no_solution", np.inf, -np.inf)
     with pytest.raises(SolverStoppedError, match=r"1 unit\(s\): 二镇 \[lower_primary") as err:
         t.solve(sc)
