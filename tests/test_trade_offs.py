@@ -229,22 +229,22 @@ def _problem(t, sc):
     return PlanningProblem.from_district(t.district, sc, t.travel, t.demand(sc.years), t.district.enrolment)
 
 
-def _alter_town_2(monkeypatch, **fields):
+def _alter_town_2(monkeypatch, problem, **fields):
     """Make every solve of town 2's unit (the one holding ``CP2``) report ``fields``
     instead of its own status, bound, plan..., as a solve stopped at its time limit would."""
     import dataclasses
 
     from layout_opt.model import solve as solve_module
 
-    real = solve_module.solve_unit
+    real = solve_module.solve_unit_model
 
-    def altered(problem, positions, unit, *args, **kwargs):
-        model, r = real(problem, positions, unit, *args, **kwargs)
-        if "CP2" in {problem.school_ids[s] for s in unit.schools} and r.has_plan:
+    def altered(model, *args, **kwargs):
+        r = real(model, *args, **kwargs)
+        if "CP2" in {problem.school_ids[s] for s in model.unit.schools} and r.has_plan:
             r = dataclasses.replace(r, **fields)
-        return model, r
+        return r
 
-    monkeypatch.setattr(solve_module, "solve_unit", altered)
+    monkeypatch.setattr(solve_module, "solve_unit_model", altered)
 
 
 def test_a_unit_stopped_without_a_bound_leaves_the_plan_unproven(monkeypatch):
@@ -260,7 +260,7 @@ def test_a_unit_stopped_without_a_bound_leaves_the_plan_unproven(monkeypatch):
     problem = _problem(t, sc)
     proven = solve_module.solve_problem(problem)
     assert proven.status == "optimal" and np.isfinite(proven.bound)
-    _alter_town_2(monkeypatch, status="feasible", bound=-np.inf, gap=np.inf)
+    _alter_town_2(monkeypatch, problem, status="feasible", bound=-np.inf, gap=np.inf)
     report = solve_module.solve_problem(problem)
     assert report.objective == pytest.approx(proven.objective)
     assert (report.status, report.bound, report.gap) == ("feasible", -np.inf, np.inf)
@@ -277,13 +277,13 @@ def test_a_unit_whose_model_is_unchanged_keeps_its_plan(monkeypatch):
     problem = _problem(t, sc)
     first = solve_module.solve_problem(problem)
     calls: list[int] = []
-    real = solve_module.solve_unit
+    real = solve_module.solve_unit_model
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(solve_module, "solve_unit", counted)
+    monkeypatch.setattr(solve_module, "solve_unit_model", counted)
     again = solve_module.solve_problem(problem, known=first.units)
     assert calls == []
     assert (again.status, again.objective, again.bound) == (first.status, first.objective, first.bound)
@@ -292,7 +292,7 @@ def test_a_unit_whose_model_is_unchanged_keeps_its_plan(monkeypatch):
     other = _problem(t, dearer)
     reused = solve_module.solve_problem(other, known=first.units)
     assert len(calls) == len(first.units)
-    monkeypatch.setattr(solve_module, "solve_unit", real)
+    monkeypatch.setattr(solve_module, "solve_unit_model", real)
     assert reused.objective == pytest.approx(solve_module.solve_problem(other).objective)
     assert reused.objective > first.objective
 
@@ -308,8 +308,9 @@ def test_a_unit_stopped_without_any_plan_is_not_called_infeasible(monkeypatch):
 
     t = two_towns()
     sc = ZONED.replace(closure_target=0)
-    _alter_town_2(monkeypatch, status="no_solution", objective=np.inf, values=None, gap=np.inf)
-    report = solve_module.solve_problem(_problem(t, sc))
+    problem = _problem(t, sc)
+    _alter_town_2(monkeypatch, problem, status="no_solution", objective=np.inf, values=None, gap=np.inf)
+    report = solve_module.solve_problem(problem)
     assert (report.status, report.objective, report.bound) == ("no_solution", np.inf, -np.inf)
     with pytest.raises(SolverStoppedError, match=r"1 unit\(s\): 二镇 \[lower_primary") as err:
         t.solve(sc)

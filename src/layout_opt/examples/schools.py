@@ -290,6 +290,51 @@ def size_classrooms(
     return out.astype("int64")
 
 
+def room_for_cohorts(
+    schools: pd.DataFrame, villages: pd.DataFrame, attendance: pd.DataFrame, years_ahead: int = 3
+) -> pd.Series:
+    """Room to grow that lets each open junior school take the cohorts moving up to it.
+
+    A town's junior schools are the only ones its pupils may attend (catchments within
+    the town), so a junior school whose feeder villages have larger primary cohorts than
+    its grades 7-9 today needs classrooms for them within ``years_ahead`` years.  Its
+    future pupils of grade ``g`` are today's grade ``g - t`` of the villages that send
+    their grades 7-9 to it (``t = 0 .. years_ahead``), in classes of the policy cap with
+    5 % to spare (the forecast moves cohorts between villages).
+
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        From :func:`equip_schools`: ``school_id``, ``kind``, ``status``, ``classrooms``,
+        ``max_added_classrooms``.
+    villages : pandas.DataFrame
+        ``village_id`` and ``g1``..``g12``.
+    attendance : pandas.DataFrame
+        Today's attendance (``village_id``, ``school_id``, ``grade``, ``pupils``).
+    years_ahead : int
+        How far ahead the cohorts are followed.
+
+    Returns
+    -------
+    pandas.Series
+        ``max_added_classrooms`` indexed like ``schools``: never less than before.
+    """
+    room = schools["max_added_classrooms"].astype("int64").copy()
+    cap = CLASS_CAP_OF_LEVEL["junior"]
+    by_village = villages.set_index("village_id")
+    junior = attendance[attendance["grade"].between(7, 9)]
+    feeders = junior.groupby("school_id")["village_id"].unique()
+    for k, s in schools.iterrows():
+        if s["kind"] != "junior" or s["status"] != "open" or s["school_id"] not in feeders.index:
+            continue
+        cohorts = by_village.loc[feeders[s["school_id"]], [f"g{g}" for g in range(1, 13)]].sum().to_numpy()
+        classes = max(
+            sum(math.ceil(1.05 * cohorts[g - 1 - t] / cap) for g in range(7, 10)) for t in range(years_ahead + 1)
+        )
+        room.loc[k] = max(int(room.loc[k]), classes - int(s["classrooms"]))
+    return room
+
+
 def school_sites(
     villages: pd.DataFrame,
     towns: pd.DataFrame,

@@ -14,7 +14,7 @@ from .constants import METRIC_CRS
 from .people import Calibration, synth_children, synth_population
 from .places import scatter_points
 from .roads import add_access_roads, build_road_network
-from .schools import equip_schools, school_sites
+from .schools import equip_schools, room_for_cohorts, school_sites
 
 if TYPE_CHECKING:
     from ..district import District
@@ -31,7 +31,8 @@ def synthetic_district(
 
     Towns are laid on a jittered grid with a river along the northern edge crossed by
     bridges; each town has a seat (121), fringe units (122) and villages (220); each town
-    seat has a central primary and a junior school with some boarding beds; larger
+    seat has a central primary and a junior school with some boarding beds (and room to
+    grow for the cohorts moving up to it, :func:`~layout_opt.examples.schools.room_for_cohorts`); larger
     villages have complete primaries; small ones teaching points; the first town hosts an
     urban core (111/112) with the high schools.  Today's attendance
     (:attr:`~layout_opt.District.enrolment`) says which school each village's pupils
@@ -157,6 +158,7 @@ def synthetic_district(
     villages["coord_source"] = "synthetic"
     sites = school_sites(villages, towns, rng, high_schools=max(2, len(villages) // 90))
     schools, attendance = equip_schools(sites, villages, rng, overcrowded_share=0.5)
+    schools["max_added_classrooms"] = room_for_cohorts(schools, villages, attendance)
     nodes = pd.concat(
         [
             pd.DataFrame(

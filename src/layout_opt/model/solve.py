@@ -14,7 +14,9 @@ best choice uses a value not yet computed, that value is computed (a valid lower
 stood in for it), so the result is the exact optimum over all unit combinations, with
 the bound and gap of the unit solves.  A capital budget, when set and binding, couples
 the units' investments; they are then solved as one model.  Units are independent tasks
-(no shared process state): :func:`solve_unit` is a pure function of its inputs.
+(no shared process state): each unit's model is built here and
+:func:`solve_unit_model`, a pure function of that model's arrays, solves it where the
+caller's ``map_tasks`` runs it (a worker gets one unit's arrays, not the district's).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +47,7 @@ __all__ = [
     "solve_model",
     "solve_problem",
     "solve_unit",
+    "solve_unit_model",
     "to_mathopt",
 ]
 
@@ -126,10 +129,14 @@ class SolveReport:
 
 def closures_of(problem: PlanningProblem, model: MatrixModel, values: np.ndarray) -> int:
     """Candidates of the model's unit closed in the last plan year."""
-    cand = model.unit.candidates(problem)
-    last = model.index["open"][cand, -1]
+    return _closed(model, model.unit.candidates(problem), values)
+
+
+def _closed(model: MatrixModel, candidates: np.ndarray, values: np.ndarray) -> int:
+    """How many of ``candidates`` (school indices) the plan ``values`` closes in the last year."""
+    last = model.index["open"][candidates, -1]
     kept = sum(1 for i in last if i >= 0 and values[i] > 0.5)
-    return int(len(cand) - kept)
+    return int(len(candidates) - kept)
 
 
 def solve_unit(
@@ -153,10 +160,40 @@ def solve_unit(
         The model and its result (``status`` ``infeasible`` when no plan exists).
     """
     model = build_model(problem, positions, unit, min_closures=min_closures, capital_budget_yuan=capital_budget_yuan)
+    values = hint.values_for(model, positions) if isinstance(hint, PlanState) else hint
+    return model, solve_unit_model(model, time_limit_s, backend, seed, threads, gap, values)
+
+
+def solve_unit_model(
+    model: MatrixModel,
+    time_limit_s: float = 60.0,
+    backend: str = "highs",
+    seed: int = 0,
+    threads: int = 1,
+    gap: float = UNIT_GAP,
+    hint: np.ndarray | None = None,
+) -> SolveResult:
+    """Solve one built unit model: a function of the model's arrays alone, so that a
+    worker process gets the unit's arrays and not the whole district.
+
+    Parameters
+    ----------
+    model : MatrixModel
+        From :func:`~layout_opt.model.build.build_model`.
+    time_limit_s, backend, seed, threads, gap
+        As for :func:`solve_problem`.
+    hint : numpy.ndarray, optional
+        A plan to start from (a value per variable).
+
+    Returns
+    -------
+    SolveResult
+        ``status`` ``infeasible`` when no plan exists.
+    """
     if len(model.c) == 0:
         feasible = bool(np.all(model.row_lo <= 1e-9) and np.all(model.row_hi >= -1e-9))
         value = float(model.objective_offset)
-        result = SolveResult(
+        return SolveResult(
             status="optimal" if feasible else "infeasible",
             objective=value if feasible else float("inf"),
             bound=value if feasible else float("inf"),
@@ -166,13 +203,10 @@ def solve_unit(
             backend=backend,
             detail="no decision",
         )
-        return model, result
     incumbent = None
-    if isinstance(hint, PlanState):
-        hint = hint.values_for(model, positions)
     if hint is None and backend == "highs" and int(model.integer.sum()) >= WARM_START_INTEGERS:
         hint, incumbent = lp_and_fix(model, time_limit_s, gap)
-    result = solve_model(
+    return solve_model(
         model,
         backend=backend,
         time_limit_s=time_limit_s,
@@ -182,7 +216,6 @@ def solve_unit(
         hint=hint,
         incumbent=incumbent,
     )
-    return model, result
 
 
 @dataclass(frozen=True)
@@ -316,10 +349,7 @@ def max_closures(
     if len(cand) == 0:
         return 0
     model = build_model(problem, positions, unit, maximize_closures=True)
-    r = solve_model(model, backend=backend, time_limit_s=time_limit_s, gap_target=0.0)
-    if not r.has_plan:
-        return -1
-    return closures_of(problem, model, r.values)
+    return _max_task((model, cand, time_limit_s, backend))
 
 
 def knapsack(curves: list[dict[int, float]], n_max: list[int], target: int) -> tuple[float, list[int]]:
@@ -379,15 +409,19 @@ def knapsack(curves: list[dict[int, float]], n_max: list[int], target: int) -> t
     return total, counts
 
 
-def _unit_task(args: tuple) -> tuple[MatrixModel, SolveResult]:
-    """One unit solve, as a task for a process pool or a cluster (arguments in a tuple)."""
-    problem, positions, unit, n, time_limit_s, backend, seed, threads, gap, hint = args
-    return solve_unit(problem, positions, unit, n, time_limit_s, backend, seed, threads, gap, hint=hint)
+def _unit_task(args: tuple) -> SolveResult:
+    """One unit solve, as a task for a process pool or a cluster: the unit's model and
+    the solver settings in a tuple (no district-wide arrays travel with it)."""
+    model, time_limit_s, backend, seed, threads, gap, hint = args
+    return solve_unit_model(model, time_limit_s, backend, seed, threads, gap, hint)
 
 
 def _max_task(args: tuple) -> int:
-    problem, positions, unit, time_limit_s, backend = args
-    return max_closures(problem, positions, unit, time_limit_s, backend)
+    """The most closures of one unit, as a task: its model built with
+    ``maximize_closures`` and its candidates (school indices); -1 without any plan."""
+    model, candidates, time_limit_s, backend = args
+    r = solve_model(model, backend=backend, time_limit_s=time_limit_s, gap_target=0.0)
+    return _closed(model, candidates, r.values) if r.has_plan else -1
 
 
 def solve_problem(
@@ -428,10 +462,13 @@ def solve_problem(
     gap : float
         Relative gap to which each unit is solved.
     map_tasks : callable, optional
-        ``map_tasks(function, list_of_arguments) -> list_of_results``, in order: how the
-        unit solves run (the built-in ``map`` by default; a process pool's ``map`` or a
-        Dask client's runs them in parallel with the same results).  The largest units
-        are handed out first, so that parallel workers finish together.
+        ``map_tasks(function, arguments) -> list_of_results``, in order: how the unit
+        solves run (the built-in ``map`` by default; a process pool's ``map`` or a Dask
+        client's runs them in parallel with the same results).  ``arguments`` is an
+        iterable that builds each unit's model as it is drawn (a task carries that
+        model's arrays, not the district's), so a pool's workers start on the first units
+        while the rest are built.  The largest units are handed out first, so that
+        parallel workers finish together.
     known : sequence of UnitSolution, optional
         Unit plans of another problem (e.g. the same scenario with catchment zones) to
         reuse where a unit's model is identical to a solved one, array for array (the
@@ -451,31 +488,28 @@ def solve_problem(
     solved: dict[tuple[int, int], tuple[MatrixModel, SolveResult]] = {}
 
     def run(keys: list[tuple[int, int]]) -> None:
-        todo = [key for key in dict.fromkeys(keys) if key not in solved]
-        for key in todo:
-            same = _known_solution(problem, positions, units[key[0]], key[1], known)
-            if same is not None:
-                solved[key] = same
-                logger.debug("unit %d (%s): the same model as one solved before", key[0], units[key[0]].label(problem))
-        todo = sorted((key for key in todo if key not in solved), key=lambda key: -work[key[0]])
-        args = [
-            (
-                problem,
-                positions,
-                units[u],
-                n,
-                time_limit_s,
-                backend,
-                seed,
-                threads,
-                gap,
-                start if n == 0 else None,
-            )
-            for u, n in todo
-        ]
-        for key, res in zip(todo, mapper(_unit_task, args)):
-            solved[key] = res
-            m, r = res
+        # the largest units first, so that parallel workers finish together; each model is
+        # built as its task is handed out, so the first units solve while the rest build
+        order = sorted((key for key in dict.fromkeys(keys) if key not in solved), key=lambda key: -work[key[0]])
+        models: dict[tuple[int, int], MatrixModel] = {}
+        todo: list[tuple[int, int]] = []
+
+        def tasks() -> Iterator[tuple]:
+            for key in order:
+                u, n = key
+                models[key] = model = build_model(problem, positions, units[u], min_closures=n)
+                same = _known_result(model, units[u], known)
+                if same is not None:
+                    solved[key] = (model, same)
+                    logger.debug("unit %d (%s): the same model as one solved before", u, units[u].label(problem))
+                    continue
+                todo.append(key)
+                hint = start.values_for(model, positions) if start is not None and n == 0 else None
+                yield (model, time_limit_s, backend, seed, threads, gap, hint)
+
+        results = mapper(_unit_task, tasks())
+        for key, r in zip(todo, results, strict=True):
+            solved[key] = (models[key], r)
             logger.debug(
                 "unit %d (%s), >= %d closures: %s %.6g, bound %.6g, %.1f s",
                 key[0],
@@ -495,7 +529,12 @@ def solve_problem(
     ]
     notes: dict = {"units": len(units), "natural_closures": int(sum(max(x, 0) for x in natural))}
     if target == -1:
-        most = list(mapper(_max_task, [(problem, positions, u, time_limit_s, backend) for u in units]))
+        tasks = [
+            (build_model(problem, positions, u, maximize_closures=True), u.candidates(problem), time_limit_s, backend)
+            for u in units
+            if len(u.candidates(problem))
+        ]
+        most = list(mapper(_max_task, tasks))
         target = int(sum(max(x, 0) for x in most))
         notes["most_closures"] = target
     # 2. the knapsack over the units, lazily
@@ -572,21 +611,13 @@ def _placements(positions: Positions, unit: Unit) -> int:
     return sum(len(positions.rows(int(q), k)) for q in unit.groups for k in range(K))
 
 
-def _known_solution(
-    problem: PlanningProblem,
-    positions: Positions,
-    unit: Unit,
-    min_closures: int,
-    known: Sequence[UnitSolution],
-) -> tuple[MatrixModel, SolveResult] | None:
-    """A solved unit of ``known`` whose model equals the model of ``unit`` with at least
-    ``min_closures`` closures (same schools, groups, variables, rows and costs), or None."""
+def _known_result(model: MatrixModel, unit: Unit, known: Sequence[UnitSolution]) -> SolveResult | None:
+    """The result of a solved unit of ``known`` whose model equals ``model`` (same
+    schools, groups, variables, rows and costs), or None."""
     for sol in known:
-        if not (np.array_equal(sol.unit.schools, unit.schools) and np.array_equal(sol.unit.groups, unit.groups)):
-            continue
-        model = build_model(problem, positions, unit, min_closures=min_closures)
-        if _same_arrays(model, sol.model):
-            return model, sol.result
+        same_unit = np.array_equal(sol.unit.schools, unit.schools) and np.array_equal(sol.unit.groups, unit.groups)
+        if same_unit and _same_arrays(model, sol.model):
+            return sol.result
     return None
 
 
