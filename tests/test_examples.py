@@ -16,6 +16,7 @@ from layout_opt.examples import (
     attach_to_backbone,
     cohorts_from_census,
     grade_and_age_totals,
+    room_for_cohorts,
     spread_cohorts,
     stem_of,
     synth_children,
@@ -124,6 +125,42 @@ def test_school_registry_shape(district):
     assert flagged[towns].between(1, 2).all()
     assert (v.loc[v["central_village"], "ur_code"] == 220).all()
     assert (v["coord_source"] == "synthetic").all()
+
+
+def test_junior_schools_have_room_for_the_cohorts_moving_up():
+    """A junior school whose feeder villages have larger primary cohorts than its grades
+    7-9 today gets room to grow for them (classes of 50 with 5 % to spare), over the
+    next three years: grade 7 in three years is today's grade 4.  A school with room
+    enough, and a primary school, keep theirs."""
+    grades = {f"g{g}": 0 for g in range(1, 13)}
+    villages = pd.DataFrame(
+        [
+            {"village_id": "A", **grades, "g4": 300, "g5": 150, "g6": 100, "g7": 50, "g8": 50, "g9": 50},
+            {"village_id": "B", **grades, "g4": 40, "g7": 40},
+        ]
+    )
+    schools = pd.DataFrame(
+        {
+            "school_id": ["J1", "J2", "P1"],
+            "kind": ["junior", "junior", "primary"],
+            "status": ["open", "open", "open"],
+            "classrooms": [3, 3, 3],
+            "max_added_classrooms": [0, 2, 0],
+        }
+    )
+    attendance = pd.DataFrame(
+        {
+            "village_id": ["A", "A", "A", "B", "A"],
+            "school_id": ["J1", "J1", "J1", "J2", "P1"],
+            "grade": [7, 8, 9, 7, 4],
+            "pupils": [50, 50, 50, 40, 300],
+        }
+    )
+    room = room_for_cohorts(schools, villages, attendance)
+    # J1 in three years: grades 7-9 are today's 4-6 (300, 150, 100 pupils): 7 + 4 + 3 classes
+    assert room.tolist() == [7 + 4 + 3 - 3, 2, 0]
+    # followed one year only: grades 7-9 are today's 6, 7, 8 (100, 50, 50): 3 + 2 + 2 classes
+    assert room_for_cohorts(schools, villages, attendance, years_ahead=1).tolist() == [7 - 3, 2, 0]
 
 
 def test_pupils_calibrated_per_1000_residents():
