@@ -315,3 +315,39 @@ def test_a_unit_stopped_without_any_plan_is_not_called_infeasible(monkeypatch):
     with pytest.raises(SolverStoppedError, match=r"1 unit\(s\): 二镇 \[lower_primary") as err:
         t.solve(sc)
     assert err.value.time_limit_s == sc.time_limit_s
+
+
+def test_a_zoned_plan_is_a_feasible_start_of_the_district_model():
+    """The zone price starts the district-wide model from the zoned plan: mapped onto the
+    district's units (``PlanState.values_for``), with each bus fleet and teacher count
+    set to what the plan needs (pupils per teacher and the teachers-per-class floor), it
+    breaks no row and costs what the zoned plan costs."""
+    import numpy as np
+
+    from layout_opt.model.build import build_model
+    from layout_opt.model.positions import Positions, split_units
+    from layout_opt.model.solve import PlanState, solve_problem
+
+    t = two_towns()
+    sc = ZONED.replace(closure_target=2)
+    zoned_problem = _problem(t, sc)
+    zoned = solve_problem(zoned_problem)
+    state = PlanState.from_report(zoned_problem, zoned)
+    free = _problem(t, sc.replace(catchment_zones="district"))
+    positions = Positions(free)
+    cost = 0.0
+    for unit in split_units(positions):
+        model = build_model(free, positions, unit)
+        start = state.values_for(model, positions)
+        activity = model.A @ start
+        assert (activity >= model.row_lo - 1e-6).all() and (activity <= model.row_hi + 1e-6).all()
+        assert (start >= model.lb - 1e-9).all() and (start <= model.ub + 1e-9).all()
+        assert np.allclose(start[model.integer], np.round(start[model.integer]))
+        cost += float(model.c @ start + model.objective_offset)
+    assert cost == pytest.approx(zoned.objective, rel=1e-9)
+    # a unit above start_only_above keeps that plan unsolved: a plan, but nothing proven
+    kept = solve_problem(free, start=state, start_only_above=0, closure_target=2)
+    assert (kept.status, kept.bound) == ("feasible", -np.inf)
+    assert kept.objective == pytest.approx(zoned.objective, rel=1e-9)
+    solved = solve_problem(free, start=state, closure_target=2)
+    assert solved.status == "optimal" and solved.objective <= zoned.objective + 1e-6

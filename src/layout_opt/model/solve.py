@@ -295,23 +295,30 @@ class PlanState:
         return _fit_continuous(model, values)
 
 
+#: Row families that set a bus fleet or a teacher count from the rest of a plan.
+_FITTED_ROWS = ("buses", "teachers_ratio", "teachers_classes")
+
+
 def _fit_continuous(model: MatrixModel, values: np.ndarray) -> np.ndarray:
-    """Set each bus fleet and teacher count to what the rest of ``values`` needs."""
+    """Set each bus fleet and teacher count to what the rest of ``values`` needs: the
+    largest need over its rows (pupils per bus; pupils per teacher and teachers per class)."""
     out = values.copy()
+    fitted = np.zeros(len(out), dtype=bool)
+    for name in ("buses", "teachers"):
+        idx = model.index[name]
+        fitted[idx[idx >= 0]] = True
     needs: dict[int, float] = {}
-    for r, lab in model.row_labels.items():
-        if lab[0] == "buses":
-            var = model.index["buses"][lab[2], lab[1]]
-        elif lab[0] == "teachers":
-            var = model.index["teachers"][lab[2], lab[1]]
-        else:
+    for family, first, stop in model.row_families:
+        if family not in _FITTED_ROWS:
             continue
-        row = model.A.getrow(r)
-        coef = float(row[0, var])
-        rest = float((row @ out).item()) - coef * out[var]
-        # rows: rest + coef * var <= hi (buses, coef < 0) or >= lo (teachers, coef > 0)
-        need = (rest - model.row_hi[r]) / -coef if coef < 0 else (model.row_lo[r] - rest) / coef
-        needs[var] = max(needs.get(var, model.lb[var]), need)
+        for r in range(first, stop):
+            row = model.A.getrow(r)
+            mine = fitted[row.indices]
+            var, coef = int(row.indices[mine][0]), float(row.data[mine][0])
+            rest = float(row.data[~mine] @ out[row.indices[~mine]])
+            # rows: rest + coef * var <= hi (coef < 0) or >= lo (coef > 0)
+            need = (rest - model.row_hi[r]) / -coef if coef < 0 else (model.row_lo[r] - rest) / coef
+            needs[var] = max(needs.get(var, model.lb[var]), need)
     for var, need in needs.items():
         out[var] = max(need, model.lb[var])
     return out
@@ -437,6 +444,7 @@ def solve_problem(
     gap: float = UNIT_GAP,
     map_tasks: Callable | None = None,
     known: Sequence[UnitSolution] = (),
+    start_only_above: int | None = None,
 ) -> SolveReport:
     """Solve the layout problem unit by unit, combined exactly over the closure target.
 
@@ -473,6 +481,10 @@ def solve_problem(
         Unit plans of another problem (e.g. the same scenario with catchment zones) to
         reuse where a unit's model is identical to a solved one, array for array (the
         senior high schools' district-wide unit is the same with or without zones).
+    start_only_above : int, optional
+        With ``start``: a unit whose model has more variables than this is not solved
+        but keeps the start's plan (status ``feasible``, no bound), e.g. a district-wide
+        unit whose LP alone would take longer than the time it is given.
 
     Returns
     -------
@@ -490,7 +502,12 @@ def solve_problem(
     def run(keys: list[tuple[int, int]]) -> None:
         # the largest units first, so that parallel workers finish together; each model is
         # built as its task is handed out, so the first units solve while the rest build
-        order = sorted((key for key in dict.fromkeys(keys) if key not in solved), key=lambda key: -work[key[0]])
+        # (units likely to keep the start's plan last: they are built while the others solve)
+        def rank(key: tuple[int, int]) -> tuple[bool, int]:
+            size = work[key[0]]
+            return (start is not None and start_only_above is not None and size > start_only_above, -size)
+
+        order = sorted((key for key in dict.fromkeys(keys) if key not in solved), key=rank)
         models: dict[tuple[int, int], MatrixModel] = {}
         todo: list[tuple[int, int]] = []
 
@@ -503,8 +520,12 @@ def solve_problem(
                     solved[key] = (model, same)
                     logger.debug("unit %d (%s): the same model as one solved before", u, units[u].label(problem))
                     continue
-                todo.append(key)
                 hint = start.values_for(model, positions) if start is not None and n == 0 else None
+                if hint is not None and start_only_above is not None and len(model.c) > start_only_above:
+                    solved[key] = (model, _plan_as_result(model, hint, backend))
+                    logger.info("unit %d (%s): kept the start's plan, not solved", u, units[u].label(problem))
+                    continue
+                todo.append(key)
                 yield (model, time_limit_s, backend, seed, threads, gap, hint)
 
         results = mapper(_unit_task, tasks())
@@ -602,6 +623,29 @@ def solve_problem(
         seconds,
     )
     return SolveReport(status, objective, bound, gap_value, seconds, backend, chosen, positions, notes)
+
+
+def _plan_as_result(model: MatrixModel, values: np.ndarray, backend: str) -> SolveResult:
+    """A given plan of ``model`` as an unproven result (``no_solution`` if it breaks a row
+    or a bound)."""
+    activity = model.A @ values
+    ok = bool(
+        np.all(activity >= model.row_lo - 1e-6)
+        and np.all(activity <= model.row_hi + 1e-6)
+        and np.all(values >= model.lb - 1e-9)
+        and np.all(values <= model.ub + 1e-9)
+    )
+    objective = float(model.c @ values + model.objective_offset) if ok else float("inf")
+    return SolveResult(
+        status="feasible" if ok else "no_solution",
+        objective=objective,
+        bound=-np.inf,
+        gap=np.inf,
+        seconds=0.0,
+        values=values if ok else None,
+        backend=backend,
+        detail="the start's plan, not solved",
+    )
 
 
 def _placements(positions: Positions, unit: Unit) -> int:
