@@ -107,7 +107,9 @@ def solve(
         it.
     map_tasks : callable, optional
         ``map_tasks(function, arguments) -> results``: run the tasks elsewhere (e.g. a
-        Dask client's ``map`` and ``gather``); overrides ``workers``.
+        Dask client's ``map`` and ``gather``); overrides ``workers``.  ``arguments`` is
+        an iterable (the unit solves build each model as its task is drawn), the results a
+        list in its order.
 
     Returns
     -------

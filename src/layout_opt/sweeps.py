@@ -330,9 +330,10 @@ def _solve(district: District, task: _Task) -> Plan:
 
     with worker_client() as client:  # secedes: this task waits without holding a worker's thread
 
-        def map_tasks(function: Callable, arguments: list) -> list:
-            shared = client.scatter(_Arguments(list(arguments)), hash=False)  # the problem once per worker
-            futures = client.map(_call_nth, range(len(arguments)), function=function, arguments=shared, pure=False)
+        def map_tasks(function: Callable, arguments: Iterable) -> list:
+            items = list(arguments)
+            shared = client.scatter(_Arguments(items), hash=False)  # the arguments once per worker
+            futures = client.map(_call_nth, range(len(items)), function=function, arguments=shared, pure=False)
             return client.gather(futures)
 
         return solve(district, task.scenario, route_buses=task.route_buses, map_tasks=map_tasks)
