@@ -128,6 +128,32 @@ def test_plan_folder_contract_and_identical_files(data_dir, tmp_path):
     assert "solve the layout model" in (a / "run.log").read_text(encoding="utf-8")
 
 
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def _dies_in_a_child(parent: int) -> str:
+    if os.getpid() != parent:
+        os._exit(3)
+    return "rendered here"
+
+
+def test_a_report_rendered_aside_comes_from_a_child_or_from_here():
+    """``_aside`` runs the function in a forked child and hands back its result; the
+    child's exception is raised here; a child that dies, a daemonic process or
+    ``fork=False`` render in this process instead."""
+    pid, value = io._aside(_pid_and, 7)()
+    assert value == 7 and pid != os.getpid()
+    assert io._aside(_pid_and, 7, fork=False)() == (os.getpid(), 7)
+    with pytest.raises(ValueError, match="no map"):
+        io._aside(_fails, "no map")()
+    assert io._aside(_dies_in_a_child, os.getpid())() == "rendered here"
+
+
 def test_workbook_bytes_do_not_depend_on_the_time_of_writing(tmp_path):
     import pandas as pd
 

@@ -194,6 +194,7 @@ def cmd_plan(args: argparse.Namespace, interrupts: _Interrupts | None = None) ->
                     log_text=buffer.getvalue(),
                     violations=violations,
                     timings=timings,
+                    render_aside=True,  # the signal watcher, this process's other thread, only reads a pipe
                 )
         s = plan.summary
         if "preschool" in district.planned_bands(plan.scenario):

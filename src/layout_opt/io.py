@@ -13,15 +13,17 @@ import dataclasses
 import datetime
 import json
 import logging
+import multiprocessing
 import os
 import re
 import secrets
 import shutil
+import signal
 import threading
 import tomllib
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -894,6 +896,7 @@ def write_plan(
     log_text: str | None = None,
     violations: pd.DataFrame | None = None,
     timings: dict | None = None,
+    render_aside: bool = False,
 ) -> Path:
     """Write a plan folder atomically.
 
@@ -927,6 +930,10 @@ def write_plan(
         Rule violations found by :func:`layout_opt.check.check_plan` (written if any).
     timings : dict, optional
         Seconds per step, saved as ``timings.json``.
+    render_aside : bool
+        Render ``report.html`` in a forked child process while the other files are
+        written (the same bytes, a few seconds sooner), for a caller whose other
+        threads hold no lock the child would need (the command line's).
 
     Returns
     -------
@@ -943,7 +950,14 @@ def write_plan(
     if not isinstance(folder, PlanFolder):
         with PlanFolder(folder, force=force) as out:
             return write_plan(
-                plan, out, policy_projects, bus_plan, log_text=log_text, violations=violations, timings=timings
+                plan,
+                out,
+                policy_projects,
+                bus_plan,
+                log_text=log_text,
+                violations=violations,
+                timings=timings,
+                render_aside=render_aside,
             )
     tmp = _open_tmp(folder)
     summary = dict(plan.summary)
@@ -972,13 +986,64 @@ def write_plan(
             ],
             tmp / "routes.csv",
         )
+    # the report (its maps and charts most of the time) renders beside the other files
+    page = _aside(report.render_html, plan, policy_projects, bus_plan=last_buses, fork=render_aside)
     _write_gpkg(plan, tmp / "plan.gpkg", last_buses)
     # wall-clock seconds go to timings.json only: the workbook shows the summary without them
     write_xlsx(report.workbook_sheets(dataclasses.replace(plan, summary=summary), policy_projects), tmp / "plan.xlsx")
-    write_text(report.render_html(plan, policy_projects, bus_plan=last_buses), tmp / "report.html")
+    write_text(page(), tmp / "report.html")
     if log_text is not None:
         write_text(log_text, tmp / "run.log")
     return folder.commit()
+
+
+def _aside(function: Callable, *args, fork: bool = True, **kwargs) -> Callable[[], object]:
+    """Start ``function(*args, **kwargs)`` in a forked child process; the function
+    returned waits for its result (the child's exception is raised here).
+
+    Without ``fork``, where there is no ``fork`` start method, in a daemonic process (a
+    pool or cluster worker) and where the child dies, ``function`` runs in this process
+    instead: the result is the same.  The caller asks for a fork only where no other
+    thread of this process may hold a lock the child would need.
+    """
+    here = lambda: function(*args, **kwargs)  # noqa: E731
+    methods = multiprocessing.get_all_start_methods()
+    if not fork or "fork" not in methods or multiprocessing.current_process().daemon:
+        return here
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_send_result, args=(send, function, args, kwargs), daemon=True)
+    child.start()
+    send.close()
+
+    def result() -> object:
+        try:
+            ok, value = receive.recv()
+        except EOFError:  # the child died without a word
+            child.join()
+            return here()
+        finally:
+            receive.close()
+        child.join()
+        if not ok:
+            raise value
+        return value
+
+    return result
+
+
+def _send_result(send, function: Callable, args: tuple, kwargs: dict) -> None:
+    """Run in the child of :func:`_aside`: send ``(True, result)`` or ``(False, exception)``.
+    The parent's signal handlers (which undo an unfinished plan folder) are not the child's."""
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        send.send((True, function(*args, **kwargs)))
+    except BaseException as exc:  # handed to the parent, which raises it
+        send.send((False, exc))
+    finally:
+        send.close()
 
 
 def write_infeasible(
