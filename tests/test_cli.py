@@ -143,15 +143,20 @@ def _dies_in_a_child(parent: int) -> str:
 
 
 def test_a_report_rendered_aside_comes_from_a_child_or_from_here():
-    """``_aside`` runs the function in a forked child and hands back its result; the
-    child's exception is raised here; a child that dies, a daemonic process or
-    ``fork=False`` render in this process instead."""
-    pid, value = io._aside(_pid_and, 7)()
+    """``_Aside`` runs the function in a forked child and hands back its result; the
+    child's exception is raised here; a child that dies, or ``fork=False``, renders in
+    this process instead; leaving the block stops a child whose result was not taken."""
+    pid, value = io._Aside(_pid_and, 7).result()
     assert value == 7 and pid != os.getpid()
-    assert io._aside(_pid_and, 7, fork=False)() == (os.getpid(), 7)
+    assert io._Aside(_pid_and, 7, fork=False).result() == (os.getpid(), 7)
     with pytest.raises(ValueError, match="no map"):
-        io._aside(_fails, "no map")()
-    assert io._aside(_dies_in_a_child, os.getpid())() == "rendered here"
+        io._Aside(_fails, "no map").result()
+    assert io._Aside(_dies_in_a_child, os.getpid()).result() == "rendered here"
+    start = time.monotonic()
+    with io._Aside(time.sleep, 60) as slow:
+        child = slow._child
+        assert child.is_alive()
+    assert not child.is_alive() and time.monotonic() - start < 10
 
 
 def test_workbook_bytes_do_not_depend_on_the_time_of_writing(tmp_path):

@@ -987,53 +987,74 @@ def write_plan(
             tmp / "routes.csv",
         )
     # the report (its maps and charts most of the time) renders beside the other files
-    page = _aside(report.render_html, plan, policy_projects, bus_plan=last_buses, fork=render_aside)
-    _write_gpkg(plan, tmp / "plan.gpkg", last_buses)
-    # wall-clock seconds go to timings.json only: the workbook shows the summary without them
-    write_xlsx(report.workbook_sheets(dataclasses.replace(plan, summary=summary), policy_projects), tmp / "plan.xlsx")
-    write_text(page(), tmp / "report.html")
+    with _Aside(report.render_html, plan, policy_projects, bus_plan=last_buses, fork=render_aside) as page:
+        _write_gpkg(plan, tmp / "plan.gpkg", last_buses)
+        # wall-clock seconds go to timings.json only: the workbook shows the summary without them
+        sheets = report.workbook_sheets(dataclasses.replace(plan, summary=summary), policy_projects)
+        write_xlsx(sheets, tmp / "plan.xlsx")
+        write_text(page.result(), tmp / "report.html")
     if log_text is not None:
         write_text(log_text, tmp / "run.log")
     return folder.commit()
 
 
-def _aside(function: Callable, *args, fork: bool = True, **kwargs) -> Callable[[], object]:
-    """Start ``function(*args, **kwargs)`` in a forked child process; the function
-    returned waits for its result (the child's exception is raised here).
+class _Aside:
+    """``function(*args, **kwargs)`` run in a forked child process while this one goes
+    on; :meth:`result` waits for it (the child's exception is raised here).  As a
+    context manager, leaving the block stops a child whose result was not taken.
 
-    Without ``fork``, where there is no ``fork`` start method, in a daemonic process (a
-    pool or cluster worker) and where the child dies, ``function`` runs in this process
-    instead: the result is the same.  The caller asks for a fork only where no other
-    thread of this process may hold a lock the child would need.
+    With ``fork`` false, where there is no ``fork`` start method, in a daemonic process
+    (a pool or cluster worker) and where the child dies, ``function`` runs in this
+    process instead: the result is the same.  The caller asks for a fork only where no
+    other thread of this process may hold a lock the child would need.
     """
-    here = lambda: function(*args, **kwargs)  # noqa: E731
-    methods = multiprocessing.get_all_start_methods()
-    if not fork or "fork" not in methods or multiprocessing.current_process().daemon:
-        return here
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_send_result, args=(send, function, args, kwargs), daemon=True)
-    child.start()
-    send.close()
 
-    def result() -> object:
+    def __init__(self, function: Callable, *args, fork: bool = True, **kwargs) -> None:
+        self._call = lambda: function(*args, **kwargs)
+        self._child = None
+        methods = multiprocessing.get_all_start_methods()
+        if not fork or "fork" not in methods or multiprocessing.current_process().daemon:
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._child = context.Process(target=_send_result, args=(send, function, args, kwargs), daemon=True)
+        self._child.start()
+        send.close()
+
+    def result(self) -> object:
+        """The function's result (computed here if there is no child, or it died)."""
+        if self._child is None:
+            return self._call()
         try:
-            ok, value = receive.recv()
+            ok, value = self._receive.recv()
         except EOFError:  # the child died without a word
-            child.join()
-            return here()
+            ok, value = None, None
         finally:
-            receive.close()
-        child.join()
+            self._stop()
+        if ok is None:
+            return self._call()
         if not ok:
             raise value
         return value
 
-    return result
+    def _stop(self) -> None:
+        if self._child is None:
+            return
+        self._receive.close()
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._child = None
+
+    def __enter__(self) -> _Aside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
 
 
 def _send_result(send, function: Callable, args: tuple, kwargs: dict) -> None:
-    """Run in the child of :func:`_aside`: send ``(True, result)`` or ``(False, exception)``.
+    """Run in the child of :class:`_Aside`: send ``(True, result)`` or ``(False, exception)``.
     The parent's signal handlers (which undo an unfinished plan folder) are not the child's."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGINT, signal.SIGTERM):
