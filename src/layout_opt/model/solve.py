@@ -495,7 +495,8 @@ def solve_problem(
     positions = Positions(problem, forbidden_pairs)
     units = split_units(positions)
     target = problem.closure_target if closure_target is None else closure_target
-    n_cand = [len(u.candidates(problem)) for u in units]
+    candidates = [u.candidates(problem) for u in units]
+    n_cand = [len(c) for c in candidates]
     work = [_placements(positions, u) for u in units]
     solved: dict[tuple[int, int], tuple[MatrixModel, SolveResult]] = {}
 
@@ -550,12 +551,12 @@ def solve_problem(
     ]
     notes: dict = {"units": len(units), "natural_closures": int(sum(max(x, 0) for x in natural))}
     if target == -1:
-        tasks = [
-            (build_model(problem, positions, u, maximize_closures=True), u.candidates(problem), time_limit_s, backend)
-            for u in units
-            if len(u.candidates(problem))
+        max_tasks = [
+            (build_model(problem, positions, u, maximize_closures=True), cand, time_limit_s, backend)
+            for u, cand in zip(units, candidates, strict=True)
+            if len(cand)
         ]
-        most = list(mapper(_max_task, tasks))
+        most = list(mapper(_max_task, max_tasks))
         target = int(sum(max(x, 0) for x in most))
         notes["most_closures"] = target
     # 2. the knapsack over the units, lazily
