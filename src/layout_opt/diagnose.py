@@ -209,7 +209,8 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
     boarding-town and closure-target row gets a slack; the elastic copy minimises the
     slacks alone (the real costs are dropped), and the slacks it needs are the rules that
     cannot all hold.  A classroom, a pupil over a size cap, a bed, a boarding school or a
-    closure costs 1; leaving pupils without a school costs :data:`UNPLACED_PENALTY` per
+    closure costs 1, a pupil over a class cap 2 (so that the classroom a further class
+    would need is named first); leaving pupils without a school costs :data:`UNPLACED_PENALTY` per
     pupil, so the explanation names the capacity, town or target that must give before
     it says that pupils cannot be placed.
 
@@ -287,6 +288,8 @@ def _slack_weight(problem: PlanningProblem, label: tuple) -> float:
         return UNPLACED_PENALTY * max(float(problem.cohorts.pupils[label[1], label[2]]), 1.0)
     if label[0] == "catchment":
         return UNPLACED_PENALTY
+    if label[0] == "class_cap":
+        return 2.0  # a pupil over a class cap: the classroom a further class needs is named first
     return 1.0
 
 

@@ -530,7 +530,7 @@ def define_capacity(
             floor = np.ceil(const_of / caps - 1e-9)  # classes the fixed pupils need anyway
             cls = blk.add_vars(len(groups), floor, np.maximum(np.ceil(size_cap[s] / caps) + 1, floor), True)
             classes_idx[s, groups, k] = cls
-            for c, gr, cap, const, lb in zip(cls, groups, caps, const_of, floor):
+            for c, gr, cap, const in zip(cls, groups, caps, const_of, strict=True):
                 sel = mine & (group_of == gr)
                 vs = sel & var
                 blk.add_row(
@@ -541,10 +541,10 @@ def define_capacity(
                     -const,
                     label=("class_cap", k, int(s), int(gr)),
                 )
-                # a group that alone needs more classes: classes >= lb + extra * x
-                extra = np.ceil((const + loads.n[vs]) / cap - 1e-9) - lb
-                cut = extra > 0
-                blk.add_pair_rows("class_cut", np.full(int(cut.sum()), c), loads.col[vs][cut], -extra[cut], lb, INF)
+                if const == 0 and loads.n[vs].sum() <= cap:
+                    # every pupil who may come fits in one class: any of them opens it,
+                    # classes >= x (the row that makes the LP count a teaching point's class)
+                    blk.add_pair_rows("class_cut", np.full(int(vs.sum()), c), loads.col[vs], -1.0, 0.0, INF)
             # classrooms
             cols = list(cls)
             vals = [1.0] * len(cls)
