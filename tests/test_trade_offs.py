@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from layout_opt import InfeasibleError
+from layout_opt.api import PRICE_GAP
 
-from .tiny import ECONOMICS, EXACT, LOWER, UPPER, S, Tiny, V, assert_clean, closed_ids, grades, objective
+from .tiny import DAY_MIN, ECONOMICS, EXACT, LOWER, UPPER, S, Tiny, V, assert_clean, closed_ids, grades, objective
 
 T1, T2 = "410322101", "410322102"
 
@@ -89,6 +90,23 @@ def test_without_zones_the_pupils_cross_the_town_line():
     assert t.brute(sc, closure_target=3).cost == pytest.approx(objective(plan), abs=0.01)
     assert objective(plan) < objective(t.solve(ZONED, closure_target=3))
     assert_clean(t, plan)
+
+
+def test_the_zone_price_is_what_crossing_the_town_line_saves():
+    """With the price asked for, the zoned plan reports what the zone rule costs: A2's 6
+    pupils ride 25 minutes to CP2 instead of 5 to CP1 once TA2 closes, 6 x 20 pupil-
+    minutes (the enumerations of both scenarios agree), within the price's own gap."""
+    t = two_towns()
+    plan = t.solve(ZONED, closure_target=3, price_zone_rule=True)
+    price = plan.summary["zone_rule"]
+    zoned = t.brute(ZONED, closure_target=3).cost
+    free = t.brute(ZONED.replace(catchment_zones="district"), closure_target=3).cost
+    assert zoned - free == pytest.approx(6 * 20 * DAY_MIN)
+    assert price["zoned_objective_yuan"] == pytest.approx(zoned, abs=0.01)
+    tolerance = PRICE_GAP * zoned
+    assert price["price_at_least_yuan"] == pytest.approx(zoned - free, abs=tolerance)
+    assert price["price_at_least_yuan"] <= price["price_at_most_yuan"] + 0.01
+    assert price["price_at_most_yuan"] == pytest.approx(zoned - free, abs=tolerance)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
