@@ -1,9 +1,11 @@
 """The bundled 2024-2026 plan under the policy defaults, bounded from both sides.
 
 Recorded from ``layout-opt plan --data data --scenario scenarios/default.toml`` on the data
-with kindergartens (the main job and this test's solve gave the same plan): objective
-6,399,875,034.24 yuan, proven bound 6,399,581,251.08 yuan.  Each unit is solved to a relative gap of 1e-4 (``UNIT_GAP``), so another run, or
-another machine, may return any plan whose objective lies between the proven bound and
+with kindergartens: the best plan found, objective 6,399,853,954.89 yuan (since the
+class-cut rows were thinned; before, 6,399,875,034.24), and the best proven bound,
+6,399,581,251.08 yuan (that earlier run's; the later run proved 6,399,558,424.54).  Each
+unit is solved to a relative gap of 1e-4 (``UNIT_GAP``), so another run, or another
+machine, may return any plan whose objective lies between the proven bound and
 the bound plus that gap; an objective below the recorded bound would be a plan cheaper
 than proven possible (a rule lost), one above the margin a weaker solve.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 from layout_opt.model.solve import UNIT_GAP
 
 RECORDED_BOUND_YUAN = 6_399_581_251.08
-RECORDED_OBJECTIVE_YUAN = 6_399_875_034.24
+RECORDED_OBJECTIVE_YUAN = 6_399_853_954.89
 
 
 def test_the_bundled_plan_lies_between_the_proven_bound_and_the_gap_above_it(mengjin_plan):
