@@ -210,9 +210,9 @@ def explain_infeasible(problem: PlanningProblem, report) -> InfeasibleError:
     slacks alone (the real costs are dropped), and the slacks it needs are the rules that
     cannot all hold.  A classroom, a pupil over a size cap, a bed, a boarding school or a
     closure costs 1, a pupil over a class cap 2 (so that the classroom a further class
-    would need is named first); leaving pupils without a school costs :data:`UNPLACED_PENALTY` per
-    pupil, so the explanation names the capacity, town or target that must give before
-    it says that pupils cannot be placed.
+    would need is named first); leaving pupils without a school costs
+    :data:`UNPLACED_PENALTY` per pupil, so the explanation names the capacity, town or
+    target that must give before it says that pupils cannot be placed.
 
     Returns
     -------
