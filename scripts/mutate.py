@@ -73,6 +73,7 @@ settings.load_profile("mutate")
 CANARY_MESSAGE = "mutation canary: the tests import the copy"
 
 BUILD = "src/layout_opt/model/build.py"
+SOLVE = "src/layout_opt/model/solve.py"
 PROBLEM = "src/layout_opt/model/problem.py"
 POSITIONS = "src/layout_opt/model/positions.py"
 SCHEMA = "src/layout_opt/schema.py"
@@ -160,6 +161,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         '-const,\n                    label=("class_cap", k, int(s), int(gr)),',
         'INF,\n                    label=("class_cap", k, int(s), int(gr)),',
         "class cap row (pupils of a class group <= cap x classes) removed",
+    ),
+    _m(
+        "fewest-classes",
+        RULE,
+        SOLVE,
+        "    values = fewest_classes(model, result.values)",
+        "    values = result.values",
+        "a plan's class counts left where the solver put them (more classes than the pupils need)",
     ),
     _m(
         "classrooms-row",
@@ -855,6 +864,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         "if need > rooms:",
         "if False:",
         "check: class size cap removed",
+    ),
+    _m(
+        "check-classes-above-need",
+        CHECKER,
+        CHECK,
+        'if r.classes != need and r.status in ("open", "new"):',
+        'if r.classes < need and r.status in ("open", "new"):',
+        "check: more classes than the pupils need pass",
     ),
     _m(
         "check-size-cap",

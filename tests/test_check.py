@@ -670,6 +670,15 @@ def test_classes_reported_below_need(one_room):
     assert found(one_room.check(schools=s)) == {("classes reported", 2024, "CP")}
 
 
+def test_classes_reported_above_need(one_room):
+    """A class no pupil needs: the plan's class count is the pupils' need at the caps."""
+    s = one_room.schools
+    s["classes"] = 8
+    bad = one_room.check(schools=s)
+    assert ("classes reported", 2024, "CP") in found(bad)
+    assert "8 classes reported, 7 needed" in message(bad, "classes reported")
+
+
 def test_a_school_over_the_size_cap(one_room):
     """The plan checked against a county whose primaries take at most 200 pupils."""
     bad = one_room.check(scenario=one_room.plan.scenario.replace(school_cap_primary=200))

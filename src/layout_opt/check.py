@@ -456,8 +456,8 @@ def _classes_needed(kind: str, pupils: np.ndarray, scenario: Scenario, today_per
 
 
 def _check_capacity(ctx: _Inputs, known: list) -> None:
-    """Per school and year: enrolment and boarders as reported, classes within classrooms,
-    the school-size cap (before ``caps_from_year`` a school over the caps today may keep
+    """Per school and year: enrolment and boarders as reported, classes as the pupils need
+    them at the class caps and within classrooms, the school-size cap (before ``caps_from_year`` a school over the caps today may keep
     today's class size and pupils), beds, where a school may grow, and additions that
     only accumulate."""
     sc = ctx.scenario
@@ -483,7 +483,8 @@ def _check_capacity(ctx: _Inputs, known: list) -> None:
                 r.school_id,
                 f"{rec['name']}: {int(pupils.sum())} pupils need {need} classes at the caps but have {rooms} classrooms",
             )
-        if r.classes < need and r.status in ("open", "new"):
+        if r.classes != need and r.status in ("open", "new"):
+            # fewer breaks the class cap; more is a count no pupil needs (and teachers for it)
             ctx.bad(
                 "classes reported", r.year, r.school_id, f"{rec['name']}: {r.classes} classes reported, {need} needed"
             )
