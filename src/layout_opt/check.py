@@ -457,9 +457,9 @@ def _classes_needed(kind: str, pupils: np.ndarray, scenario: Scenario, today_per
 
 def _check_capacity(ctx: _Inputs, known: list) -> None:
     """Per school and year: enrolment and boarders as reported, classes as the pupils need
-    them at the class caps and within classrooms, the school-size cap (before ``caps_from_year`` a school over the caps today may keep
-    today's class size and pupils), beds, where a school may grow, and additions that
-    only accumulate."""
+    them at the class caps and within classrooms, the school-size cap (before
+    ``caps_from_year`` a school over the caps today may keep today's class size and
+    pupils), beds, where a school may grow, and additions that only accumulate."""
     sc = ctx.scenario
     grade_pupils, board = _school_year_pupils(known)
     prev: dict[str, tuple[int, int]] = {}
