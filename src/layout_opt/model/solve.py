@@ -244,18 +244,19 @@ def fewest_classes(model: MatrixModel, values: np.ndarray) -> np.ndarray:
     classes = model.index["classes"]
     is_class = np.zeros(len(out), dtype=bool)
     is_class[classes[classes >= 0]] = True
-    for family, first, stop in model.row_families:
-        if family != "class_cap":
-            continue
-        rows = model.A[first:stop].tocoo()
-        mine = is_class[rows.col]
-        col = np.zeros(stop - first, dtype=np.int64)
-        cap = np.zeros(stop - first)
-        col[rows.row[mine]] = rows.col[mine]
-        cap[rows.row[mine]] = -rows.data[mine]
-        pupils = np.bincount(rows.row[~mine], rows.data[~mine] * out[rows.col[~mine]], minlength=stop - first)
+    rows = np.array(
+        [r for family, first, stop in model.row_families if family == "class_cap" for r in range(first, stop)]
+    )
+    if len(rows):
+        block = model.A[rows].tocoo()  # one class count per row, with coefficient -cap
+        mine = is_class[block.col]
+        col = np.zeros(len(rows), dtype=np.int64)
+        cap = np.ones(len(rows))
+        col[block.row[mine]] = block.col[mine]
+        cap[block.row[mine]] = -block.data[mine]
+        pupils = np.bincount(block.row[~mine], block.data[~mine] * out[block.col[~mine]], minlength=len(rows))
         # row: pupils - cap * classes <= -fixed pupils
-        need = np.ceil((pupils - model.row_hi[first:stop]) / cap - 1e-9)
+        need = np.ceil((pupils - model.row_hi[rows]) / cap - 1e-9)
         out[col] = np.minimum(out[col], np.maximum(need, model.lb[col]))
     return _fit_continuous(model, out)
 
